@@ -1,0 +1,30 @@
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint typecheck unit bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy ftw_observe marketplace exporters tests benchmarks
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy ftw_observe marketplace exporters tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/instrumentation_overhead.py
+	$(BIN)/python benchmarks/marketplace_load.py
+
+clean:
+	rm -rf .ftw .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Prometheus exporters for the marketplace's business and infrastructure metrics."""

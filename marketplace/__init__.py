@@ -1,0 +1,1 @@
+"""The FairTradeWorker marketplace: an instrumented FastAPI service and its load generator."""

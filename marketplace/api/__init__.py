@@ -1,0 +1,1 @@
+"""The marketplace REST API under /api, one router per resource."""

@@ -1,0 +1,98 @@
+"""Bids: contractors bid on posted jobs; homeowners accept one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.api.deps import enforce_rate_limit
+from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND
+from marketplace.api.jobs import load_job
+from marketplace.api.schemas import BidCreate, BidOut
+from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
+from marketplace.db.models import Bid, BidStatus, Job, JobStatus, Role, utcnow
+from marketplace.metrics import registry as metrics
+
+router = APIRouter(
+    prefix="/api",
+    tags=["bids"],
+    dependencies=[Depends(enforce_rate_limit)],
+    responses={**AUTH_ERRORS, **NOT_FOUND},
+)
+
+
+@router.post(
+    "/jobs/{job_id}/bids",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BidOut,
+    responses=CONFLICT,
+)
+def submit_bid(job_id: int, body: BidCreate, user: UserDep, session: SessionDep) -> Bid:
+    """Bid on a posted job (contractors only, one bid per job)."""
+    require_role(user, Role.CONTRACTOR, action="bid on jobs")
+    job = load_job(session, job_id)
+    if job.status is not JobStatus.POSTED:
+        raise conflict(f"job {job_id} is {job.status}; bids are accepted only on posted jobs")
+    now = utcnow()
+    bid = Bid(
+        job_id=job_id,
+        contractor_id=user.id,
+        status=BidStatus.SUBMITTED,
+        created_at=now,
+        **body.model_dump(),
+    )
+    session.add(bid)
+    # The first bid sets first_bid_at; later ones leave it, even when they race.
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(first_bid_at=func.coalesce(Job.first_bid_at, now), updated_at=now)
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise conflict(f"you already bid on job {job_id}") from None
+    metrics.BIDS_SUBMITTED.inc()
+    return bid
+
+
+@router.get("/jobs/{job_id}/bids", response_model=list[BidOut])
+def list_bids(job_id: int, user: UserDep, session: SessionDep) -> list[Bid]:
+    """List a job's bids: all of them for its homeowner, a contractor's own for a contractor."""
+    job = load_job(session, job_id)
+    query = select(Bid).where(Bid.job_id == job_id).order_by(Bid.id)
+    if user.role is Role.CONTRACTOR:
+        query = query.where(Bid.contractor_id == user.id)
+    elif user.role is Role.HOMEOWNER and user.id != job.homeowner_id:
+        raise forbid("only the job's homeowner can see its bids")
+    return list(session.scalars(query))
+
+
+@router.post("/bids/{bid_id}/accept", response_model=BidOut, responses=CONFLICT)
+def accept_bid(bid_id: int, user: UserDep, session: SessionDep) -> Bid:
+    """Accept a bid, awarding its job to the contractor (the job's homeowner only)."""
+    bid = session.get(Bid, bid_id)
+    if bid is None:
+        raise not_found("bid", bid_id)
+    job = load_job(session, bid.job_id)
+    if user.id != job.homeowner_id:
+        raise forbid("only the job's homeowner can accept its bids")
+    now = utcnow()
+    awarded = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == JobStatus.POSTED)
+        .values(status=JobStatus.AWARDED, awarded_at=now, awarded_bid_id=bid.id, updated_at=now)
+    )
+    if awarded.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise conflict(f"job {job.id} is {job.status}; only bids on posted jobs can be accepted")
+    session.execute(
+        update(Bid).where(Bid.job_id == job.id, Bid.id != bid.id).values(status=BidStatus.REJECTED)
+    )
+    bid.status = BidStatus.ACCEPTED
+    bid.accepted_at = now
+    session.commit()
+    metrics.BIDS_ACCEPTED.inc()
+    return bid

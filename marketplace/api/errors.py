@@ -1,0 +1,74 @@
+"""Error bodies the API documents, and the 429 answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from marketplace.ratelimit import Decision
+
+
+class ErrorBody(BaseModel):
+    """Why a request failed, in one sentence."""
+
+    detail: str
+
+
+class RateLimitedBody(BaseModel):
+    """Which limit a 429 refers to and when to try again."""
+
+    detail: str
+    limit: str
+    allowed: int
+    window_seconds: int
+    retry_after_seconds: int
+
+
+class RateLimited(Exception):
+    """Raised by the rate-limit dependency; rendered as 429 with Retry-After."""
+
+    def __init__(self, decision: Decision) -> None:
+        assert decision.limit is not None
+        self.decision = decision
+        super().__init__(decision.limit.describe())
+
+
+async def rate_limited_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render a RateLimited exception as 429 with Retry-After and the limit it hit."""
+    assert isinstance(exc, RateLimited)
+    limit = exc.decision.limit
+    assert limit is not None
+    body = RateLimitedBody(
+        detail=f"rate limit exceeded: {limit.describe()}",
+        limit=limit.name,
+        allowed=limit.allowed,
+        window_seconds=limit.window_seconds,
+        retry_after_seconds=exc.decision.retry_after_seconds,
+    )
+    return JSONResponse(
+        body.model_dump(),
+        status_code=429,
+        headers={"Retry-After": str(exc.decision.retry_after_seconds)},
+    )
+
+
+def _doc(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+AUTH_ERRORS: Responses = {
+    401: _doc(ErrorBody, "No API key, or an API key that is not valid"),
+    403: _doc(ErrorBody, "The caller's role or ownership does not allow this"),
+    429: _doc(RateLimitedBody, "A rate limit is exhausted; see Retry-After"),
+}
+NOT_FOUND: Responses = {404: _doc(ErrorBody, "The resource does not exist")}
+CONFLICT: Responses = {409: _doc(ErrorBody, "The resource is not in a state that allows this")}
+UNAVAILABLE: Responses = {
+    502: _doc(ErrorBody, "The payment provider failed; the payout is marked failed"),
+    503: _doc(ErrorBody, "The payment provider's circuit breaker is open"),
+}

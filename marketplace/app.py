@@ -1,0 +1,57 @@
+"""The marketplace application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from marketplace.api import admin, bids, health, invoices, jobs, messages, payouts, users
+from marketplace.api.errors import RateLimited, rate_limited_handler
+from marketplace.config import Settings
+from marketplace.faults import inject_faults
+from marketplace.metrics.exposition import mark_worker_dead, metrics_endpoint
+from marketplace.metrics.middleware import MetricsMiddleware
+from marketplace.services import Services
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+The FairTradeWorker marketplace: homeowners post jobs in one of 254 Texas territories,
+contractors bid, the homeowner accepts a bid, the job is completed, invoiced and the
+contractor is paid out.
+
+Authenticate with `Authorization: Bearer <api key>` (`ftw-marketplace seed` prints keys).
+Rate limits answer 429 with `Retry-After` and a body naming the limit.
+"""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the marketplace app; connections open on first use, not here."""
+    settings = settings or (services.settings if services else Settings.from_env())
+    services = services or Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+        mark_worker_dead(os.getpid())
+
+    app = FastAPI(
+        title="FairTradeWorker marketplace",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(inject_faults)],
+    )
+    app.state.services = services
+    app.add_exception_handler(RateLimited, rate_limited_handler)
+    for module in (health, users, jobs, bids, invoices, payouts, messages, admin):
+        app.include_router(module.router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if settings.metrics_enabled:
+        app.add_middleware(MetricsMiddleware)
+    return app

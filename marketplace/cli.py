@@ -1,0 +1,135 @@
+"""`ftw-marketplace`: serve the marketplace, migrate its database, seed demo users."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from marketplace.config import Settings
+
+app = typer.Typer(help="The FairTradeWorker marketplace service.", no_args_is_help=True)
+
+DEFAULT_MULTIPROC_DIR = Path(".ftw") / "prometheus-multiproc"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="MARKETPLACE_HOST", help="Address to bind.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(envvar="MARKETPLACE_PORT", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
+    multiproc_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar="PROMETHEUS_MULTIPROC_DIR",
+            help="Metrics directory shared by workers; emptied at start.",
+        ),
+    ] = DEFAULT_MULTIPROC_DIR,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the marketplace API and /metrics."""
+    # Set before prometheus_client is imported below, so workers and this process agree.
+    from marketplace.metrics.exposition import MULTIPROC_ENV, reset_multiprocess_dir
+
+    if workers > 1 or MULTIPROC_ENV in os.environ:
+        reset_multiprocess_dir(multiproc_dir)
+        os.environ[MULTIPROC_ENV] = str(multiproc_dir.resolve())
+
+    import uvicorn
+
+    settings = _settings()
+    if migrate:
+        _migrate(settings)
+    if workers == 1:
+        from marketplace.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        return
+    uvicorn.run(
+        "marketplace.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database in DATABASE_URL to the newest schema."""
+    _migrate(_settings())
+    typer.echo("database schema is up to date")
+
+
+@app.command()
+def seed(
+    homeowners: Annotated[int, typer.Option(min=0, max=1000)] = 3,
+    contractors: Annotated[int, typer.Option(min=0, max=1000)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Create demo users (or give existing ones new keys) and print their API keys."""
+    from marketplace.db.session import Database
+    from marketplace.seed import seed_users
+
+    settings = _settings()
+    _migrate(settings)
+    database = Database(settings)
+    try:
+        with database.session() as session:
+            users = seed_users(session, homeowners, contractors)
+    finally:
+        database.dispose()
+    if as_json:
+        operator = next(user for user in users if user.role == "operator")
+        typer.echo(
+            json.dumps(
+                {
+                    "operator": {"id": operator.id, "api_key": operator.api_key},
+                    "users": [
+                        {
+                            "id": user.id,
+                            "email": user.email,
+                            "role": user.role.value,
+                            "tier": user.tier,
+                            "api_key": user.api_key,
+                        }
+                        for user in users
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo("Demo users (keys are shown only now):")
+    for user in users:
+        row = f"{user.id:>4}  {user.role.value:<10}  {user.tier:<13}  {user.email:<32}"
+        typer.echo(f"  {row}  {user.api_key}")
+
+
+def _settings() -> Settings:
+    from marketplace.config import Settings, SettingsError
+
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        typer.echo(f"ftw-marketplace: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _migrate(settings: Settings) -> None:
+    from marketplace.db.migrate import upgrade_url
+
+    upgrade_url(settings.database_url)
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

@@ -1,0 +1,1 @@
+"""Open-loop traffic for the marketplace: homeowners, contractors and browsers, within limits."""

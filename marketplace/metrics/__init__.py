@@ -1,0 +1,1 @@
+"""RED and application metrics of the marketplace, exposed at /metrics."""

@@ -1,0 +1,66 @@
+"""The long-lived collaborators one marketplace app uses, built without I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from marketplace.breaker import CircuitBreaker
+from marketplace.config import Settings
+from marketplace.db.session import Database
+from marketplace.faults import FaultStore
+from marketplace.payments import PaymentProvider, SimulatedPaymentProvider
+from marketplace.ratelimit import InMemoryLimiter, Limiter, RedisLimiter
+
+
+@dataclass
+class Services:
+    """Database, Redis, rate limiter, fault store and payment provider of one app.
+
+    Usage::
+
+        services = Services.build(Settings.from_env())
+        app.state.services = services
+    """
+
+    settings: Settings
+    database: Database
+    redis: redis.Redis | None
+    limiter: Limiter
+    faults: FaultStore
+    payments: PaymentProvider
+    payments_breaker: CircuitBreaker
+
+    @classmethod
+    def build(cls, settings: Settings, payments: PaymentProvider | None = None) -> Services:
+        """Wire the services for `settings`; connections open on first use."""
+        database = Database(settings)
+        client: redis.Redis | None = None
+        limiter: Limiter
+        if settings.redis_url:
+            client = redis.Redis.from_url(
+                settings.redis_url,
+                socket_timeout=settings.readiness_timeout_seconds,
+                socket_connect_timeout=settings.readiness_timeout_seconds,
+            )
+            limiter = RedisLimiter(client, prefix=settings.redis_key_prefix)
+        else:
+            limiter = InMemoryLimiter()
+        faults = FaultStore(database, refresh_seconds=settings.fault_refresh_seconds)
+        provider = payments or SimulatedPaymentProvider(
+            outage=lambda: faults.snapshot().payment_outage,
+            latency_seconds=settings.payment_latency_seconds,
+        )
+        breaker = CircuitBreaker(
+            "payment_provider",
+            failure_threshold=settings.breaker_failure_threshold,
+            reset_timeout_seconds=settings.breaker_reset_timeout_seconds,
+        )
+        return cls(settings, database, client, limiter, faults, provider, breaker)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.database.dispose()
+        if self.redis is not None:
+            self.redis.close()

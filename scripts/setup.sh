@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prepare a machine for `make demo` and `make test`: Debian's Prometheus and Alertmanager
+# (with promtool and amtool), then the project's virtual environment in .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager)
+
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages: ${DEBIAN_PACKAGES[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${DEBIAN_PACKAGES[@]}" >/dev/null
+  else
+    echo "setup: missing ${missing[*]}; install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${DEBIAN_PACKAGES[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+fi
+
+# Reinstall only when the dependency list changed since the last install.
+stamp="$VENV/.ftw-installed"
+digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+  echo "setup: installing ftw-observe and its dev tools into $VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
+  echo "$digest" > "$stamp"
+fi
