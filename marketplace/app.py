@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketplace.api import admin, bids, health, invoices, jobs, messages, payouts, users
-from marketplace.api.errors import RateLimited, rate_limited_handler
+from marketplace.api.errors import RateLimited, http_error_handler, rate_limited_handler
 from marketplace.config import Settings
 from marketplace.faults import inject_faults
 from marketplace.metrics.exposition import mark_worker_dead, metrics_endpoint
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     app.add_exception_handler(RateLimited, rate_limited_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for module in (health, users, jobs, bids, invoices, payouts, messages, admin):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND
 from marketplace.api.jobs import load_job
+from marketplace.api.pagination import ResourceId
 from marketplace.api.schemas import BidCreate, BidOut
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
 from marketplace.db.models import Bid, BidStatus, Job, JobStatus, Role, utcnow
@@ -28,7 +29,7 @@ router = APIRouter(
     response_model=BidOut,
     responses=CONFLICT,
 )
-def submit_bid(job_id: int, body: BidCreate, user: UserDep, session: SessionDep) -> Bid:
+def submit_bid(job_id: ResourceId, body: BidCreate, user: UserDep, session: SessionDep) -> Bid:
     """Bid on a posted job (contractors only, one bid per job)."""
     require_role(user, Role.CONTRACTOR, action="bid on jobs")
     job = load_job(session, job_id)
@@ -43,13 +44,14 @@ def submit_bid(job_id: int, body: BidCreate, user: UserDep, session: SessionDep)
         **body.model_dump(),
     )
     session.add(bid)
-    # The first bid sets first_bid_at; later ones leave it, even when they race.
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(first_bid_at=func.coalesce(Job.first_bid_at, now), updated_at=now)
-    )
     try:
+        session.flush()
+        # The first bid sets first_bid_at; later ones leave it, even when they race.
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(first_bid_at=func.coalesce(Job.first_bid_at, now), updated_at=now)
+        )
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -59,7 +61,7 @@ def submit_bid(job_id: int, body: BidCreate, user: UserDep, session: SessionDep)
 
 
 @router.get("/jobs/{job_id}/bids", response_model=list[BidOut])
-def list_bids(job_id: int, user: UserDep, session: SessionDep) -> list[Bid]:
+def list_bids(job_id: ResourceId, user: UserDep, session: SessionDep) -> list[Bid]:
     """List a job's bids: all of them for its homeowner, a contractor's own for a contractor."""
     job = load_job(session, job_id)
     query = select(Bid).where(Bid.job_id == job_id).order_by(Bid.id)
@@ -71,7 +73,7 @@ def list_bids(job_id: int, user: UserDep, session: SessionDep) -> list[Bid]:
 
 
 @router.post("/bids/{bid_id}/accept", response_model=BidOut, responses=CONFLICT)
-def accept_bid(bid_id: int, user: UserDep, session: SessionDep) -> Bid:
+def accept_bid(bid_id: ResourceId, user: UserDep, session: SessionDep) -> Bid:
     """Accept a bid, awarding its job to the contractor (the job's homeowner only)."""
     bid = session.get(Bid, bid_id)
     if bid is None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from marketplace.metrics.middleware import route_label
 from marketplace.ratelimit import Decision
 
 
@@ -62,6 +65,7 @@ def _doc(model: type[BaseModel], description: str) -> dict[str, Any]:
 Responses = dict[int | str, dict[str, Any]]
 
 AUTH_ERRORS: Responses = {
+    400: _doc(ErrorBody, "The request body is not valid JSON"),
     401: _doc(ErrorBody, "No API key, or an API key that is not valid"),
     403: _doc(ErrorBody, "The caller's role or ownership does not allow this"),
     429: _doc(RateLimitedBody, "A rate limit is exhausted; see Retry-After"),
@@ -72,3 +76,16 @@ UNAVAILABLE: Responses = {
     502: _doc(ErrorBody, "The payment provider failed; the payout is marked failed"),
     503: _doc(ErrorBody, "The payment provider's circuit breaker is open"),
 }
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """Render HTTP errors as FastAPI does, with a complete Allow header on 405."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        # Routing stops at the first template that matches the path, so its Allow header
+        # lists only that route's methods; the OpenAPI document knows all of them.
+        operations = request.app.openapi()["paths"].get(route_label(request.scope), {})
+        methods = sorted(method.upper() for method in operations)
+        if methods:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+    return await http_exception_handler(request, exc)

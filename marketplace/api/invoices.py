@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND
 from marketplace.api.jobs import load_job
+from marketplace.api.pagination import ResourceId
 from marketplace.api.schemas import InvoiceCreate, InvoiceOut
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
 from marketplace.db.models import Bid, Invoice, JobStatus, Role
@@ -48,7 +49,7 @@ def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> I
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut)
-def get_invoice(invoice_id: int, user: UserDep, session: SessionDep) -> Invoice:
+def get_invoice(invoice_id: ResourceId, user: UserDep, session: SessionDep) -> Invoice:
     """Return an invoice to its contractor, its homeowner or an operator."""
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND
-from marketplace.api.pagination import decode_cursor, paginate
+from marketplace.api.pagination import Cursor, Limit, ResourceId, cursor_id, paginate
 from marketplace.api.schemas import JobCreate, JobOut, Page
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
 from marketplace.db.models import TERRITORY_COUNT, Bid, Job, JobStatus, Role, utcnow
@@ -47,8 +47,8 @@ def list_jobs(
     session: SessionDep,
     territory_id: Annotated[int | None, Query(ge=1, le=TERRITORY_COUNT)] = None,
     job_status: Annotated[JobStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[JobOut]:
     """List jobs, newest first, optionally in one territory or one status."""
     query = select(Job).order_by(Job.id.desc()).limit(limit + 1)
@@ -56,7 +56,7 @@ def list_jobs(
         query = query.where(Job.territory_id == territory_id)
     if job_status is not None:
         query = query.where(Job.status == job_status)
-    after = decode_cursor(cursor)
+    after = cursor_id(cursor)
     if after is not None:
         query = query.where(Job.id < after)
     rows = session.scalars(query).all()
@@ -65,13 +65,13 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=NOT_FOUND)
-def get_job(job_id: int, session: SessionDep) -> Job:
+def get_job(job_id: ResourceId, session: SessionDep) -> Job:
     """Return one job."""
     return load_job(session, job_id)
 
 
 @router.post("/{job_id}/complete", response_model=JobOut, responses={**NOT_FOUND, **CONFLICT})
-def complete_job(job_id: int, user: UserDep, session: SessionDep) -> Job:
+def complete_job(job_id: ResourceId, user: UserDep, session: SessionDep) -> Job:
     """Mark an awarded job completed (its homeowner or the awarded contractor)."""
     job = load_job(session, job_id)
     awarded_contractor = _awarded_contractor(session, job)
@@ -93,7 +93,7 @@ def complete_job(job_id: int, user: UserDep, session: SessionDep) -> Job:
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses={**NOT_FOUND, **CONFLICT})
-def cancel_job(job_id: int, user: UserDep, session: SessionDep) -> Job:
+def cancel_job(job_id: ResourceId, user: UserDep, session: SessionDep) -> Job:
     """Cancel a job that is not finished yet (its homeowner only)."""
     job = load_job(session, job_id)
     if user.id != job.homeowner_id:

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, NOT_FOUND
 from marketplace.api.jobs import load_job
+from marketplace.api.pagination import ResourceId
 from marketplace.api.schemas import MessageCreate, MessageOut
 from marketplace.auth import SessionDep, UserDep, forbid
 from marketplace.db.models import Bid, Job, Message, Role
@@ -43,7 +44,9 @@ def _check_participants(session: SessionDep, job: Job, sender_id: int, recipient
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MessageOut)
-def send_message(job_id: int, body: MessageCreate, user: UserDep, session: SessionDep) -> Message:
+def send_message(
+    job_id: ResourceId, body: MessageCreate, user: UserDep, session: SessionDep
+) -> Message:
     """Send a message about a job to the other party."""
     job = load_job(session, job_id)
     _check_participants(session, job, user.id, body.recipient_id)
@@ -57,7 +60,7 @@ def send_message(job_id: int, body: MessageCreate, user: UserDep, session: Sessi
 
 
 @router.get("", response_model=list[MessageOut])
-def list_messages(job_id: int, user: UserDep, session: SessionDep) -> list[Message]:
+def list_messages(job_id: ResourceId, user: UserDep, session: SessionDep) -> list[Message]:
     """List a job's messages the caller sent or received (all of them for operators)."""
     job = load_job(session, job_id)
     query = select(Message).where(Message.job_id == job.id).order_by(Message.id).limit(500)

@@ -1,43 +1,36 @@
-"""Opaque cursors over descending ids."""
+"""Keyset pagination over descending ids, and the id parameters routes share."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import HTTPException, status
+from fastapi import Path, Query
 
-_PREFIX = "id:"
 T = TypeVar("T")
 
+# The largest integer every JSON client reads exactly; ids this large never exist, and
+# larger ones must not reach SQL, where they overflow 64-bit columns.
+MAX_ID = 2**53 - 1
 
-def encode_cursor(last_id: int) -> str:
-    """Return the cursor that continues after `last_id`."""
-    return base64.urlsafe_b64encode(f"{_PREFIX}{last_id}".encode()).decode().rstrip("=")
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Cursor = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[1-9][0-9]{0,14}$",
+        description="The `next_cursor` of the previous page; omit it for the first page.",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
 
 
-def decode_cursor(cursor: str | None) -> int | None:
-    """Return the id a cursor continues after, or answer 422 naming the parameter."""
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith(_PREFIX):
-            value = int(raw[len(_PREFIX) :])
-            if value > 0:
-                return value
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail="query parameter 'cursor' is not a cursor this API returned",
-    )
+def cursor_id(cursor: str | None) -> int | None:
+    """Return the id a validated cursor continues after."""
+    return int(cursor) if cursor is not None else None
 
 
 def paginate(rows: Sequence[T], limit: int, key: Callable[[T], int]) -> tuple[list[T], str | None]:
     """Split `limit + 1` fetched rows into one page and the cursor for the next, if any."""
     page = list(rows[:limit])
     more = len(rows) > limit
-    return page, encode_cursor(key(page[-1])) if more and page else None
+    return page, str(key(page[-1])) if more and page else None

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy import select
 
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND, UNAVAILABLE
-from marketplace.api.pagination import decode_cursor, paginate
+from marketplace.api.pagination import Cursor, Limit, ResourceId, cursor_id, paginate
 from marketplace.api.schemas import Page, PayoutCreate, PayoutOut
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
 from marketplace.breaker import CircuitBreaker, CircuitOpenError
@@ -109,8 +108,8 @@ def _finish(session: SessionDep, payout: Payout, outcome: PayoutStatus, reason: 
 def list_payouts(
     user: UserDep,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[PayoutOut]:
     """List the caller's payouts, newest first (every payout for operators)."""
     if user.role is Role.HOMEOWNER:
@@ -118,7 +117,7 @@ def list_payouts(
     query = select(Payout).order_by(Payout.id.desc()).limit(limit + 1)
     if user.role is Role.CONTRACTOR:
         query = query.where(Payout.contractor_id == user.id)
-    after = decode_cursor(cursor)
+    after = cursor_id(cursor)
     if after is not None:
         query = query.where(Payout.id < after)
     page, next_cursor = paginate(session.scalars(query).all(), limit, key=lambda p: p.id)
@@ -128,7 +127,7 @@ def list_payouts(
 
 
 @router.get("/{payout_id}", response_model=PayoutOut)
-def get_payout(payout_id: int, user: UserDep, session: SessionDep) -> Payout:
+def get_payout(payout_id: ResourceId, user: UserDep, session: SessionDep) -> Payout:
     """Return a payout to its contractor or an operator."""
     payout = session.get(Payout, payout_id)
     if payout is None:

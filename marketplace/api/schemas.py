@@ -7,6 +7,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from marketplace.api.pagination import MAX_ID
 from marketplace.db.models import TERRITORY_COUNT, BidStatus, JobStatus, PayoutStatus, Role
 
 T = TypeVar("T")
@@ -112,7 +113,7 @@ class InvoiceCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    job_id: int = Field(ge=1)
+    job_id: int = Field(ge=1, le=MAX_ID)
     amount_cents: int = Field(gt=0, le=MAX_CENTS)
 
 
@@ -134,7 +135,7 @@ class PayoutCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    invoice_id: int = Field(ge=1)
+    invoice_id: int = Field(ge=1, le=MAX_ID)
 
 
 class PayoutOut(BaseModel):
@@ -158,7 +159,7 @@ class MessageCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    recipient_id: int = Field(ge=1)
+    recipient_id: int = Field(ge=1, le=MAX_ID)
     body: str = Field(min_length=1, max_length=5000)
 
 

@@ -1,0 +1,257 @@
+"""Fixtures shared by the whole suite: real Postgres, real Redis, marketplace apps."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import psycopg
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from psycopg import sql
+
+from marketplace.app import create_app
+from marketplace.config import Settings
+from marketplace.db.migrate import upgrade_url
+from marketplace.db.session import Database
+from marketplace.seed import SeededUser, seed_users
+
+POSTGRES_ADMIN_URL = os.environ.get("FTW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+REDIS_TEST_URL = os.environ.get("FTW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def wait_until(
+    condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.05
+) -> object:
+    """Poll `condition` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+        except Exception as exc:
+            last_error = exc
+        else:
+            if result:
+                return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s (last error: {last_error!r})")
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True)
+
+
+def create_database() -> str:
+    """Create an empty, uniquely named Postgres database and return its URL."""
+    name = f"ftw_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{POSTGRES_ADMIN_URL}/{name}"
+
+
+def drop_database(url: str) -> None:
+    """Drop the database at `url`, disconnecting whoever still uses it."""
+    name = url.rsplit("/", 1)[1]
+    with _admin_connection() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh Postgres database with the marketplace schema, dropped afterwards."""
+    url = create_database()
+    try:
+        upgrade_url(url)
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file with the marketplace schema."""
+    url = f"sqlite:///{tmp_path / 'marketplace.db'}"
+    upgrade_url(url)
+    return url
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A unique Redis key prefix; every key under it is deleted afterwards."""
+    prefix = f"ftw-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@dataclass
+class Marketplace:
+    """A marketplace app under test, its HTTP client and its seeded users."""
+
+    client: TestClient
+    settings: Settings
+    users: list[SeededUser]
+
+    def key(self, role: str, index: int = 0) -> dict[str, str]:
+        """Return the Authorization header of the index-th seeded user with `role`."""
+        matching = [user for user in self.users if user.role == role]
+        return {"Authorization": f"Bearer {matching[index].api_key}"}
+
+    def user(self, role: str, index: int = 0) -> SeededUser:
+        """Return the index-th seeded user with `role`."""
+        return [user for user in self.users if user.role == role][index]
+
+
+MarketplaceFactory = Callable[..., Marketplace]
+
+
+@pytest.fixture
+def make_marketplace() -> Iterator[MarketplaceFactory]:
+    """Build marketplace apps from settings, seed users, and close them afterwards."""
+    clients: list[TestClient] = []
+
+    def build(settings: Settings, homeowners: int = 2, contractors: int = 3) -> Marketplace:
+        database = Database(settings)
+        try:
+            with database.session() as session:
+                users = seed_users(session, homeowners, contractors)
+        finally:
+            database.dispose()
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return Marketplace(client, settings, users)
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture(params=["postgres+redis", "sqlite"])
+def backend_settings(request: pytest.FixtureRequest) -> Settings:
+    """Settings for both storage paths: Postgres with Redis, and SQLite in-process."""
+    if request.param == "sqlite":
+        return Settings(database_url=request.getfixturevalue("sqlite_url"))
+    return Settings(
+        database_url=request.getfixturevalue("postgres_url"),
+        redis_url=REDIS_TEST_URL,
+        redis_key_prefix=request.getfixturevalue("redis_prefix"),
+    )
+
+
+@pytest.fixture
+def marketplace(make_marketplace: MarketplaceFactory, backend_settings: Settings) -> Marketplace:
+    """A seeded marketplace on each storage path."""
+    return make_marketplace(backend_settings)
+
+
+@pytest.fixture
+def pg_marketplace(
+    make_marketplace: MarketplaceFactory, postgres_url: str, redis_prefix: str
+) -> Marketplace:
+    """A seeded marketplace on Postgres and Redis."""
+    return make_marketplace(
+        Settings(database_url=postgres_url, redis_url=REDIS_TEST_URL, redis_key_prefix=redis_prefix)
+    )
+
+
+@dataclass
+class ServerProcess:
+    """A marketplace started with `ftw-marketplace serve` in a subprocess."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+    log_file: BinaryIO
+
+    def log(self) -> str:
+        """Return what the server printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(env: dict[str, str], log_path: Path, *args: str) -> ServerProcess:
+    """Start `ftw-marketplace serve` on a free port and wait until /healthz answers."""
+    import httpx
+
+    port = free_port()
+    full_env = {**os.environ, **env}
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "ftw-marketplace"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *args,
+        ],
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server = ServerProcess(process, f"http://127.0.0.1:{port}", log_path, log)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.log()}")
+        return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
+
+    try:
+        wait_until(healthy, timeout=30)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def stop_server(server: ServerProcess) -> None:
+    """Stop the server and its workers."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=5)
+    finally:
+        server.log_file.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., ServerProcess]]:
+    """Start marketplace server processes; every one is stopped afterwards."""
+    servers: list[ServerProcess] = []
+    counter = iter(range(1000))
+
+    def start(env: dict[str, str], tmp_path: Path, *args: str) -> ServerProcess:
+        server = start_server(env, tmp_path / f"server-{next(counter)}.log", *args)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        stop_server(server)
