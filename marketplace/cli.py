@@ -114,6 +114,46 @@ def seed(
         typer.echo(f"  {row}  {user.api_key}")
 
 
+@app.command()
+def watch(
+    url: Annotated[str, typer.Option(help="Base URL of the marketplace.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between scrapes.")] = 5.0,
+    count: Annotated[int, typer.Option(min=0, help="Stop after this many updates; 0: never.")] = 0,
+) -> None:
+    """Print live request rate, 5xx ratio and p95 per route from /metrics."""
+    import time
+
+    import httpx
+    from rich.console import Console
+
+    from marketplace.watch import parse_scrape, render_table, route_rates
+
+    console = Console()
+
+    def scrape() -> tuple[float, str]:
+        try:
+            response = httpx.get(f"{url.rstrip('/')}/metrics", timeout=5)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            console.print(f"[red]cannot scrape {url}/metrics: {exc}[/red]")
+            raise typer.Exit(1) from None
+        return time.monotonic(), response.text
+
+    started, text = scrape()
+    previous = parse_scrape(text)
+    updates = 0
+    while count == 0 or updates < count:
+        time.sleep(interval)
+        now, text = scrape()
+        current = parse_scrape(text)
+        rows = route_rates(previous, current, now - started)
+        console.print(render_table(url, rows, now - started))
+        previous, started = current, now
+        updates += 1
+
+
 def _settings() -> Settings:
     from marketplace.config import Settings, SettingsError
 
