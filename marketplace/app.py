@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for module in (health, users, jobs, bids, invoices, payouts, messages, admin):
         app.include_router(module.router)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    # An API route, unlike a plain one, carries its template into the request's metrics.
+    app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
     return app

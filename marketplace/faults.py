@@ -137,8 +137,8 @@ class FaultStore:
         return self.refresh()
 
 
-# Routes a drill must never break: clearing a fault, health checks.
-EXEMPT_PREFIXES = ("/api/admin/", "/healthz", "/readyz")
+# Routes a drill must never break: clearing a fault, health checks, scrapes.
+EXEMPT_PREFIXES = ("/api/admin/", "/healthz", "/readyz", "/metrics")
 
 
 async def inject_faults(request: Request) -> None:

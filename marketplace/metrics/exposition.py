@@ -13,7 +13,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from starlette.requests import Request
 from starlette.responses import Response
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -34,7 +33,7 @@ def render_latest() -> bytes:
     return generate_latest(registry)
 
 
-async def metrics_endpoint(request: Request) -> Response:
+def metrics_endpoint() -> Response:
     """Serve the metrics to a Prometheus scrape."""
     return Response(render_latest(), media_type=CONTENT_TYPE_LATEST)
 

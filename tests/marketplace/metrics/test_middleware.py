@@ -106,3 +106,9 @@ def test_ten_thousand_random_paths_add_a_bounded_number_of_series(sqlite_url: st
     # Bounded by templates, methods and statuses, never by the number of distinct paths.
     assert len(new_series) <= 20, sorted(new_series)
     assert 404 in statuses
+
+
+def test_scrapes_are_labelled_with_their_route(pg_marketplace: Marketplace) -> None:
+    before = _count("GET", "/metrics", "200")
+    pg_marketplace.client.get("/metrics")
+    assert _count("GET", "/metrics", "200") == before + 1
