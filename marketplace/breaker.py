@@ -72,12 +72,15 @@ class CircuitBreaker:
             return self._state
 
     def rejection(self) -> CircuitOpenError | None:
-        """Return the error a call would get right now while open, else None."""
+        """Return the error a call would get right now, else None."""
         with self._lock:
             self._maybe_half_open()
-            if self._state is not BreakerState.OPEN:
-                return None
-            return CircuitOpenError(self.name, self._remaining())
+            if self._state is BreakerState.OPEN:
+                return CircuitOpenError(self.name, self._remaining())
+            if self._state is BreakerState.HALF_OPEN and self._trial_in_flight:
+                # The trial call is the only one let through until it has an outcome.
+                return CircuitOpenError(self.name, 0.0)
+            return None
 
     def _remaining(self) -> float:
         return max(0.0, self._opened_at + self.reset_timeout_seconds - self._clock())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Tier(enum.StrEnum):
@@ -58,6 +58,12 @@ class RateLimitPolicy(BaseModel):
     enabled: bool = True
     per_minute_by_tier: dict[Tier, int] = Field(default_factory=_tier_defaults)
     per_hour_by_route: dict[str, int] = Field(default_factory=_write_defaults)
+
+    @field_validator("per_minute_by_tier")
+    @classmethod
+    def _keep_default_tiers(cls, value: dict[Tier, int]) -> dict[Tier, int]:
+        # Every caller has a tier: overriding some tiers keeps the launch-plan limit of the rest.
+        return {**_tier_defaults(), **value}
 
     def limits_for(self, tier: Tier, identity: str, method: str, route: str) -> list[Limit]:
         """Return the limits one request counts against, tier limit first."""

@@ -1,0 +1,205 @@
+"""Fixed-window limiters, in this process and in the real Redis, on a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+from prometheus_client import REGISTRY
+
+from marketplace.ratelimit import InMemoryLimiter, Limit, Limiter, RedisLimiter
+from tests.conftest import REDIS_TEST_URL, free_port
+
+# A moment that starts both a minute and an hour window.
+WINDOW_START = 472_222 * 3600.0
+
+PER_MINUTE = Limit(name="pro tier", key="tier:pro:user:1", allowed=3, window_seconds=60)
+PER_HOUR = Limit(
+    name="POST /api/jobs", key="route:POST:/api/jobs:user:1", allowed=2, window_seconds=3600
+)
+
+
+class FakeClock:
+    """A wall clock that moves only when told to."""
+
+    def __init__(self, now: float = WINDOW_START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+LimiterFactory = Callable[[FakeClock], Limiter]
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture(params=["in-memory", "redis"])
+def make_limiter(request: pytest.FixtureRequest) -> LimiterFactory:
+    """Build limiters of one kind; Redis ones share a fresh key prefix."""
+    if request.param == "in-memory":
+        return lambda clock: InMemoryLimiter(clock=clock)
+    client = request.getfixturevalue("redis_client")
+    prefix = request.getfixturevalue("redis_prefix")
+    return lambda clock: RedisLimiter(client, prefix=prefix, clock=clock)
+
+
+def _allowed(limiter: Limiter, limits: list[Limit], times: int) -> list[bool]:
+    return [limiter.hit(limits).allowed for _ in range(times)]
+
+
+def test_a_limit_allows_exactly_its_quota_in_one_window(make_limiter: LimiterFactory) -> None:
+    limiter = make_limiter(FakeClock(WINDOW_START + 10))
+
+    assert _allowed(limiter, [PER_MINUTE], 5) == [True, True, True, False, False]
+
+
+def test_a_rejection_names_the_exhausted_limit(make_limiter: LimiterFactory) -> None:
+    limiter = make_limiter(FakeClock())
+    _allowed(limiter, [PER_MINUTE, PER_HOUR], 2)
+
+    decision = limiter.hit([PER_MINUTE, PER_HOUR])
+
+    assert not decision.allowed
+    assert decision.limit == PER_HOUR
+
+
+def test_a_request_rejected_by_one_limit_spends_no_quota_of_another(
+    make_limiter: LimiterFactory,
+) -> None:
+    limiter = make_limiter(FakeClock())
+    assert _allowed(limiter, [PER_MINUTE, PER_HOUR], 4) == [True, True, False, False]
+
+    # Two of the three per-minute hits were spent; the two rejected requests spent none.
+    assert _allowed(limiter, [PER_MINUTE], 2) == [True, False]
+
+
+def test_a_request_rejected_by_the_first_limit_spends_no_quota_of_the_second(
+    make_limiter: LimiterFactory,
+) -> None:
+    limiter = make_limiter(FakeClock())
+    tight = Limit(name="anonymous tier", key="tier:anonymous:ip:1", allowed=1, window_seconds=60)
+    assert _allowed(limiter, [tight, PER_HOUR], 3) == [True, False, False]
+
+    assert _allowed(limiter, [PER_HOUR], 2) == [True, False]
+
+
+def test_a_new_window_starts_with_a_fresh_count(make_limiter: LimiterFactory) -> None:
+    clock = FakeClock(WINDOW_START + 59.5)
+    limiter = make_limiter(clock)
+    assert _allowed(limiter, [PER_MINUTE], 4) == [True, True, True, False]
+
+    clock.now = WINDOW_START + 60
+
+    assert _allowed(limiter, [PER_MINUTE], 4) == [True, True, True, False]
+
+
+def test_hits_in_an_hour_window_carry_over_between_minutes(make_limiter: LimiterFactory) -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    assert _allowed(limiter, [PER_HOUR], 2) == [True, True]
+
+    clock.now = WINDOW_START + 3599
+
+    assert _allowed(limiter, [PER_HOUR], 1) == [False]
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "retry_after"),
+    [
+        (0.0, PER_MINUTE, 60),
+        (45.5, PER_MINUTE, 15),
+        (59.9, PER_MINUTE, 1),
+        (1800.2, PER_HOUR, 1800),
+    ],
+)
+def test_retry_after_is_the_seconds_left_in_the_window(
+    make_limiter: LimiterFactory, offset: float, limit: Limit, retry_after: int
+) -> None:
+    limiter = make_limiter(FakeClock(WINDOW_START + offset))
+    _allowed(limiter, [limit], limit.allowed)
+
+    decision = limiter.hit([limit])
+
+    assert (decision.allowed, decision.retry_after_seconds) == (False, retry_after)
+
+
+def test_callers_count_against_their_own_keys(make_limiter: LimiterFactory) -> None:
+    limiter = make_limiter(FakeClock())
+    other = Limit(name="pro tier", key="tier:pro:user:2", allowed=3, window_seconds=60)
+    _allowed(limiter, [PER_MINUTE], 3)
+
+    assert _allowed(limiter, [other], 3) == [True, True, True]
+
+
+def test_a_request_without_limits_is_allowed(make_limiter: LimiterFactory) -> None:
+    limiter = make_limiter(FakeClock())
+
+    assert _allowed(limiter, [], 3) == [True, True, True]
+
+
+def test_redis_limiters_of_two_processes_share_counts(redis_prefix: str) -> None:
+    clock = FakeClock()
+    first_client = redis.Redis.from_url(REDIS_TEST_URL)
+    second_client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        first = RedisLimiter(first_client, prefix=redis_prefix, clock=clock)
+        second = RedisLimiter(second_client, prefix=redis_prefix, clock=clock)
+
+        outcomes = [limiter.hit([PER_MINUTE]).allowed for limiter in (first, second) * 2]
+    finally:
+        first_client.close()
+        second_client.close()
+
+    assert outcomes == [True, True, True, False]
+
+
+def test_redis_limiters_with_different_prefixes_count_apart(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    clock = FakeClock()
+    first = RedisLimiter(redis_client, prefix=f"{redis_prefix}a:", clock=clock)
+    second = RedisLimiter(redis_client, prefix=f"{redis_prefix}b:", clock=clock)
+    _allowed(first, [PER_MINUTE], 3)
+
+    assert _allowed(second, [PER_MINUTE], 1) == [True]
+
+
+def test_redis_counters_expire_soon_after_their_window(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    limiter = RedisLimiter(redis_client, prefix=redis_prefix, clock=FakeClock())
+    limiter.hit([PER_MINUTE, PER_HOUR])
+
+    ttls = sorted(redis_client.pttl(key) for key in redis_client.scan_iter(f"{redis_prefix}*"))
+
+    assert len(ttls) == 2
+    assert 0 < ttls[0] <= 61_000
+    assert 60_000 < ttls[1] <= 3_601_000
+
+
+def _redis_errors() -> float:
+    value = REGISTRY.get_sample_value(
+        "ftw_marketplace_redis_errors_total", {"operation": "rate_limit"}
+    )
+    return value or 0.0
+
+
+def test_an_unreachable_redis_lets_requests_through_and_counts_the_error() -> None:
+    # Built the way the marketplace builds its client; nothing listens on the port.
+    client = redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
+    limiter = RedisLimiter(client, prefix="unreachable:", clock=FakeClock())
+    before = _redis_errors()
+    try:
+        decisions = [limiter.hit([PER_MINUTE]) for _ in range(PER_MINUTE.allowed + 1)]
+    finally:
+        client.close()
+
+    assert all(decision.allowed for decision in decisions)
+    assert _redis_errors() - before == PER_MINUTE.allowed + 1

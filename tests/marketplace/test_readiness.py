@@ -1,0 +1,166 @@
+"""Liveness and readiness while the database or Redis is up, and after each goes away."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from marketplace.config import Settings
+from marketplace.db.migrate import upgrade_url
+from tests.conftest import (
+    Marketplace,
+    MarketplaceFactory,
+    create_database,
+    drop_database,
+    free_port,
+    wait_until,
+)
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of this test alone, so it can be killed."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    port: int
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = RedisServer(process, f"redis://127.0.0.1:{port}/0", port)
+    try:
+        client = redis.Redis.from_url(server.url)
+        try:
+            wait_until(client.ping, timeout=10)
+        finally:
+            client.close()
+        yield server
+    finally:
+        if process.poll() is None:
+            server.kill()
+
+
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A database of this test alone, so it can be dropped while the app runs."""
+    url = create_database()
+    try:
+        upgrade_url(url)
+        yield url
+    finally:
+        drop_database(url)
+
+
+def _ready(mp: Marketplace) -> dict[str, Any]:
+    response = mp.client.get("/readyz")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_readyz_reports_the_database_and_redis_ok(pg_marketplace: Marketplace) -> None:
+    body = _ready(pg_marketplace)
+
+    assert body["status"] == "ready"
+    assert body["dependencies"]["database"]["status"] == "ok"
+    assert body["dependencies"]["redis"]["status"] == "ok"
+    assert body["dependencies"]["database"]["latency_seconds"] >= 0
+
+
+def test_readyz_reports_redis_not_configured_without_redis(
+    make_marketplace: MarketplaceFactory, sqlite_url: str
+) -> None:
+    body = _ready(make_marketplace(Settings(database_url=sqlite_url)))
+
+    assert body["status"] == "ready"
+    assert body["dependencies"]["database"]["status"] == "ok"
+    assert body["dependencies"]["redis"] == {
+        "status": "not_configured",
+        "detail": None,
+        "latency_seconds": None,
+    }
+
+
+@pytest.fixture
+def database_gone(make_marketplace: MarketplaceFactory, own_database: str) -> Marketplace:
+    """A running marketplace whose database was dropped after it had been ready."""
+    mp = make_marketplace(Settings(database_url=own_database))
+    assert _ready(mp)["dependencies"]["database"]["status"] == "ok"
+    drop_database(own_database)
+    return mp
+
+
+def test_readyz_answers_503_naming_the_database_when_it_is_gone(database_gone: Marketplace) -> None:
+    response = database_gone.client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not_ready"
+    database = body["dependencies"]["database"]
+    assert database["status"] == "down"
+    name = database_gone.settings.database_url.rsplit("/", 1)[1]
+    assert name in database["detail"]
+
+
+def test_healthz_answers_200_while_the_database_is_gone(database_gone: Marketplace) -> None:
+    response = database_gone.client.get("/healthz")
+
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+@pytest.fixture
+def redis_gone(
+    make_marketplace: MarketplaceFactory, sqlite_url: str, own_redis: RedisServer
+) -> Marketplace:
+    """A running marketplace whose Redis was killed after it had been ready."""
+    mp = make_marketplace(Settings(database_url=sqlite_url, redis_url=own_redis.url))
+    assert _ready(mp)["dependencies"]["redis"]["status"] == "ok"
+    own_redis.kill()
+    return mp
+
+
+def test_readyz_answers_503_naming_redis_when_it_is_gone(
+    redis_gone: Marketplace, own_redis: RedisServer
+) -> None:
+    response = redis_gone.client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not_ready"
+    assert body["dependencies"]["database"]["status"] == "ok"
+    assert body["dependencies"]["redis"]["status"] == "down"
+    assert str(own_redis.port) in body["dependencies"]["redis"]["detail"]
+
+
+def test_healthz_answers_200_while_redis_is_gone(redis_gone: Marketplace) -> None:
+    response = redis_gone.client.get("/healthz")
+
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
