@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import Marketplace
 
 
-def _post_job(mp: Marketplace, homeowner: int = 0, territory: int = 42) -> dict[str, object]:
+def _post_job(mp: Marketplace, homeowner: int = 0, territory: int = 42) -> dict[str, Any]:
     response = mp.client.post(
         "/api/jobs",
         json={"territory_id": territory, "title": "Fix the roof", "budget_cents": 250_000},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -52,7 +53,7 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_api_never_answers_5xx_or_breaks_its_schema(case: schemathesis.Case) -> None:
+def test_api_never_answers_5xx_or_breaks_its_schema(case: schemathesis.Case[Any]) -> None:
     role = _role_for(case.method, case.path)
     case.call_and_validate(headers={"Authorization": f"Bearer {KEYS[role]}"})
 
