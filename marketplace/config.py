@@ -39,6 +39,7 @@ class Settings(BaseModel):
     payment_latency_seconds: float = Field(default=0.0, ge=0)
     fault_refresh_seconds: float = Field(default=1.0, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    redis_timeout_seconds: float = Field(default=0.25, gt=0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +57,8 @@ class Settings(BaseModel):
             "payment_latency_seconds": "FTW_PAYMENT_LATENCY_SECONDS",
             "fault_refresh_seconds": "FTW_FAULT_REFRESH_SECONDS",
             "metrics_enabled": "FTW_METRICS_ENABLED",
+            "redis_timeout_seconds": "FTW_REDIS_TIMEOUT_SECONDS",
+            "readiness_timeout_seconds": "FTW_READINESS_TIMEOUT_SECONDS",
         }
         values: dict[str, object] = {}
         for field, variable in mapping.items():

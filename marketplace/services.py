@@ -39,10 +39,11 @@ class Services:
         client: redis.Redis | None = None
         limiter: Limiter
         if settings.redis_url:
+            # Short timeouts: a slow Redis must not hold requests, the limiter fails open.
             client = redis.Redis.from_url(
                 settings.redis_url,
-                socket_timeout=settings.readiness_timeout_seconds,
-                socket_connect_timeout=settings.readiness_timeout_seconds,
+                socket_timeout=settings.redis_timeout_seconds,
+                socket_connect_timeout=settings.redis_timeout_seconds,
             )
             limiter = RedisLimiter(client, prefix=settings.redis_key_prefix)
         else:
