@@ -9,7 +9,12 @@ from typing import Any
 
 
 class ActionKind(enum.Enum):
-    """One kind of request, tied to its method and route template."""
+    """One kind of request, tied to its method and route template.
+
+    Usage::
+
+        ActionKind.BID.route_key  # "POST /api/jobs/{job_id}/bids"
+    """
 
     LIST_JOBS = "list_jobs"
     GET_JOB = "get_job"
@@ -76,7 +81,13 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """A user the generator created for this run; the key never shows in a repr."""
+    """A user the generator created for this run; the key never shows in a repr.
+
+    Usage::
+
+        actor = Actor(0, user_id=42, role=Role.HOMEOWNER, tier="pro", api_key=key)
+        actor.identity  # "user:42"
+    """
 
     index: int
     user_id: int
@@ -129,12 +140,19 @@ class Action:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What came back: an HTTP status and body, or the name of a transport error."""
+    """What came back: an HTTP status and body, or the name of a transport error.
+
+    Usage::
+
+        Outcome(None, error="timeout").label  # "timeout"
+        Outcome(503, retry_after_seconds=30).retryable  # True
+    """
 
     status: int | None
     body: Any = None
     error: str | None = None
     retry_after_seconds: float | None = None
+    limit: str | None = None
 
     @property
     def ok(self) -> bool:
