@@ -8,10 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketplace.api import admin, bids, health, invoices, jobs, messages, payouts, users
-from marketplace.api.errors import RateLimited, http_error_handler, rate_limited_handler
+from marketplace.api.errors import (
+    RateLimited,
+    database_unavailable_handler,
+    http_error_handler,
+    rate_limited_handler,
+)
 from marketplace.config import Settings
 from marketplace.faults import inject_faults
 from marketplace.metrics.exposition import mark_worker_dead, metrics_endpoint
@@ -51,6 +58,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     app.add_exception_handler(RateLimited, rate_limited_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(unavailable, database_unavailable_handler)
     for module in (health, users, jobs, bids, invoices, payouts, messages, admin):
         app.include_router(module.router)
     # An API route, unlike a plain one, carries its template into the request's metrics.

@@ -17,6 +17,12 @@ app = typer.Typer(help="The FairTradeWorker marketplace service.", no_args_is_he
 DEFAULT_MULTIPROC_DIR = Path(".ftw") / "prometheus-multiproc"
 
 
+def _single_process_metrics() -> None:
+    # Only `serve` exposes metrics; other commands must not write into a server's
+    # multiprocess directory, nor fail when it does not exist yet.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="MARKETPLACE_HOST", help="Address to bind.")] = (
@@ -65,6 +71,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the database in DATABASE_URL to the newest schema."""
+    _single_process_metrics()
     _migrate(_settings())
     typer.echo("database schema is up to date")
 
@@ -76,6 +83,7 @@ def seed(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Create demo users (or give existing ones new keys) and print their API keys."""
+    _single_process_metrics()
     from marketplace.db.session import Database
     from marketplace.seed import seed_users
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -12,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketplace.metrics.middleware import route_label
 from marketplace.ratelimit import Decision
+
+log = logging.getLogger(__name__)
 
 
 class ErrorBody(BaseModel):
@@ -69,12 +72,12 @@ AUTH_ERRORS: Responses = {
     401: _doc(ErrorBody, "No API key, or an API key that is not valid"),
     403: _doc(ErrorBody, "The caller's role or ownership does not allow this"),
     429: _doc(RateLimitedBody, "A rate limit is exhausted; see Retry-After"),
+    503: _doc(ErrorBody, "The database or the payment provider is unavailable; see Retry-After"),
 }
 NOT_FOUND: Responses = {404: _doc(ErrorBody, "The resource does not exist")}
 CONFLICT: Responses = {409: _doc(ErrorBody, "The resource is not in a state that allows this")}
 UNAVAILABLE: Responses = {
     502: _doc(ErrorBody, "The payment provider failed; the payout is marked failed"),
-    503: _doc(ErrorBody, "The payment provider's circuit breaker is open"),
 }
 
 
@@ -89,3 +92,19 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
         if methods:
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
     return await http_exception_handler(request, exc)
+
+
+async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Answer 503 when the database cannot be reached or its pool is exhausted."""
+    cause = getattr(exc, "orig", None) or exc
+    log.warning(
+        "%s %s: database unavailable (%s)",
+        request.method,
+        route_label(request.scope),
+        type(cause).__name__,
+    )
+    return JSONResponse(
+        {"detail": "the database is unavailable or overloaded; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )

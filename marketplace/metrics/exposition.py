@@ -33,8 +33,12 @@ def render_latest() -> bytes:
     return generate_latest(registry)
 
 
-def metrics_endpoint() -> Response:
-    """Serve the metrics to a Prometheus scrape."""
+async def metrics_endpoint() -> Response:
+    """Serve the metrics to a Prometheus scrape.
+
+    Async on purpose: scrapes must not queue behind request threads when the service is
+    overloaded, which is exactly when they matter.
+    """
     return Response(render_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,9 @@ def method_label(method: str) -> str:
 class MetricsMiddleware:
     """Count requests and time them by method, route template and status.
 
+    Label children are looked up once per label set and kept: `labels()` costs more than the
+    increments themselves, and the label sets are bounded by design.
+
     Usage::
 
         app.add_middleware(MetricsMiddleware)
@@ -35,6 +39,9 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, excluded_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.excluded_paths = excluded_paths
+        self._requests: dict[tuple[str, str, int], Any] = {}
+        self._durations: dict[tuple[str, str], Any] = {}
+        self._in_progress: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request and record it."""
@@ -42,9 +49,11 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         method = method_label(scope["method"])
+        in_progress = self._in_progress.get(method)
+        if in_progress is None:
+            in_progress = self._in_progress[method] = metrics.HTTP_IN_PROGRESS.labels(method)
         status = 500
         started = time.perf_counter()
-        in_progress = metrics.HTTP_IN_PROGRESS.labels(method=method)
         in_progress.inc()
 
         async def send_and_record_status(message: Message) -> None:
@@ -58,6 +67,15 @@ class MetricsMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             in_progress.dec()
-            route = route_label(scope)
-            metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-            metrics.HTTP_DURATION.labels(method=method, route=route).observe(elapsed)
+            self._record(method, route_label(scope), status, elapsed)
+
+    def _record(self, method: str, route: str, status: int, elapsed: float) -> None:
+        key = (method, route, status)
+        counter = self._requests.get(key)
+        if counter is None:
+            counter = self._requests[key] = metrics.HTTP_REQUESTS.labels(method, route, str(status))
+        counter.inc()
+        duration = self._durations.get((method, route))
+        if duration is None:
+            duration = self._durations[method, route] = metrics.HTTP_DURATION.labels(method, route)
+        duration.observe(elapsed)

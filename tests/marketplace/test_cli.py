@@ -69,3 +69,13 @@ def test_migrate_creates_the_schema(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert database.exists()
+
+
+def test_seed_ignores_a_missing_multiprocess_directory(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "not-yet"),
+    }
+    result = _run("seed", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "not-yet").exists()

@@ -164,3 +164,29 @@ def test_healthz_answers_200_while_redis_is_gone(redis_gone: Marketplace) -> Non
     response = redis_gone.client.get("/healthz")
 
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_api_answers_503_with_retry_after_while_the_database_is_gone(
+    database_gone: Marketplace,
+) -> None:
+    response = database_gone.client.get("/api/jobs")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "database is unavailable" in response.json()["detail"]
+
+
+def test_api_keeps_serving_without_rate_limits_while_redis_is_gone(
+    redis_gone: Marketplace,
+) -> None:
+    def redis_errors() -> float:
+        for line in redis_gone.client.get("/metrics").text.splitlines():
+            if line.startswith('ftw_marketplace_redis_errors_total{operation="rate_limit"}'):
+                return float(line.split()[-1])
+        return 0.0
+
+    before = redis_errors()
+    response = redis_gone.client.get("/api/jobs")
+
+    assert response.status_code == 200
+    assert redis_errors() == before + 1
