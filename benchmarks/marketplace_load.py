@@ -29,13 +29,16 @@ import httpx
 import psutil
 import psycopg
 import redis
-from instrumentation_overhead import (
-    busy_seconds,
-    free_port,
-    wait_ready,
-)  # a sibling, on sys.path when run
+from instrumentation_overhead import free_port, wait_ready  # a sibling, on sys.path when run
 from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
+
+
+def busy_seconds() -> float:
+    """Return CPU seconds every process on the machine has used, summed over cores."""
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
 
 POSTGRES_ADMIN = os.environ.get("FTW_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("FTW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")

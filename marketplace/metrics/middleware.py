@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from marketplace.metrics import registry as metrics
+from marketplace.metrics import registry
+from marketplace.metrics.http import HttpMetrics
 
 UNMATCHED_ROUTE = "unmatched"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -15,8 +15,7 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 def route_label(scope: Scope) -> str:
     """Return the route template that served a request, or one fixed value for no route."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 
@@ -28,33 +27,24 @@ def method_label(method: str) -> str:
 class MetricsMiddleware:
     """Count requests and time them by method, route template and status.
 
-    Label children are looked up once per label set and kept: `labels()` costs more than the
-    increments themselves, and the label sets are bounded by design.
-
     Usage::
 
         app.add_middleware(MetricsMiddleware)
     """
 
-    def __init__(self, app: ASGIApp, excluded_paths: frozenset[str] = frozenset()) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics | None = None) -> None:
         self.app = app
-        self.excluded_paths = excluded_paths
-        self._requests: dict[tuple[str, str, int], Any] = {}
-        self._durations: dict[tuple[str, str], Any] = {}
-        self._in_progress: dict[str, Any] = {}
+        self.metrics = metrics or registry.HTTP
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request and record it."""
-        if scope["type"] != "http" or scope["path"] in self.excluded_paths:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         method = method_label(scope["method"])
-        in_progress = self._in_progress.get(method)
-        if in_progress is None:
-            in_progress = self._in_progress[method] = metrics.HTTP_IN_PROGRESS.labels(method)
         status = 500
+        self.metrics.started(method)
         started = time.perf_counter()
-        in_progress.inc()
 
         async def send_and_record_status(message: Message) -> None:
             nonlocal status
@@ -66,16 +56,4 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record_status)
         finally:
             elapsed = time.perf_counter() - started
-            in_progress.dec()
-            self._record(method, route_label(scope), status, elapsed)
-
-    def _record(self, method: str, route: str, status: int, elapsed: float) -> None:
-        key = (method, route, status)
-        counter = self._requests.get(key)
-        if counter is None:
-            counter = self._requests[key] = metrics.HTTP_REQUESTS.labels(method, route, str(status))
-        counter.inc()
-        duration = self._durations.get((method, route))
-        if duration is None:
-            duration = self._durations[method, route] = metrics.HTTP_DURATION.labels(method, route)
-        duration.observe(elapsed)
+            self.metrics.finished(method, route_label(scope), status, elapsed)

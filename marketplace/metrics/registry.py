@@ -8,44 +8,12 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
+from marketplace.metrics.http import create_http_metrics
+
 # _created series double the series count and no dashboard or rule reads them.
 disable_created_metrics()
 
-# Every SLO latency threshold is a bucket boundary, so latency SLIs need no interpolation.
-HTTP_DURATION_BUCKETS = (
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.15,
-    0.25,
-    0.5,
-    0.8,
-    1.0,
-    1.5,
-    2.0,
-    5.0,
-    10.0,
-)
-
-HTTP_REQUESTS = Counter(
-    "http_requests_total",
-    "HTTP requests handled, by method, route template and exact status code.",
-    ["method", "route", "status"],
-)
-HTTP_DURATION = Histogram(
-    "http_request_duration_seconds",
-    "Time from receiving an HTTP request to sending the last byte of its response.",
-    ["method", "route"],
-    buckets=HTTP_DURATION_BUCKETS,
-)
-HTTP_IN_PROGRESS = Gauge(
-    "http_requests_in_progress",
-    "HTTP requests being handled right now.",
-    ["method"],
-    multiprocess_mode="livesum",
-)
+HTTP = create_http_metrics()
 
 JOBS_POSTED = Counter("ftw_marketplace_jobs_posted_total", "Jobs posted by homeowners.")
 JOBS_COMPLETED = Counter("ftw_marketplace_jobs_completed_total", "Jobs marked completed.")
