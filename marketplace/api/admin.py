@@ -14,7 +14,7 @@ from marketplace.db.models import Role
 from marketplace.faults import ALL_ROUTES, FaultSnapshot, FaultStore, RouteFaultSpec
 
 
-def require_operator(user: UserDep) -> None:
+async def require_operator(user: UserDep) -> None:
     """Answer 403 unless the caller is an operator."""
     require_role(user, Role.OPERATOR, action="inject faults")
 
@@ -27,7 +27,7 @@ router = APIRouter(
 )
 
 
-def _store(request: Request) -> FaultStore:
+async def _store(request: Request) -> FaultStore:
     store: FaultStore = request.app.state.services.faults
     return store
 
