@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import psycopg
 import pytest
@@ -99,6 +99,11 @@ def redis_prefix() -> Iterator[str]:
     """A unique Redis key prefix; every key under it is deleted afterwards."""
     prefix = f"ftw-test-{uuid.uuid4().hex[:12]}:"
     yield prefix
+    delete_redis_keys(prefix)
+
+
+def delete_redis_keys(prefix: str) -> None:
+    """Delete every key under `prefix` in the test Redis."""
     client = redis.Redis.from_url(REDIS_TEST_URL)
     try:
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
@@ -124,6 +129,46 @@ class Marketplace:
     def user(self, role: str, index: int = 0) -> SeededUser:
         """Return the index-th seeded user with `role`."""
         return [user for user in self.users if user.role == role][index]
+
+    def call(self, method: str, path: str, status: int, role: str, **kwargs: Any) -> Any:
+        """Send a request as the first user with `role` and check the status it gets."""
+        response = self.client.request(method, path, headers=self.key(role), **kwargs)
+        assert response.status_code == status, response.text
+        return response.json()
+
+    def post_job(self, homeowner: int = 0, territory: int = 9) -> dict[str, Any]:
+        """Post a job as a homeowner and return it."""
+        job = {"territory_id": territory, "title": "Paint the fence", "budget_cents": 50_000}
+        response = self.client.post("/api/jobs", json=job, headers=self.key("homeowner", homeowner))
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def awarded_job(self, contractor: int = 0) -> tuple[int, int]:
+        """Post a job, bid on it as a contractor and accept the bid; return job and bid ids."""
+        job = self.post_job()
+        bid = self.client.post(
+            f"/api/jobs/{job['id']}/bids",
+            json={"amount_cents": 45_000},
+            headers=self.key("contractor", contractor),
+        )
+        assert bid.status_code == 201, bid.text
+        accepted = self.client.post(
+            f"/api/bids/{bid.json()['id']}/accept", headers=self.key("homeowner")
+        )
+        assert accepted.status_code == 200, accepted.text
+        return int(job["id"]), int(bid.json()["id"])
+
+    def invoiced_job(self, contractor: int = 0) -> int:
+        """Walk a job to completed and invoiced by a contractor; return the invoice id."""
+        job_id, _ = self.awarded_job(contractor)
+        headers = self.key("contractor", contractor)
+        completed = self.client.post(f"/api/jobs/{job_id}/complete", headers=headers)
+        assert completed.status_code == 200, completed.text
+        invoice = self.client.post(
+            "/api/invoices", json={"job_id": job_id, "amount_cents": 45_000}, headers=headers
+        )
+        assert invoice.status_code == 201, invoice.text
+        return int(invoice.json()["id"])
 
 
 MarketplaceFactory = Callable[..., Marketplace]

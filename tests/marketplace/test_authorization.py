@@ -12,15 +12,11 @@ def mp(pg_marketplace: Marketplace) -> Marketplace:
     return pg_marketplace
 
 
-def _awarded_job(mp: Marketplace) -> tuple[int, int]:
-    job = mp.client.post(
-        "/api/jobs",
-        json={"territory_id": 1, "title": "Paint fence", "budget_cents": 1000},
-        headers=mp.key("homeowner"),
-    ).json()
-    bid = mp.client.post(
-        f"/api/jobs/{job['id']}/bids", json={"amount_cents": 900}, headers=mp.key("contractor")
-    ).json()
+def _bid_on_a_new_job(mp: Marketplace) -> tuple[int, int]:
+    job = mp.post_job()
+    bid = mp.call(
+        "POST", f"/api/jobs/{job['id']}/bids", 201, "contractor", json={"amount_cents": 9}
+    )
     return int(job["id"]), int(bid["id"])
 
 
@@ -50,7 +46,7 @@ def test_browsing_jobs_needs_no_key(mp: Marketplace) -> None:
 
 
 def test_homeowner_cannot_bid(mp: Marketplace) -> None:
-    job_id, _ = _awarded_job(mp)
+    job_id, _ = _bid_on_a_new_job(mp)
     response = mp.client.post(
         f"/api/jobs/{job_id}/bids", json={"amount_cents": 5}, headers=mp.key("homeowner", 1)
     )
@@ -69,20 +65,20 @@ def test_contractor_cannot_post_jobs(mp: Marketplace) -> None:
 
 
 def test_contractor_cannot_accept_bids(mp: Marketplace) -> None:
-    _, bid_id = _awarded_job(mp)
+    _, bid_id = _bid_on_a_new_job(mp)
     response = mp.client.post(f"/api/bids/{bid_id}/accept", headers=mp.key("contractor"))
     assert response.status_code == 403
     assert "homeowner" in response.json()["detail"]
 
 
 def test_another_homeowner_cannot_accept_bids(mp: Marketplace) -> None:
-    _, bid_id = _awarded_job(mp)
+    _, bid_id = _bid_on_a_new_job(mp)
     response = mp.client.post(f"/api/bids/{bid_id}/accept", headers=mp.key("homeowner", 1))
     assert response.status_code == 403
 
 
 def test_contractor_sees_only_own_bids(mp: Marketplace) -> None:
-    job_id, bid_id = _awarded_job(mp)
+    job_id, bid_id = _bid_on_a_new_job(mp)
     mp.client.post(
         f"/api/jobs/{job_id}/bids", json={"amount_cents": 7}, headers=mp.key("contractor", 1)
     )
@@ -91,15 +87,8 @@ def test_contractor_sees_only_own_bids(mp: Marketplace) -> None:
 
 
 def test_contractor_cannot_read_another_contractors_payout(mp: Marketplace) -> None:
-    job_id, bid_id = _awarded_job(mp)
-    mp.client.post(f"/api/bids/{bid_id}/accept", headers=mp.key("homeowner"))
-    mp.client.post(f"/api/jobs/{job_id}/complete", headers=mp.key("homeowner"))
-    invoice = mp.client.post(
-        "/api/invoices", json={"job_id": job_id, "amount_cents": 900}, headers=mp.key("contractor")
-    ).json()
-    payout = mp.client.post(
-        "/api/payouts", json={"invoice_id": invoice["id"]}, headers=mp.key("contractor")
-    ).json()
+    invoice_id = mp.invoiced_job()
+    payout = mp.call("POST", "/api/payouts", 201, "contractor", json={"invoice_id": invoice_id})
     other = mp.client.get(f"/api/payouts/{payout['id']}", headers=mp.key("contractor", 1))
     assert other.status_code == 403
     assert other.json()["detail"] == "contractors can read only their own payouts"
@@ -109,9 +98,8 @@ def test_contractor_cannot_read_another_contractors_payout(mp: Marketplace) -> N
 
 
 def test_only_the_awarded_contractor_can_invoice(mp: Marketplace) -> None:
-    job_id, bid_id = _awarded_job(mp)
-    mp.client.post(f"/api/bids/{bid_id}/accept", headers=mp.key("homeowner"))
-    mp.client.post(f"/api/jobs/{job_id}/complete", headers=mp.key("homeowner"))
+    job_id, _ = mp.awarded_job()
+    mp.call("POST", f"/api/jobs/{job_id}/complete", 200, "homeowner")
     response = mp.client.post(
         "/api/invoices",
         json={"job_id": job_id, "amount_cents": 900},
@@ -121,20 +109,15 @@ def test_only_the_awarded_contractor_can_invoice(mp: Marketplace) -> None:
 
 
 def test_contractor_cannot_request_payout_for_anothers_invoice(mp: Marketplace) -> None:
-    job_id, bid_id = _awarded_job(mp)
-    mp.client.post(f"/api/bids/{bid_id}/accept", headers=mp.key("homeowner"))
-    mp.client.post(f"/api/jobs/{job_id}/complete", headers=mp.key("homeowner"))
-    invoice = mp.client.post(
-        "/api/invoices", json={"job_id": job_id, "amount_cents": 900}, headers=mp.key("contractor")
-    ).json()
+    invoice_id = mp.invoiced_job()
     response = mp.client.post(
-        "/api/payouts", json={"invoice_id": invoice["id"]}, headers=mp.key("contractor", 1)
+        "/api/payouts", json={"invoice_id": invoice_id}, headers=mp.key("contractor", 1)
     )
     assert response.status_code == 403
 
 
 def test_outsider_cannot_message_on_a_job(mp: Marketplace) -> None:
-    job_id, _ = _awarded_job(mp)
+    job_id, _ = _bid_on_a_new_job(mp)
     homeowner = mp.user("homeowner")
     response = mp.client.post(
         f"/api/jobs/{job_id}/messages",

@@ -251,34 +251,6 @@ def _ok(response, status: int = 200) -> dict[str, Any]:
     return dict(response.json())
 
 
-def invoiced_job(mp: Marketplace) -> int:
-    """Walk one job to completed and invoiced; return the invoice id."""
-    homeowner, contractor = mp.key("homeowner"), mp.key("contractor")
-    job = _ok(
-        mp.client.post(
-            "/api/jobs",
-            json={"territory_id": 9, "title": "Paint the fence", "budget_cents": 50_000},
-            headers=homeowner,
-        ),
-        201,
-    )
-    bid = _ok(
-        mp.client.post(
-            f"/api/jobs/{job['id']}/bids", json={"amount_cents": 45_000}, headers=contractor
-        ),
-        201,
-    )
-    _ok(mp.client.post(f"/api/bids/{bid['id']}/accept", headers=homeowner))
-    _ok(mp.client.post(f"/api/jobs/{job['id']}/complete", headers=contractor))
-    invoice = _ok(
-        mp.client.post(
-            "/api/invoices", json={"job_id": job["id"], "amount_cents": 45_000}, headers=contractor
-        ),
-        201,
-    )
-    return int(invoice["id"])
-
-
 def _payment_outage(mp: Marketplace, outage: bool) -> None:
     body = _ok(
         mp.client.put(
@@ -322,7 +294,7 @@ def test_a_payout_during_a_provider_outage_answers_502_and_is_recorded_failed(
     make_marketplace: MarketplaceFactory, breaker_settings: Settings
 ) -> None:
     mp = make_marketplace(breaker_settings)
-    invoice_id = invoiced_job(mp)
+    invoice_id = mp.invoiced_job()
     _payment_outage(mp, True)
 
     response = _request_payout(mp, invoice_id)
@@ -338,7 +310,7 @@ def test_payouts_fail_fast_with_503_once_the_breaker_opens(
     make_marketplace: MarketplaceFactory, breaker_settings: Settings
 ) -> None:
     mp = make_marketplace(breaker_settings)
-    invoice_id = invoiced_job(mp)
+    invoice_id = mp.invoiced_job()
     _payment_outage(mp, True)
     failures = [_request_payout(mp, invoice_id).status_code for _ in range(3)]
     assert failures == [502, 502, 502]
@@ -360,7 +332,7 @@ def test_the_payment_breaker_recovers_by_itself_once_the_provider_is_back(
 ) -> None:
     settings = breaker_settings.model_copy(update={"breaker_reset_timeout_seconds": 0.2})
     mp = make_marketplace(settings)
-    invoice_id = invoiced_job(mp)
+    invoice_id = mp.invoiced_job()
     before = _transitions("payment_provider")
     _payment_outage(mp, True)
     assert [_request_payout(mp, invoice_id).status_code for _ in range(3)] == [502, 502, 502]

@@ -81,27 +81,10 @@ def test_job_goes_from_posted_to_paid_out(marketplace: Marketplace) -> None:
 
 
 def test_second_payout_for_the_same_invoice_is_a_conflict(marketplace: Marketplace) -> None:
-    mp = marketplace
-    job = _post_job(mp)
-    bid = mp.client.post(
-        f"/api/jobs/{job['id']}/bids", json={"amount_cents": 100}, headers=mp.key("contractor")
-    ).json()
-    mp.client.post(f"/api/bids/{bid['id']}/accept", headers=mp.key("homeowner"))
-    mp.client.post(f"/api/jobs/{job['id']}/complete", headers=mp.key("homeowner"))
-    invoice = mp.client.post(
-        "/api/invoices",
-        json={"job_id": job["id"], "amount_cents": 100},
-        headers=mp.key("contractor"),
-    ).json()
-    first = mp.client.post(
-        "/api/payouts", json={"invoice_id": invoice["id"]}, headers=mp.key("contractor")
-    )
-    assert first.status_code == 201
-    again = mp.client.post(
-        "/api/payouts", json={"invoice_id": invoice["id"]}, headers=mp.key("contractor")
-    )
-    assert again.status_code == 409
-    assert "already has payout" in again.json()["detail"]
+    invoice = {"invoice_id": marketplace.invoiced_job()}
+    marketplace.call("POST", "/api/payouts", 201, "contractor", json=invoice)
+    again = marketplace.call("POST", "/api/payouts", 409, "contractor", json=invoice)
+    assert "already has payout" in again["detail"]
 
 
 def test_a_contractor_bids_once_per_job(marketplace: Marketplace) -> None:

@@ -17,13 +17,18 @@ from typing import Generic, TypeVar
 
 import httpx
 import pytest
-import redis
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from marketplace.config import Settings
 from marketplace.ratelimit import RateLimitPolicy, Tier
-from tests.conftest import REDIS_TEST_URL, Marketplace, MarketplaceFactory, ServerProcess
+from tests.conftest import (
+    REDIS_TEST_URL,
+    Marketplace,
+    MarketplaceFactory,
+    ServerProcess,
+    delete_redis_keys,
+)
 
 T = TypeVar("T")
 
@@ -43,17 +48,6 @@ class Burst(Generic[T]):
     finished: float
 
 
-def forget_counts(prefix: str) -> None:
-    """Delete every rate-limit counter under `prefix`."""
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
 def in_one_window(burst: Callable[[], T], prefix: str, window_seconds: int = 60) -> Burst[T]:
     """Run `burst` so that it falls in one fixed window, repeating it once if it straddled."""
     for _ in range(2):
@@ -62,7 +56,7 @@ def in_one_window(burst: Callable[[], T], prefix: str, window_seconds: int = 60)
         finished = time.time()
         if started // window_seconds == finished // window_seconds:
             return Burst(result, started, finished)
-        forget_counts(prefix)
+        delete_redis_keys(prefix)
     raise AssertionError("two bursts in a row straddled a window boundary")
 
 

@@ -12,11 +12,9 @@ import pytest
 import redis
 
 from marketplace.config import Settings
-from marketplace.db.migrate import upgrade_url
 from tests.conftest import (
     Marketplace,
     MarketplaceFactory,
-    create_database,
     drop_database,
     free_port,
     wait_until,
@@ -69,17 +67,6 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
             server.kill()
 
 
-@pytest.fixture
-def own_database() -> Iterator[str]:
-    """A database of this test alone, so it can be dropped while the app runs."""
-    url = create_database()
-    try:
-        upgrade_url(url)
-        yield url
-    finally:
-        drop_database(url)
-
-
 def _ready(mp: Marketplace) -> dict[str, Any]:
     response = mp.client.get("/readyz")
     assert response.status_code == 200, response.text
@@ -110,11 +97,11 @@ def test_readyz_reports_redis_not_configured_without_redis(
 
 
 @pytest.fixture
-def database_gone(make_marketplace: MarketplaceFactory, own_database: str) -> Marketplace:
+def database_gone(make_marketplace: MarketplaceFactory, postgres_url: str) -> Marketplace:
     """A running marketplace whose database was dropped after it had been ready."""
-    mp = make_marketplace(Settings(database_url=own_database))
+    mp = make_marketplace(Settings(database_url=postgres_url))
     assert _ready(mp)["dependencies"]["database"]["status"] == "ok"
-    drop_database(own_database)
+    drop_database(postgres_url)
     return mp
 
 

@@ -8,22 +8,8 @@ from tests.conftest import Marketplace
 
 
 def _exercise(mp: Marketplace) -> None:
-    job = mp.client.post(
-        "/api/jobs",
-        json={"territory_id": 3, "title": "Tile", "budget_cents": 100},
-        headers=mp.key("homeowner"),
-    ).json()
-    bid = mp.client.post(
-        f"/api/jobs/{job['id']}/bids", json={"amount_cents": 90}, headers=mp.key("contractor")
-    ).json()
-    mp.client.post(f"/api/bids/{bid['id']}/accept", headers=mp.key("homeowner"))
-    mp.client.post(f"/api/jobs/{job['id']}/complete", headers=mp.key("homeowner"))
-    invoice = mp.client.post(
-        "/api/invoices",
-        json={"job_id": job["id"], "amount_cents": 90},
-        headers=mp.key("contractor"),
-    ).json()
-    mp.client.post("/api/payouts", json={"invoice_id": invoice["id"]}, headers=mp.key("contractor"))
+    invoice_id = mp.invoiced_job()
+    mp.call("POST", "/api/payouts", 201, "contractor", json={"invoice_id": invoice_id})
     mp.client.get("/missing")
     mp.client.get("/api/me")
     mp.client.put(
