@@ -19,6 +19,7 @@ import redis
 from fastapi.testclient import TestClient
 from psycopg import sql
 
+from exporters.business.source import BusinessSource
 from marketplace.app import create_app
 from marketplace.config import Settings
 from marketplace.db.migrate import upgrade_url
@@ -300,3 +301,18 @@ def serve() -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for server in servers:
         stop_server(server)
+
+
+@pytest.fixture
+def business_source() -> Iterator[Callable[..., BusinessSource]]:
+    """Build business sources; every one is closed afterwards."""
+    sources: list[BusinessSource] = []
+
+    def make(url: str, **kwargs: Any) -> BusinessSource:
+        source = BusinessSource(url, **kwargs)
+        sources.append(source)
+        return source
+
+    yield make
+    for source in sources:
+        source.close()
