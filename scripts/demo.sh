@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
 FTW_HOME=${FTW_HOME:-.ftw}
 PORT=${MARKETPLACE_PORT:-8000}
+EXPORTER_PORT=${EXPORTER_PORT:-9464}
 RATE=${DEMO_RATE:-20}
 DURATION=${DEMO_DURATION:-86400}
 INTERVAL=${DEMO_INTERVAL:-5}
@@ -26,10 +27,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; echo "demo: stopping"; exit 0' INT TERM
 
-if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
-  echo "demo: port ${PORT} is already in use; set MARKETPLACE_PORT to a free port" >&2
-  exit 1
-fi
+for port_var in PORT EXPORTER_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${!port_var}") 2>/dev/null; then
+    name=$([ "$port_var" = PORT ] && echo MARKETPLACE_PORT || echo EXPORTER_PORT)
+    echo "demo: port ${!port_var} is already in use; set ${name} to a free port" >&2
+    exit 1
+  fi
+done
 
 echo "demo: database ${DATABASE_URL%%\?*}${REDIS_URL:+, Redis ${REDIS_URL}}"
 "$BIN/ftw-marketplace" serve --port "$PORT" --workers 2 >"$FTW_HOME/logs/marketplace.log" 2>&1 &
@@ -46,6 +50,10 @@ until "$BIN/python" -c "import httpx,sys; sys.exit(httpx.get('${URL}/readyz', ti
 done
 
 operator_key=$("$BIN/ftw-marketplace" seed --json | "$BIN/python" -c 'import json,sys; print(json.load(sys.stdin)["operator"]["api_key"])')
+FTW_DATA_DIR=$FTW_HOME "$BIN/ftw-exporter" --port "$EXPORTER_PORT" \
+  >"$FTW_HOME/logs/exporter.log" 2>&1 &
+pids+=($!)
+
 (umask 077 && printf '%s\n' "$operator_key" >"$FTW_HOME/operator.key")
 FTW_OPERATOR_KEY=$operator_key "$BIN/ftw-loadgen" run --url "$URL" --rate "$RATE" \
   --duration "$DURATION" --progress-interval 0 >"$FTW_HOME/logs/loadgen.log" 2>&1 &
@@ -55,6 +63,7 @@ cat <<MSG
 demo: the marketplace is up and the load generator sends ${RATE} requests/s.
   API docs      ${URL}/docs
   metrics       ${URL}/metrics
+  exporter      http://127.0.0.1:${EXPORTER_PORT}/metrics   (business, Postgres, Redis, host)
   readiness     ${URL}/readyz
   logs          ${FTW_HOME}/logs/
   try a drill   export FTW_OPERATOR_KEY=\$(cat ${FTW_HOME}/operator.key)

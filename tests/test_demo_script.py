@@ -14,11 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_demo_shows_live_route_figures_and_leaves_no_process(tmp_path: Path) -> None:
-    port = free_port()
+    port, exporter_port = free_port(), free_port()
     env = {
         **os.environ,
         "FTW_HOME": str(tmp_path / "home"),
         "MARKETPLACE_PORT": str(port),
+        "EXPORTER_PORT": str(exporter_port),
         "DEMO_UPDATES": "1",
         "DEMO_INTERVAL": "4",
         "DEMO_RATE": "10",
@@ -38,10 +39,13 @@ def test_demo_shows_live_route_figures_and_leaves_no_process(tmp_path: Path) -> 
     assert f"http://127.0.0.1:{port}/docs" in result.stdout
     assert "req/s" in result.stdout
     assert "/api/jobs" in result.stdout
+    assert f"http://127.0.0.1:{exporter_port}/metrics" in result.stdout
     assert (tmp_path / "home" / "operator.key").stat().st_mode & 0o077 == 0
     leftovers = [
         proc.info["cmdline"]
         for proc in psutil.process_iter(["cmdline"])
-        if any(str(port) in part for part in (proc.info["cmdline"] or []))
+        if any(
+            str(p) in part for p in (port, exporter_port) for part in (proc.info["cmdline"] or [])
+        )
     ]
     assert leftovers == []

@@ -172,9 +172,7 @@ def changed_payouts(connection: Connection, since: datetime) -> Iterator[PayoutR
 
 def new_bids(connection: Connection, since: datetime) -> Iterator[tuple[int, datetime]]:
     """Yield (id, created_at) of bids created after `since`."""
-    yield from connection.execute(
-        select(Bid.id, Bid.created_at).where(Bid.created_at > since)
-    )
+    yield from connection.execute(select(Bid.id, Bid.created_at).where(Bid.created_at > since))
 
 
 def new_invoices(connection: Connection, since: datetime) -> Iterator[tuple[int, datetime]]:
