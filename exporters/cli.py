@@ -64,8 +64,15 @@ def serve(
     )
     try:
         exporter = start(config, host, port)
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         typer.echo(f"ftw-exporter: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(
+            f"ftw-exporter: cannot listen on {host}:{port}: {exc.strerror}; "
+            "choose another with --port or EXPORTER_PORT",
+            err=True,
+        )
         raise typer.Exit(2) from None
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
