@@ -2,69 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from marketplace.config import Settings
 from tests.conftest import (
     Marketplace,
     MarketplaceFactory,
+    RedisServer,
     drop_database,
-    free_port,
-    wait_until,
 )
-
-
-@dataclass
-class RedisServer:
-    """A redis-server of this test alone, so it can be killed."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    port: int
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = RedisServer(process, f"redis://127.0.0.1:{port}/0", port)
-    try:
-        client = redis.Redis.from_url(server.url)
-        try:
-            wait_until(client.ping, timeout=10)
-        finally:
-            client.close()
-        yield server
-    finally:
-        if process.poll() is None:
-            server.kill()
 
 
 def _ready(mp: Marketplace) -> dict[str, Any]:
@@ -125,17 +73,17 @@ def test_healthz_answers_200_while_the_database_is_gone(database_gone: Marketpla
 
 @pytest.fixture
 def redis_gone(
-    make_marketplace: MarketplaceFactory, sqlite_url: str, own_redis: RedisServer
+    make_marketplace: MarketplaceFactory, sqlite_url: str, redis_server: RedisServer
 ) -> Marketplace:
     """A running marketplace whose Redis was killed after it had been ready."""
-    mp = make_marketplace(Settings(database_url=sqlite_url, redis_url=own_redis.url))
+    mp = make_marketplace(Settings(database_url=sqlite_url, redis_url=redis_server.url))
     assert _ready(mp)["dependencies"]["redis"]["status"] == "ok"
-    own_redis.kill()
+    redis_server.kill()
     return mp
 
 
 def test_readyz_answers_503_naming_redis_when_it_is_gone(
-    redis_gone: Marketplace, own_redis: RedisServer
+    redis_gone: Marketplace, redis_server: RedisServer
 ) -> None:
     response = redis_gone.client.get("/readyz")
 
@@ -144,7 +92,7 @@ def test_readyz_answers_503_naming_redis_when_it_is_gone(
     assert body["status"] == "not_ready"
     assert body["dependencies"]["database"]["status"] == "ok"
     assert body["dependencies"]["redis"]["status"] == "down"
-    assert str(own_redis.port) in body["dependencies"]["redis"]["detail"]
+    assert str(redis_server.port) in body["dependencies"]["redis"]["detail"]
 
 
 def test_healthz_answers_200_while_redis_is_gone(redis_gone: Marketplace) -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 
 from exporters.infra.postgres import APPLICATION_NAME, PostgresSource
-from tests.conftest import create_database, drop_database, free_port, wait_until
+from tests.conftest import create_database, drop_database
 
 
 def value(families: Sequence[Metric], name: str, **labels: str) -> float | None:
@@ -110,56 +108,3 @@ def scalar(conn: PgConnection, query: str) -> float:
     row = conn.execute(query).fetchone()
     assert row is not None
     return float(str(row[0]))
-
-
-class RedisServer:
-    """A redis-server of this test alone, which can be killed and started again on its port."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._directory = directory
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the server and wait until it answers PING."""
-        self._process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self._directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        with self.client() as client:
-            wait_until(client.ping, timeout=10)
-
-    def kill(self) -> None:
-        """Kill the server and wait until it is gone."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait(timeout=10)
-
-    def client(self) -> redis.Redis:
-        """Return a client of this server."""
-        return redis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A running redis-server of this test alone, killed afterwards."""
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()

@@ -8,8 +8,8 @@ import pytest
 
 from exporters.infra.redis import RedisSource
 from exporters.source import SourceError
-from tests.conftest import REDIS_TEST_URL, free_port
-from tests.exporters.infra.conftest import RedisServer, assert_promtool_accepts, sample_value
+from tests.conftest import REDIS_TEST_URL, RedisServer, free_port
+from tests.exporters.infra.conftest import assert_promtool_accepts, sample_value
 
 FAMILIES = {
     "ftw_redis_keyspace_hits_total",
