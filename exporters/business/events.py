@@ -162,3 +162,42 @@ def apply_created(window: EventWindow, kind: str, ident: int, created_at: dateti
     """Tell whether a created-once row (bid, invoice) is new, advancing the window."""
     window.advance(created_at)
     return window.is_new(kind, ident, created_at)
+
+
+class ActiveContractors:
+    """Contractors whose latest bid is within a sliding window, kept up to date per bid.
+
+    Usage::
+
+        active = ActiveContractors(timedelta(hours=24))
+        active.saw(contractor_id=7, at=bid.created_at)
+        active.count(now)
+    """
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window
+        # Insertion order is the order of latest bids, so expiry pops from the front.
+        self._latest: dict[int, datetime] = {}
+
+    def saw(self, contractor_id: int, at: datetime) -> None:
+        """Note a bid by `contractor_id` at `at`."""
+        previous = self._latest.get(contractor_id)
+        if previous is not None and previous >= at:
+            return
+        self._latest.pop(contractor_id, None)
+        if self._latest and at < next(reversed(self._latest.values())):
+            # An older bid than the newest seen: rare (late commits); keep the order exact.
+            self._latest[contractor_id] = at
+            self._latest = dict(sorted(self._latest.items(), key=lambda item: item[1]))
+            return
+        self._latest[contractor_id] = at
+
+    def count(self, now: datetime) -> int:
+        """Return how many contractors bid within the window before `now`."""
+        horizon = now - self.window
+        while self._latest:
+            contractor, at = next(iter(self._latest.items()))
+            if at > horizon:
+                break
+            del self._latest[contractor]
+        return len(self._latest)

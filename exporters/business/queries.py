@@ -170,9 +170,14 @@ def changed_payouts(connection: Connection, since: datetime) -> Iterator[PayoutR
         yield PayoutRow(*row)
 
 
-def new_bids(connection: Connection, since: datetime) -> Iterator[tuple[int, datetime]]:
-    """Yield (id, created_at) of bids created after `since`."""
-    yield from connection.execute(select(Bid.id, Bid.created_at).where(Bid.created_at > since))
+def new_bids(connection: Connection, since: datetime) -> Iterator[tuple[int, int, datetime]]:
+    """Yield (id, contractor_id, created_at) of bids created after `since`, oldest first."""
+    query = (
+        select(Bid.id, Bid.contractor_id, Bid.created_at)
+        .where(Bid.created_at > since)
+        .order_by(Bid.created_at)
+    )
+    yield from connection.execute(query)
 
 
 def new_invoices(connection: Connection, since: datetime) -> Iterator[tuple[int, datetime]]:
@@ -181,7 +186,13 @@ def new_invoices(connection: Connection, since: datetime) -> Iterator[tuple[int,
     yield from connection.execute(query)
 
 
-def active_contractors(connection: Connection, since: datetime) -> int:
-    """Count contractors who bid after `since`."""
-    query = select(func.count(func.distinct(Bid.contractor_id))).where(Bid.created_at > since)
-    return int(connection.scalar(query) or 0)
+def latest_bids(connection: Connection, since: datetime) -> Iterator[tuple[int, datetime]]:
+    """Yield each contractor's latest bid time after `since`, oldest first."""
+    latest = func.max(Bid.created_at)
+    query = (
+        select(Bid.contractor_id, latest)
+        .where(Bid.created_at > since)
+        .group_by(Bid.contractor_id)
+        .order_by(latest)
+    )
+    yield from connection.execute(query)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, pool
 from exporters.business import queries
 from exporters.business.events import (
     BID_RESPONSE_BUCKETS,
+    ActiveContractors,
     EventWindow,
     Totals,
     apply_created,
@@ -51,19 +51,16 @@ class BusinessSource:
         overlap: timedelta = timedelta(seconds=30),
         timezone: str = "America/Chicago",
         active_window: timedelta = timedelta(hours=24),
-        active_refresh_seconds: float = 30.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._url = normalise_url(database_url)
         self._engine: Engine | None = None
         self._overlap = overlap
         self._zone = ZoneInfo(timezone)
-        self._active_window = active_window
-        self._active_refresh_seconds = active_refresh_seconds
+        self._active = ActiveContractors(active_window)
         self._clock = clock
         self._totals: Totals | None = None
         self._windows: dict[str, EventWindow] = {}
-        self._active: tuple[float, int] | None = None
         self.rows_read = 0
 
     def read(self) -> Sequence[Metric]:
@@ -73,9 +70,8 @@ class BusinessSource:
                 self._rebuild(connection)
             else:
                 self._catch_up(connection, self._totals)
-            active = self._active_contractors(connection)
         assert self._totals is not None
-        return families(self._totals, active)
+        return families(self._totals, self._active.count(self._clock()))
 
     def close(self) -> None:
         """Close the database connection."""
@@ -91,8 +87,12 @@ class BusinessSource:
         return self._engine.connect()
 
     def _rebuild(self, connection: Connection) -> None:
-        cutoff = self._clock() - self._overlap
+        now = self._clock()
+        cutoff = now - self._overlap
         totals = queries.rebuild(connection, cutoff, self._zone)
+        self._active = ActiveContractors(self._active.window)
+        for contractor, at in queries.latest_bids(connection, now - self._active.window):
+            self._active.saw(contractor, at)
         self._windows = {
             stream: EventWindow(since=cutoff, overlap=self._overlap)
             for stream in ("jobs", "bids", "invoices", "payouts")
@@ -107,8 +107,9 @@ class BusinessSource:
             apply_job(totals, jobs, job)
             rows += 1
         bids = self._windows["bids"]
-        for ident, created_at in queries.new_bids(connection, bids.since):
+        for ident, contractor, created_at in queries.new_bids(connection, bids.since):
             totals.bids_submitted += apply_created(bids, "bid", ident, created_at)
+            self._active.saw(contractor, created_at)
             rows += 1
         invoices = self._windows["invoices"]
         for ident, created_at in queries.new_invoices(connection, invoices.since):
@@ -121,15 +122,6 @@ class BusinessSource:
         for window in self._windows.values():
             window.settle()
         self.rows_read = rows
-
-    def _active_contractors(self, connection: Connection) -> int:
-        # A 24-hour distinct count moves slowly; re-reading it every scrape would cost the
-        # most of any query here.
-        now = time.monotonic()
-        if self._active is None or now - self._active[0] >= self._active_refresh_seconds:
-            since = self._clock() - self._active_window
-            self._active = (now, queries.active_contractors(connection, since))
-        return self._active[1]
 
 
 def families(totals: Totals, active_contractors: int) -> list[Metric]:

@@ -84,7 +84,7 @@ def test_every_business_value_equals_sql_after_a_load_run(
     serve, postgres_url: str, tmp_path: Path, business_source: Callable[..., BusinessSource]
 ) -> None:
     server = serve({"DATABASE_URL": postgres_url, "RATE_LIMITS_ENABLED": "1"}, tmp_path)
-    source = business_source(postgres_url, timezone=ZONE, active_refresh_seconds=0)
+    source = business_source(postgres_url, timezone=ZONE)
     source.read()  # the rebuild happens before the traffic; the rest is incremental
     seeded = subprocess.run(
         [str(BIN / "ftw-marketplace"), "seed", "--json"],
