@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.api.deps import enforce_rate_limit
@@ -46,11 +46,11 @@ def submit_bid(job_id: ResourceId, body: BidCreate, user: UserDep, session: Sess
     session.add(bid)
     try:
         session.flush()
-        # The first bid sets first_bid_at; later ones leave it, even when they race.
+        # Only the first bid changes the job; later ones must not lock or touch its row.
         session.execute(
             update(Job)
-            .where(Job.id == job_id)
-            .values(first_bid_at=func.coalesce(Job.first_bid_at, now), updated_at=now)
+            .where(Job.id == job_id, Job.first_bid_at.is_(None))
+            .values(first_bid_at=now, updated_at=now)
         )
         session.commit()
     except IntegrityError:

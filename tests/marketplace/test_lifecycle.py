@@ -147,3 +147,15 @@ def test_cancelled_job_cannot_be_completed(marketplace: Marketplace) -> None:
         f"/api/jobs/{job['id']}/complete", headers=marketplace.key("homeowner")
     )
     assert complete.status_code == 409
+
+
+def test_first_bid_time_is_set_by_the_first_bid_only(marketplace: Marketplace) -> None:
+    job = marketplace.post_job()
+    url = f"/api/jobs/{job['id']}/bids"
+    marketplace.call("POST", url, 201, "contractor", json={"amount_cents": 5})
+    first = marketplace.client.get(f"/api/jobs/{job['id']}").json()["first_bid_at"]
+    second = marketplace.client.post(
+        url, json={"amount_cents": 4}, headers=marketplace.key("contractor", 1)
+    )
+    assert second.status_code == 201
+    assert marketplace.client.get(f"/api/jobs/{job['id']}").json()["first_bid_at"] == first
