@@ -25,6 +25,7 @@ typecheck: setup
 bench: setup
 	$(BIN)/python benchmarks/instrumentation_overhead.py
 	$(BIN)/python benchmarks/marketplace_load.py
+	$(BIN)/python benchmarks/exporter_scrape.py
 
 clean:
 	rm -rf .ftw .pytest_cache .mypy_cache .ruff_cache
