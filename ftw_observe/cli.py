@@ -11,6 +11,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def cli() -> None:
+    """FTW Observe: SLOs, error budgets and burn-rate alerts."""
+
+
 @app.command()
 def version() -> None:
     """Print the version."""
