@@ -28,7 +28,8 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    # An explicit class, not \s: Python and JSON Schema validators disagree on what \s is.
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$")
     role: Literal["homeowner", "contractor"]
     tier: Literal["authenticated", "pro"] = "authenticated"
 
