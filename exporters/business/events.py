@@ -49,12 +49,8 @@ class Totals:
     jobs_cancelled: int = 0
     invoices_created: int = 0
     payouts_requested: int = 0
-    payouts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(TERMINAL_PAYOUT_STATUSES, 0)
-    )
-    payout_amount_cents: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(TERMINAL_PAYOUT_STATUSES, 0)
-    )
+    payouts: dict[str, int] = field(default_factory=_per_terminal_status)
+    payout_amount_cents: dict[str, int] = field(default_factory=_per_terminal_status)
     payouts_same_day: int = 0
     open_jobs: set[int] = field(default_factory=set)
 
