@@ -1,0 +1,1 @@
+"""Prometheus rule generation: SLO recording and alerting rules, threshold alerts."""

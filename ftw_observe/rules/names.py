@@ -1,0 +1,37 @@
+"""Names of the series the compiler records: one uniform set for every SLO.
+
+Every series carries the identity labels `service`, `slo` and `team` (plus the SLO's
+`group_by` labels), so one dashboard or one engine query serves every SLO.
+"""
+
+from __future__ import annotations
+
+from ftw_observe.spec.durations import format_duration
+
+ERRORS = "ftw_slo:errors:increase{window}"
+EVENTS = "ftw_slo:events:increase{window}"
+ERROR_RATIO = "ftw_slo:error_ratio:rate{window}"
+BURN_RATE = "ftw_slo:burn_rate:rate{window}"
+
+PERIOD_ERRORS = "ftw_slo:errors:period"
+PERIOD_EVENTS = "ftw_slo:events:period"
+PERIOD_ERROR_RATIO = "ftw_slo:error_ratio:period"
+
+OBJECTIVE = "ftw_slo:objective:ratio"
+ERROR_BUDGET = "ftw_slo:error_budget:ratio"
+PERIOD_DAYS = "ftw_slo:period:days"
+CURRENT_BURN_RATE = "ftw_slo:current_burn_rate:ratio"
+PERIOD_BURN_RATE = "ftw_slo:period_burn_rate:ratio"
+BUDGET_REMAINING = "ftw_slo:error_budget_remaining:ratio"
+INFO = "ftw_slo_info"
+
+BURN_ALERT = "SLOErrorBudgetBurn"
+ABSENT_ALERT = "SLOMetricAbsent"
+EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
+
+IDENTITY_LABELS = ("service", "slo")
+
+
+def windowed(template: str, seconds: int) -> str:
+    """Return a per-window series name: `windowed(ERRORS, 300)` → `ftw_slo:errors:increase5m`."""
+    return template.format(window=format_duration(seconds))

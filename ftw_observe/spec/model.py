@@ -1,0 +1,208 @@
+"""The SLO spec format: typed models for `slo/*.yaml`.
+
+Structure only lives here (types, ranges, unknown fields); rules that relate fields to each
+other (reachable tiers, declared buckets, duplicate names) live in `ftw_observe.spec.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from ftw_observe.spec.durations import format_duration, parse_duration
+from ftw_observe.spec.selectors import check_raw_query, check_selector
+
+SPEC_VERSION = "ftw-observe/v1"
+# Labels the compiler sets itself; a spec may not set them.
+RESERVED_LABELS = frozenset(
+    {"service", "slo", "team", "severity", "tier", "long_window", "short_window", "le"}
+    | {"alertname", "job", "instance", "__name__"}
+)
+
+_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def _name(value: str) -> str:
+    if not _NAME.fullmatch(value) or len(value) > 63:
+        raise ValueError(
+            f"{value!r} is not a name: use lowercase letters, digits, '-' or '_', "
+            "starting with a letter, at most 63 characters"
+        )
+    return value
+
+
+def _label_name(value: str) -> str:
+    if not _LABEL.fullmatch(value) or value.startswith("__"):
+        raise ValueError(f"{value!r} is not a Prometheus label name")
+    return value
+
+
+def _user_labels(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        _label_name(key)
+        if key in RESERVED_LABELS:
+            raise ValueError(f"label {key!r} is set by FTW Observe and cannot be overridden")
+    return value
+
+
+def _objective(value: float) -> float:
+    if not 0 < value < 100:
+        raise ValueError(
+            f"{value:g} is not a percentage strictly between 0 and 100 (99.9 means 99.9 %)"
+        )
+    return value
+
+
+def _duration(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("a duration is a string such as 5m, 1h or 30d")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return value
+    return parse_duration(value)
+
+
+Name = Annotated[str, AfterValidator(_name)]
+LabelName = Annotated[str, AfterValidator(_label_name)]
+Labels = Annotated[dict[str, str], AfterValidator(_user_labels)]
+Duration = Annotated[int, BeforeValidator(_duration), PlainSerializer(format_duration)]
+Objective = Annotated[float, AfterValidator(_objective)]
+Selector = Annotated[str, AfterValidator(check_selector)]
+RawQuery = Annotated[str, AfterValidator(check_raw_query)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RatioSLI(_Model):
+    """Errors (or good events) over total events, each a vector selector on a counter."""
+
+    errors: Selector | None = None
+    good: Selector | None = None
+    total: Selector
+
+
+class LatencySLI(_Model):
+    """Requests faster than `threshold` seconds over all requests, from a histogram."""
+
+    histogram: Selector
+    threshold: float = Field(gt=0)
+    buckets: list[float] | None = None
+
+
+class RawSLI(_Model):
+    """Escape hatch: PromQL with a `{{window}}` placeholder for errors and total, or a ratio."""
+
+    errors: RawQuery | None = None
+    total: RawQuery | None = None
+    error_ratio: RawQuery | None = None
+
+
+class SLI(_Model):
+    """What the SLO measures: exactly one of `ratio`, `latency` or `raw`."""
+
+    ratio: RatioSLI | None = None
+    latency: LatencySLI | None = None
+    raw: RawSLI | None = None
+
+
+class TierOptions(_Model):
+    """Per-tier alert options."""
+
+    enabled: bool = True
+    for_: Duration = Field(default=0, alias="for")
+    severity: Name | None = None
+    labels: Labels = Field(default_factory=dict)
+
+
+class GuardAlertOptions(_Model):
+    """Options of the missing-data and budget-exhausted alerts."""
+
+    enabled: bool = True
+    for_: Duration = Field(default=600, alias="for")
+    severity: Name = "ticket"
+
+
+class AlertingOptions(_Model):
+    """How an SLO alerts: which tiers, for how long, with what labels and links."""
+
+    enabled: bool = True
+    min_events: int = Field(default=0, ge=0)
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[LabelName, str] = Field(default_factory=dict)
+    runbook: str | None = None
+    dashboard: str | None = None
+    tiers: dict[str, TierOptions] = Field(default_factory=dict)
+    missing_data: GuardAlertOptions = Field(default_factory=GuardAlertOptions)
+    budget_exhausted: GuardAlertOptions = Field(
+        default_factory=lambda: GuardAlertOptions.model_validate({"for": "5m"})
+    )
+
+    def tier(self, name: str) -> TierOptions:
+        """Return the options of one tier, defaults filled in."""
+        return self.tiers.get(name) or TierOptions()
+
+
+class SLOSpec(_Model):
+    """One SLO of a service."""
+
+    name: Name
+    description: str = Field(min_length=1)
+    objective: Objective = 99.9
+    period: Duration = Field(default=30 * 86_400)
+    sli: SLI
+    group_by: list[LabelName] = Field(default_factory=list)
+    labels: Labels = Field(default_factory=dict)
+    alerting: AlertingOptions = Field(default_factory=AlertingOptions)
+
+    @property
+    def objective_ratio(self) -> Fraction:
+        """Return the objective as an exact ratio (99.9 → 999/1000)."""
+        return Fraction(Decimal(repr(self.objective))) / 100
+
+    @property
+    def error_budget(self) -> Fraction:
+        """Return the share of events allowed to fail (99.9 → 1/1000)."""
+        return 1 - self.objective_ratio
+
+    @property
+    def period_days(self) -> int:
+        """Return the period in whole days."""
+        return self.period // 86_400
+
+
+class Links(_Model):
+    """URL templates for alerts; `{service}`, `{slo}` and `{tier}` are filled in."""
+
+    runbook: str | None = None
+    dashboard: str | None = None
+
+
+class Compat(_Model):
+    """Extra series for other tools' dashboards."""
+
+    sloth: bool = False
+
+
+class ServiceSpec(_Model):
+    """A spec file: one service and its SLOs.
+
+    >>> ServiceSpec.model_validate({"service": "api", "team": "core", "slos": []}).team
+    'core'
+    """
+
+    version: Literal["ftw-observe/v1"] = SPEC_VERSION
+    service: Name
+    team: Name
+    description: str | None = None
+    labels: Labels = Field(default_factory=dict)
+    links: Links = Field(default_factory=Links)
+    compat: Compat = Field(default_factory=Compat)
+    slos: list[SLOSpec]
