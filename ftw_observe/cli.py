@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from ftw_observe import __version__
+from ftw_observe.spec.issues import SpecError, SpecIssue
 
 app = typer.Typer(
     help="FTW Observe: SLOs, error budgets and burn-rate alerts.", no_args_is_help=True
 )
+
+# Exit statuses: 1 for stale generated files, 2 for invalid input (like a usage error).
+EXIT_STALE = 1
+EXIT_INVALID = 2
 
 
 @app.callback()
@@ -20,6 +28,60 @@ def cli() -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+def _report(issues: list[SpecIssue]) -> None:
+    for issue in issues:
+        typer.echo(f"error: {issue}", err=True)
+    typer.echo(f"{len(issues)} problem{'s' if len(issues) != 1 else ''} found", err=True)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Spec files or directories [default: slo/].")
+    ] = None,
+) -> None:
+    """Check SLO specs; print every problem with file, line and field."""
+    from ftw_observe.spec.load import validate_files
+
+    loaded, issues = validate_files(paths or [Path("slo")])
+    if issues:
+        _report(issues)
+        raise typer.Exit(EXIT_INVALID)
+    for item in loaded:
+        count = len(item.spec.slos)
+        typer.echo(f"{item.file}: {item.spec.service}, {count} SLO{'s' if count != 1 else ''}, ok")
+
+
+@app.command()
+def generate(
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 if a generated file is stale.")
+    ] = False,
+    root: Annotated[Path, typer.Option(help="Project root holding slo/ and alerts/.")] = Path(),
+) -> None:
+    """Generate alerts/ (rules, Alertmanager config) from the specs in slo/."""
+    from ftw_observe.generate import build_outputs, stale_files, write_outputs
+
+    try:
+        outputs = build_outputs(root)
+    except SpecError as error:
+        _report(error.issues)
+        raise typer.Exit(EXIT_INVALID) from None
+    if check:
+        stale = stale_files(root, outputs)
+        for path in stale:
+            typer.echo(f"stale: {path}", err=True)
+        if stale:
+            typer.echo("run `ftw-observe generate` and commit the result", err=True)
+            raise typer.Exit(EXIT_STALE)
+        typer.echo(f"{len(outputs)} generated files are up to date")
+        return
+    changed = write_outputs(root, outputs)
+    for path in changed:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"{len(outputs)} generated files, {len(changed)} changed")
 
 
 def main() -> None:

@@ -198,7 +198,7 @@ class ServiceSpec(_Model):
     'core'
     """
 
-    version: Literal["ftw-observe/v1"] = SPEC_VERSION
+    version: Literal["ftw-observe/v1"] = "ftw-observe/v1"
     service: Name
     team: Name
     description: str | None = None

@@ -1,0 +1,96 @@
+"""`ftw-observe generate`: build every generated file from `slo/`, write it or check it is fresh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftw_observe.alertmanager.config import alertmanager_config
+from ftw_observe.rules.compile import compile_service
+from ftw_observe.rules.render import is_generated, render_yaml
+from ftw_observe.rules.thresholds import threshold_rule_groups
+from ftw_observe.spec.load import LoadedSpec, load_specs
+
+THRESHOLDS_SOURCE = "ftw_observe/rules/thresholds.py"
+ALERTMANAGER_SOURCE = "ftw_observe/alertmanager/config.py"
+THRESHOLD_RUNBOOK = "http://localhost:8080/runbooks/thresholds#{alert}"
+THRESHOLD_DASHBOARD = "http://localhost:3000/d/ftw-infrastructure?viewPanel={alert}"
+WEBHOOK_URL = "http://127.0.0.1:8080/api/webhooks/alertmanager"
+# Relative to alerts/, where Alertmanager resolves it: the demo writes the token there.
+WEBHOOK_CREDENTIALS_FILE = "../.ftw/webhook-token"
+GENERATED_PATTERNS = ("alerts/*.rules.yml", "alerts/alertmanager.yml")
+
+
+@dataclass(frozen=True)
+class Output:
+    """A generated file: its path relative to the project root and its full text."""
+
+    path: str
+    text: str
+
+
+def _source(root: Path, file: str) -> str:
+    path = Path(file).resolve()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def build_outputs(root: Path, slo_dir: str = "slo") -> list[Output]:
+    """Return every generated file for the specs under `root/slo_dir`; raise SpecError."""
+    specs: list[LoadedSpec] = load_specs([root / slo_dir])
+    outputs = [
+        Output(
+            f"alerts/{Path(item.file).stem}.rules.yml",
+            render_yaml(compile_service(item.spec), _source(root, item.file)),
+        )
+        for item in specs
+    ]
+    groups = threshold_rule_groups(runbook_url=THRESHOLD_RUNBOOK, dashboard_url=THRESHOLD_DASHBOARD)
+    outputs.append(
+        Output("alerts/thresholds.rules.yml", render_yaml({"groups": groups}, THRESHOLDS_SOURCE))
+    )
+    group_labels = sorted(
+        {label for item in specs for slo in item.spec.slos for label in slo.group_by}
+    )
+    config = alertmanager_config(
+        webhook_url=WEBHOOK_URL, token_file=WEBHOOK_CREDENTIALS_FILE, equal_labels=group_labels
+    )
+    outputs.append(Output("alerts/alertmanager.yml", render_yaml(config, ALERTMANAGER_SOURCE)))
+    return sorted(outputs, key=lambda output: output.path)
+
+
+def _orphans(root: Path, outputs: list[Output]) -> list[Path]:
+    """Return generated files on disk that no source produces any more."""
+    wanted = {root / output.path for output in outputs}
+    found = {path for pattern in GENERATED_PATTERNS for path in root.glob(pattern)}
+    return sorted(
+        path
+        for path in found - wanted
+        if path.is_file() and is_generated(path.read_text(encoding="utf-8"))
+    )
+
+
+def stale_files(root: Path, outputs: list[Output]) -> list[str]:
+    """Return the generated files that are missing, differ, or have no source any more."""
+    stale = []
+    for output in outputs:
+        path = root / output.path
+        if not path.is_file() or path.read_text(encoding="utf-8") != output.text:
+            stale.append(output.path)
+    stale.extend(path.relative_to(root).as_posix() for path in _orphans(root, outputs))
+    return sorted(stale)
+
+
+def write_outputs(root: Path, outputs: list[Output]) -> list[str]:
+    """Write generated files that changed and delete orphans; return what changed."""
+    changed = stale_files(root, outputs)
+    for path in _orphans(root, outputs):
+        path.unlink()
+    for output in outputs:
+        if output.path in changed:
+            target = root / output.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(output.text, encoding="utf-8")
+    return changed
