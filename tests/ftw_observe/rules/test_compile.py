@@ -1,0 +1,136 @@
+"""Golden tests: spec to rules for each SLI kind, grouping and Sloth compatibility.
+
+Refresh the expected files after an intended change with
+`UPDATE_GOLDEN=1 pytest tests/ftw_observe/rules/test_compile.py`, then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ftw_observe.rules.compile import compile_service
+from ftw_observe.rules.render import render_yaml
+from ftw_observe.spec.load import load_specs
+
+DATA = Path(__file__).parent / "data"
+CASES = sorted(path.stem for path in DATA.glob("*.yaml") if not path.name.endswith(".rules.yml"))
+
+
+def compiled(case: str) -> str:
+    item = load_specs([DATA / f"{case}.yaml"])[0]
+    return render_yaml(compile_service(item.spec), f"{case}.yaml")
+
+
+def rules_of(case: str) -> list[dict]:
+    document = yaml.safe_load(compiled(case))
+    return [rule for group in document["groups"] for rule in group["rules"]]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rules_match_the_golden_file(case: str) -> None:
+    golden = DATA / f"{case}.rules.yml"
+    text = compiled(case)
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_rules_pass_promtool(case: str) -> None:
+    result = subprocess.run(
+        ["promtool", "check", "rules", str(DATA / f"{case}.rules.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compiling_twice_gives_identical_text() -> None:
+    assert compiled("raw") == compiled("raw")
+
+
+def test_good_events_become_errors_without_going_negative() -> None:
+    errors = next(r for r in rules_of("ratio-good") if r.get("record") == "ftw_slo:errors:increase1h")
+    assert errors["expr"].startswith("clamp_min(sum (increase(checkout_total[1h])) - ")
+    assert 'checkout_total{outcome="ok"}[1h]' in errors["expr"]
+
+
+def test_seven_day_factors_and_overrides_reach_the_alerts() -> None:
+    alerts = [r for r in rules_of("ratio-good") if r.get("alert") == "SLOErrorBudgetBurn"]
+    assert [a["labels"]["tier"] for a in alerts] == ["page-1h", "page-6h", "ticket-1d"]
+    page = alerts[0]
+    assert page["expr"] == (
+        'ftw_slo:burn_rate:rate1h{service="checkout",slo="success"} > 3.36 and '
+        'ftw_slo:burn_rate:rate5m{service="checkout",slo="success"} > 3.36 and '
+        'ftw_slo:events:increase1h{service="checkout",slo="success"} >= 50'
+    )
+    assert page["for"] == "2m"
+    assert page["labels"]["severity"] == "critical"
+    assert page["labels"]["pager"] == "payments"
+    assert page["labels"]["env"] == "prod"
+    assert page["annotations"]["playbook"] == "checkout"
+    assert page["annotations"]["runbook_url"] == "https://runbooks.example/checkout/success"
+    assert "for" not in alerts[1]
+
+
+def test_a_grouped_slo_sums_by_its_labels_and_names_the_instance() -> None:
+    rules = rules_of("latency-grouped")
+    events = next(r for r in rules if r.get("record") == "ftw_slo:events:increase5m")
+    assert events["expr"].startswith("sum by (route, method) (increase(")
+    page = next(r for r in rules if r.get("alert") == "SLOErrorBudgetBurn")
+    assert "(route={{ $labels.route }}, method={{ $labels.method }})" in page["annotations"]["summary"]
+    assert 'route=%q,method=%q}" $labels.route $labels.method' in page["annotations"]["remaining_budget"]
+
+
+def test_a_bucket_threshold_matches_both_le_spellings() -> None:
+    rules = rules_of("latency-grouped")
+    errors = next(r for r in rules if r.get("record") == "ftw_slo:errors:increase5m")
+    assert 'http_request_duration_seconds_bucket{job="api",le="0.25"}' in errors["expr"]
+
+
+def test_twenty_eight_days_recompute_the_factors() -> None:
+    alerts = [r for r in rules_of("latency-grouped") if r.get("alert") == "SLOErrorBudgetBurn"]
+    thresholds = [a["annotations"]["burn_rate_threshold"] for a in alerts]
+    assert thresholds == ["13.44", "5.6", "2.8", "0.9333"]
+    assert alerts[3]["expr"].endswith("> (14 / 15)")
+
+
+def test_the_period_ratio_is_event_weighted_from_five_minute_counts() -> None:
+    rules = {r["record"]: r["expr"] for r in rules_of("latency-grouped") if "record" in r}
+    assert rules["ftw_slo:errors:period"] == (
+        'sum_over_time(ftw_slo:errors:increase5m{service="api",slo="latency"}[28d:5m])'
+    )
+    assert rules["ftw_slo:error_ratio:period"] == (
+        'ftw_slo:errors:period{service="api",slo="latency"} / '
+        '(ftw_slo:events:period{service="api",slo="latency"} > 0)'
+    )
+
+
+def test_a_raw_ratio_sli_has_no_counts_and_averages_over_the_period() -> None:
+    rules = [r for r in rules_of("raw") if r.get("labels", {}).get("slo") == "freshness"]
+    records = {r["record"]: r["expr"] for r in rules if "record" in r}
+    assert "ftw_slo:errors:increase5m" not in records
+    assert records["ftw_slo:error_ratio:rate1h"] == "(avg_over_time(search_stale_ratio[1h])) >= 0"
+    assert records["ftw_slo:error_ratio:period"].startswith("avg_over_time(ftw_slo:error_ratio:rate5m")
+    absent = next(r for r in rules if r.get("alert") == "SLOMetricAbsent")
+    assert absent["expr"] == "absent(search_stale_ratio)"
+    assert absent["for"] == "30m"
+    assert not any(r.get("alert") == "SLOErrorBudgetExhausted" for r in rules)
+
+
+def test_sloth_compatible_series_copy_our_own() -> None:
+    rules = [r for r in rules_of("raw") if r.get("labels", {}).get("sloth_slo") == "queries"]
+    records = {r["record"]: r for r in rules if "record" in r}
+    assert records["slo:sli_error:ratio_rate30d"]["expr"] == (
+        'ftw_slo:error_ratio:period{service="search",slo="queries"}'
+    )
+    assert records["slo:sli_error:ratio_rate5m"]["labels"]["sloth_window"] == "5m"
+    assert records["sloth_slo_info"]["labels"]["sloth_objective"] == "99.9"
+    alerts = [r for r in rules_of("raw") if r.get("alert") == "SLOErrorBudgetBurn"]
+    assert {a["labels"]["sloth_id"] for a in alerts} == {"search-queries", "search-freshness"}
