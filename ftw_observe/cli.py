@@ -84,6 +84,15 @@ def generate(
     typer.echo(f"{len(outputs)} generated files, {len(changed)} changed")
 
 
+def _register_import() -> None:
+    from ftw_observe.importers.command import import_specs
+
+    app.command("import")(import_specs)
+
+
+_register_import()
+
+
 def main() -> None:
     """Run the command line."""
     app()

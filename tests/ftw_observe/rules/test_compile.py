@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +27,7 @@ def compiled(case: str) -> str:
     return render_yaml(compile_service(item.spec), f"{case}.yaml")
 
 
-def rules_of(case: str) -> list[dict]:
+def rules_of(case: str) -> list[dict[str, Any]]:
     document = yaml.safe_load(compiled(case))
     return [rule for group in document["groups"] for rule in group["rules"]]
 
@@ -56,7 +57,8 @@ def test_compiling_twice_gives_identical_text() -> None:
 
 
 def test_good_events_become_errors_without_going_negative() -> None:
-    errors = next(r for r in rules_of("ratio-good") if r.get("record") == "ftw_slo:errors:increase1h")
+    rules = rules_of("ratio-good")
+    errors = next(r for r in rules if r.get("record") == "ftw_slo:errors:increase1h")
     assert errors["expr"].startswith("clamp_min(sum (increase(checkout_total[1h])) - ")
     assert 'checkout_total{outcome="ok"}[1h]' in errors["expr"]
 
@@ -84,8 +86,9 @@ def test_a_grouped_slo_sums_by_its_labels_and_names_the_instance() -> None:
     events = next(r for r in rules if r.get("record") == "ftw_slo:events:increase5m")
     assert events["expr"].startswith("sum by (route, method) (increase(")
     page = next(r for r in rules if r.get("alert") == "SLOErrorBudgetBurn")
-    assert "(route={{ $labels.route }}, method={{ $labels.method }})" in page["annotations"]["summary"]
-    assert 'route=%q,method=%q}" $labels.route $labels.method' in page["annotations"]["remaining_budget"]
+    notes = page["annotations"]
+    assert "(route={{ $labels.route }}, method={{ $labels.method }})" in notes["summary"]
+    assert 'route=%q,method=%q}" $labels.route $labels.method' in notes["remaining_budget"]
 
 
 def test_a_bucket_threshold_matches_both_le_spellings() -> None:
@@ -117,7 +120,8 @@ def test_a_raw_ratio_sli_has_no_counts_and_averages_over_the_period() -> None:
     records = {r["record"]: r["expr"] for r in rules if "record" in r}
     assert "ftw_slo:errors:increase5m" not in records
     assert records["ftw_slo:error_ratio:rate1h"] == "(avg_over_time(search_stale_ratio[1h])) >= 0"
-    assert records["ftw_slo:error_ratio:period"].startswith("avg_over_time(ftw_slo:error_ratio:rate5m")
+    period = records["ftw_slo:error_ratio:period"]
+    assert period.startswith("avg_over_time(ftw_slo:error_ratio:rate5m")
     absent = next(r for r in rules if r.get("alert") == "SLOMetricAbsent")
     assert absent["expr"] == "absent(search_stale_ratio)"
     assert absent["for"] == "30m"
