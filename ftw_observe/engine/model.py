@@ -1,0 +1,148 @@
+"""What the engine computes and keeps: evaluations of SLO instances and alert states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ftw_observe.budget import Status
+
+
+@dataclass(frozen=True, order=True)
+class InstanceKey:
+    """One SLO instance: a service's SLO, and for grouped SLOs its label values.
+
+    >>> InstanceKey("marketplace", "api-latency-p95", (("route", "/api/jobs"),)).instance
+    'route=/api/jobs'
+    """
+
+    service: str
+    slo: str
+    group: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def instance(self) -> str:
+        """Return the group labels as text (`route=/api/jobs`), empty when ungrouped."""
+        return ",".join(f"{name}={value}" for name, value in self.group)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Return the identity labels of the instance."""
+        return {"service": self.service, "slo": self.slo, **dict(self.group)}
+
+
+@dataclass(frozen=True)
+class WindowBurn:
+    """Counts, error ratio and burn rate over one window."""
+
+    window: str
+    errors: float | None
+    events: float | None
+    error_ratio: float | None
+    burn_rate: float | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One SLO instance evaluated at one pinned time: the figures an SRE reviews."""
+
+    key: InstanceKey
+    evaluated_at: datetime
+    status: Status
+    objective: float  # percent, as in the spec
+    period_seconds: int
+    sli: float | None  # good / events over the period, 0..1
+    errors: float | None  # over the period
+    events: float | None
+    remaining: float | None  # share of the period's budget left; negative when overspent
+    remaining_minutes: float | None  # remaining budget as minutes of total outage
+    seconds_to_exhaustion: float | None  # at the 1h burn rate; None when it never runs out
+    windows: tuple[WindowBurn, ...] = ()
+    detail: str = ""  # why the status is unknown or no_data
+
+    def burn_rate(self, window: str) -> float | None:
+        """Return the burn rate over one window, if it was measured."""
+        return next((w.burn_rate for w in self.windows if w.window == window), None)
+
+
+class AlertPhase(StrEnum):
+    """Where an alert is in its life: Prometheus's states plus resolved."""
+
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class AlertKey:
+    """One alert: an SLO instance and a tier (or a meta-alert name in `tier`)."""
+
+    instance: InstanceKey
+    tier: str
+
+    @property
+    def dedup_key(self) -> str:
+        """Return a stable identity for receivers: the same for every replica and restart."""
+        parts = [self.instance.service, self.instance.slo, self.instance.instance, self.tier]
+        return "ftw/" + "/".join(parts)
+
+
+@dataclass(frozen=True)
+class AlertState:
+    """The current state of one alert."""
+
+    key: AlertKey
+    phase: AlertPhase
+    active_since: datetime | None = None  # when the condition became true
+    fired_at: datetime | None = None
+    resolved_at: datetime | None = None
+    value: float | None = None  # long-window burn rate at the last evaluation
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+class TransitionKind(StrEnum):
+    """A change that people hear about."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An alert that started firing or resolved at a time."""
+
+    state: AlertState
+    kind: TransitionKind
+    at: datetime
+
+
+class NotificationKind(StrEnum):
+    """What a notification asks a receiver to do."""
+
+    TRIGGER = "trigger"
+    RESOLVE = "resolve"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """An entry for the outbox: one alert transition, to be routed and delivered."""
+
+    dedup_key: str
+    kind: NotificationKind
+    created_at: datetime
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    source: str = "engine"  # engine or alertmanager
+
+
+@dataclass(frozen=True)
+class EngineHealth:
+    """The engine's view of its own inputs, kept across restarts."""
+
+    last_cycle_at: datetime | None = None
+    last_success_at: datetime | None = None
+    prometheus_error: str | None = None
+    prometheus_unreachable_since: datetime | None = None

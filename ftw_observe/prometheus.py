@@ -1,0 +1,104 @@
+"""A small client for the Prometheus HTTP query API (Prometheus, Thanos, Mimir, VictoriaMetrics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+
+class PrometheusError(Exception):
+    """Raised when a query cannot be answered: unreachable, an HTTP error, or a query error."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One series of an instant-query result."""
+
+    labels: dict[str, str]
+    value: float
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a range-query result: (unix time, value) points."""
+
+    labels: dict[str, str]
+    points: list[tuple[float, float]]
+
+
+class PrometheusClient:
+    """Query a Prometheus-compatible API at pinned times.
+
+    >>> client = PrometheusClient("http://127.0.0.1:9090")
+    >>> # client.query("up", at=1_700_000_000.0) -> [Sample(labels={...}, value=1.0), ...]
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        headers: dict[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.base_url, timeout=timeout, headers=headers, transport=transport
+        )
+
+    def _post(self, path: str, data: dict[str, str]) -> Any:
+        try:
+            response = self._client.post(path, data=data)
+        except httpx.HTTPError as error:
+            raise PrometheusError(f"{self.base_url} unreachable: {type(error).__name__}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise PrometheusError(
+                f"{self.base_url} answered HTTP {response.status_code} without a JSON body"
+            ) from None
+        if response.status_code != 200 or body.get("status") != "success":
+            kind, detail = body.get("errorType", "error"), body.get("error", "no detail")
+            raise PrometheusError(
+                f"{self.base_url} answered HTTP {response.status_code}: {kind}: {detail}"
+            )
+        return body["data"]
+
+    def query(self, promql: str, *, at: float) -> list[Sample]:
+        """Run an instant query at a pinned unix time; return every series."""
+        data = self._post("/api/v1/query", {"query": promql, "time": f"{at:.3f}"})
+        if data.get("resultType") == "scalar":
+            return [Sample({}, float(data["result"][1]))]
+        if data.get("resultType") != "vector":
+            kind = data.get("resultType")
+            raise PrometheusError(f"expected a vector from {promql!r}, got {kind}")
+        return [Sample(dict(item["metric"]), float(item["value"][1])) for item in data["result"]]
+
+    def query_range(self, promql: str, *, start: float, end: float, step: float) -> list[Series]:
+        """Run a range query; return every series with its points."""
+        data = self._post(
+            "/api/v1/query_range",
+            {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"},
+        )
+        return [
+            Series(dict(item["metric"]), [(float(t), float(v)) for t, v in item["values"]])
+            for item in data["result"]
+        ]
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> PrometheusClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
