@@ -1,0 +1,259 @@
+"""One evaluation cycle: read Prometheus at a pinned time, advance alert states, persist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from ftw_observe.burnrate import TIERS
+from ftw_observe.engine import evaluate, notes
+from ftw_observe.engine.alert_state import advance
+from ftw_observe.engine.model import (
+    AlertKey,
+    AlertPhase,
+    AlertState,
+    EngineHealth,
+    Evaluation,
+    InstanceKey,
+    Notification,
+    NotificationKind,
+    Transition,
+    TransitionKind,
+)
+from ftw_observe.prometheus import PrometheusError, Sample
+
+META_KEY = AlertKey(InstanceKey("ftw-observe", "prometheus"), "meta")
+META_ALERT = "FTWObservePrometheusUnreachable"
+NO_SERIES = (
+    "no recorded series for this SLO: load alerts/*.rules.yml into Prometheus and check that "
+    "its SLI metrics are scraped"
+)
+
+
+class Querier(Protocol):
+    """What the cycle needs of a Prometheus client."""
+
+    def query(self, promql: str, *, at: float) -> list[Sample]:
+        """Run an instant query at a pinned unix time."""
+        ...
+
+
+class CycleStore(Protocol):
+    """What the cycle needs of the store."""
+
+    def health(self) -> EngineHealth:
+        """Return the engine's persisted health."""
+        ...
+
+    def alert_states(self) -> dict[AlertKey, AlertState]:
+        """Return every alert's current state."""
+        ...
+
+    def latest_evaluations(self) -> list[Evaluation]:
+        """Return the newest evaluation of every instance."""
+        ...
+
+    def save_cycle(
+        self,
+        *,
+        evaluations: Sequence[Evaluation],
+        states: Sequence[AlertState],
+        transitions: Sequence[Transition],
+        notifications: Sequence[Notification],
+        health: EngineHealth,
+    ) -> None:
+        """Persist one cycle atomically."""
+        ...
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    """What one cycle found and changed."""
+
+    at: datetime
+    evaluations: list[Evaluation]
+    transitions: list[Transition] = field(default_factory=list)
+    error: str | None = None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Evaluate every SLO once per call, at one pinned time.
+
+    >>> # engine = Engine(targets(specs), PrometheusClient(url), Store(db_engine))
+    >>> # engine.run_cycle().evaluations
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[evaluate.Target],
+        client: Querier,
+        store: CycleStore,
+        *,
+        meta_alert_after: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.targets = list(targets)
+        self.client = client
+        self.store = store
+        self.meta_alert_after = meta_alert_after
+        self.clock = clock
+
+    def run_cycle(self) -> CycleResult:
+        """Evaluate every SLO, advance alert states, and persist the cycle in one transaction."""
+        now = self.clock()
+        at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        health = self.store.health()
+        states = self.store.alert_states()
+        query = evaluate.series_query([t.service.service for t in self.targets])
+        try:
+            samples = self.client.query(query, at=at.timestamp())
+        except PrometheusError as error:
+            return self._unreadable(at, health, states, str(error))
+        evaluations, updates, transitions = self._evaluate(at, samples, states)
+        recovered = health.prometheus_unreachable_since is not None
+        meta_state, meta_transition = advance(
+            states.get(META_KEY), META_KEY, condition=False, at=at, for_seconds=0
+        )
+        if recovered or META_KEY in states:
+            updates.append(meta_state)
+        if meta_transition:
+            transitions.append(meta_transition)
+        new_health = EngineHealth(last_cycle_at=at, last_success_at=at)
+        self._save(evaluations, updates, transitions, new_health)
+        return CycleResult(at, evaluations, transitions)
+
+    def _evaluate(
+        self, at: datetime, samples: list[Sample], states: dict[AlertKey, AlertState]
+    ) -> tuple[list[Evaluation], list[AlertState], list[Transition]]:
+        readings = evaluate.collect(self.targets, samples)
+        evaluations: list[Evaluation] = []
+        updates: list[AlertState] = []
+        transitions: list[Transition] = []
+        seen: set[AlertKey] = set()
+        for target in self.targets:
+            keys = sorted(
+                k
+                for k in readings
+                if (k.service, k.slo) == (target.service.service, target.slo.name)
+            )
+            if not keys:
+                evaluations.append(evaluate.no_data(target, at, NO_SERIES))
+            for key in keys:
+                evaluation, conditions = evaluate.evaluate_instance(target, key, readings[key], at)
+                evaluations.append(evaluation)
+                for tier in evaluate.enabled_tiers(target):
+                    alert_key = AlertKey(key, tier.name)
+                    seen.add(alert_key)
+                    state, transition = advance(
+                        states.get(alert_key),
+                        alert_key,
+                        condition=conditions[tier.name],
+                        at=at,
+                        for_seconds=target.slo.alerting.tier(tier.name).for_,
+                        value=evaluation.burn_rate(tier.long_window),
+                        labels=notes.burn_labels(target, evaluation, tier),
+                        annotations=notes.burn_annotations(target, evaluation, tier),
+                    )
+                    if state != states.get(alert_key):
+                        updates.append(state)
+                    if transition:
+                        transitions.append(transition)
+        tier_names = {tier.name for tier in TIERS}
+        for alert_key, previous in states.items():
+            # An instance that vanished (route gone, SLO removed) cannot stay firing.
+            if alert_key in seen or alert_key.tier not in tier_names:
+                continue
+            if previous.phase in (AlertPhase.PENDING, AlertPhase.FIRING):
+                state, transition = advance(
+                    previous, alert_key, condition=False, at=at, for_seconds=0
+                )
+                updates.append(state)
+                if transition:
+                    transitions.append(transition)
+        return evaluations, updates, transitions
+
+    def _unreadable(
+        self,
+        at: datetime,
+        health: EngineHealth,
+        states: dict[AlertKey, AlertState],
+        error: str,
+    ) -> CycleResult:
+        since = health.prometheus_unreachable_since or at
+        detail = f"Prometheus unreadable since {since.isoformat()}: {error}"
+        previous = {e.key: e for e in self.store.latest_evaluations()}
+        evaluations = []
+        for target in self.targets:
+            mine = [
+                e
+                for k, e in previous.items()
+                if (k.service, k.slo) == (target.service.service, target.slo.name)
+            ]
+            for evaluation in mine or [evaluate.no_data(target, at, detail)]:
+                evaluations.append(evaluate.unknown(evaluation, at, detail))
+        # Alert states stay as they are: a page is never resolved for lack of data.
+        meta_state, transition = advance(
+            states.get(META_KEY),
+            META_KEY,
+            condition=at - since >= self.meta_alert_after,
+            at=at,
+            for_seconds=0,
+            value=(at - since).total_seconds(),
+            labels={
+                "alertname": META_ALERT,
+                "service": "ftw-observe",
+                "severity": "critical",
+                "tier": "meta",
+            },
+            annotations={
+                "summary": (
+                    f"FTW Observe cannot read Prometheus since {since:%Y-%m-%d %H:%M:%S} UTC"
+                ),
+                "description": (
+                    f"{error}. SLO budgets are unknown and burn-rate alerts cannot fire until "
+                    "Prometheus answers again. Check PROMETHEUS_URL and the Prometheus server."
+                ),
+            },
+        )
+        transitions = [transition] if transition else []
+        health = EngineHealth(
+            last_cycle_at=at,
+            last_success_at=health.last_success_at,
+            prometheus_error=error,
+            prometheus_unreachable_since=since,
+        )
+        self._save(evaluations, [meta_state], transitions, health)
+        return CycleResult(at, evaluations, transitions, error)
+
+    def _save(
+        self,
+        evaluations: list[Evaluation],
+        states: list[AlertState],
+        transitions: list[Transition],
+        health: EngineHealth,
+    ) -> None:
+        notifications = [
+            Notification(
+                dedup_key=t.state.key.dedup_key,
+                kind=NotificationKind.TRIGGER
+                if t.kind is TransitionKind.FIRING
+                else NotificationKind.RESOLVE,
+                created_at=t.at,
+                labels=t.state.labels,
+                annotations=t.state.annotations,
+            )
+            for t in transitions
+        ]
+        self.store.save_cycle(
+            evaluations=evaluations,
+            states=states,
+            transitions=transitions,
+            notifications=notifications,
+            health=health,
+        )

@@ -1,0 +1,170 @@
+"""Turn recorded SLO series, read at one pinned time, into evaluations and alert conditions.
+
+The engine reads the series the generated rules record (`ftw_slo:*`) with one query per cycle:
+errors and events of every window come from the same instant, so the SLI never exceeds 1 and
+every instance of a grouped SLO is read, not just the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ftw_observe import budget
+from ftw_observe.burnrate import TIERS, WINDOWS, Tier
+from ftw_observe.engine.model import Evaluation, InstanceKey, WindowBurn
+from ftw_observe.prometheus import Sample
+from ftw_observe.spec.durations import format_duration
+from ftw_observe.spec.model import ServiceSpec, SLOSpec
+
+PERIOD = "period"
+EXHAUSTION_WINDOW = "1h"  # the burn rate time to exhaustion is projected from
+_NAME = re.compile(r"ftw_slo:(errors|events|error_ratio):(?:increase|rate)?(\w+)")
+
+
+@dataclass(frozen=True)
+class Target:
+    """An SLO the engine evaluates, with the spec of its service."""
+
+    service: ServiceSpec
+    slo: SLOSpec
+
+
+def targets(specs: Iterable[ServiceSpec]) -> list[Target]:
+    """Return every SLO of the given specs, in spec order."""
+    return [Target(service, slo) for service in specs for slo in service.slos]
+
+
+def series_query(services: Sequence[str]) -> str:
+    """Return the one query that reads every recorded count and ratio of these services."""
+    names = "ftw_slo:(errors|events):(increase.+|period)|ftw_slo:error_ratio:(rate.+|period)"
+    pattern = "|".join(re.escape(s) for s in sorted(set(services)))
+    return f'{{__name__=~"{names}",service=~"{pattern}"}}'
+
+
+@dataclass
+class _Readings:
+    errors: dict[str, float]
+    events: dict[str, float]
+    ratios: dict[str, float]
+
+
+def _group(target: Target, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, labels.get(name, "")) for name in target.slo.group_by)
+
+
+def collect(targets_: Sequence[Target], samples: Iterable[Sample]) -> dict[InstanceKey, _Readings]:
+    """Sort samples into per-instance readings, keyed by window."""
+    wanted = {(t.service.service, t.slo.name): t for t in targets_}
+    readings: dict[InstanceKey, _Readings] = defaultdict(lambda: _Readings({}, {}, {}))
+    for sample in samples:
+        target = wanted.get((sample.labels.get("service", ""), sample.labels.get("slo", "")))
+        match = _NAME.fullmatch(sample.labels.get("__name__", ""))
+        if target is None or match is None:
+            continue
+        kind, window = match.groups()
+        key = InstanceKey(target.service.service, target.slo.name, _group(target, sample.labels))
+        bucket = readings[key]
+        by_kind = {"errors": bucket.errors, "events": bucket.events, "error_ratio": bucket.ratios}
+        by_kind[kind][window] = sample.value
+    return dict(readings)
+
+
+def _burn(window: str, readings: _Readings, error_budget: float) -> WindowBurn:
+    errors, events = readings.errors.get(window), readings.events.get(window)
+    if errors is not None and events is not None:
+        ratio = budget.Counts(errors, events).error_ratio
+    else:
+        ratio = readings.ratios.get(window)
+    burn = None if ratio is None else (ratio / error_budget if error_budget else None)
+    return WindowBurn(window, errors, events, ratio, burn)
+
+
+def tier_condition(target: Target, tier: Tier, windows: dict[str, WindowBurn]) -> bool:
+    """Tell whether a tier's burn-rate condition holds: the same test the generated rule makes."""
+    factor = float(tier.factor(target.slo.period))
+    long, short = windows.get(tier.long_window), windows.get(tier.short_window)
+    if long is None or short is None or long.burn_rate is None or short.burn_rate is None:
+        return False
+    if not (long.burn_rate > factor and short.burn_rate > factor):
+        return False
+    guard = target.slo.alerting.min_events
+    return not guard or (long.events is not None and long.events >= guard)
+
+
+def enabled_tiers(target: Target) -> list[Tier]:
+    """Return the tiers the SLO alerts on."""
+    if not target.slo.alerting.enabled:
+        return []
+    return [tier for tier in TIERS if target.slo.alerting.tier(tier.name).enabled]
+
+
+def evaluate_instance(
+    target: Target, key: InstanceKey, readings: _Readings, at: datetime
+) -> tuple[Evaluation, dict[str, bool]]:
+    """Return an instance's evaluation and, per enabled tier, whether its condition holds."""
+    slo = target.slo
+    error_budget = float(slo.error_budget)
+    names = [format_duration(w) for w in WINDOWS]
+    windows = {name: _burn(name, readings, error_budget) for name in [*names, PERIOD]}
+    conditions = {
+        tier.name: tier_condition(target, tier, windows) for tier in enabled_tiers(target)
+    }
+    period = windows[PERIOD]
+    counts = (
+        budget.Counts(period.errors, period.events)
+        if period.errors is not None and period.events is not None
+        else None
+    )
+    remaining = None if period.burn_rate is None else 1.0 - period.burn_rate
+    if counts is not None:
+        remaining = budget.remaining_fraction(counts, slo.objective_ratio)
+    evaluation = Evaluation(
+        key=key,
+        evaluated_at=at,
+        status=budget.status(
+            readable=True, period=counts, remaining=remaining, alerting=any(conditions.values())
+        ),
+        objective=slo.objective,
+        period_seconds=slo.period,
+        sli=None if period.error_ratio is None else 1.0 - period.error_ratio,
+        errors=period.errors,
+        events=period.events,
+        remaining=remaining,
+        remaining_minutes=None
+        if remaining is None
+        else budget.outage_minutes(remaining, slo.objective_ratio, slo.period),
+        seconds_to_exhaustion=budget.seconds_to_exhaustion(
+            remaining, windows[EXHAUSTION_WINDOW].burn_rate, slo.period
+        ),
+        windows=tuple(windows[name] for name in [*names, PERIOD]),
+        detail="" if period.error_ratio is not None else "no events in the period yet",
+    )
+    return evaluation, conditions
+
+
+def no_data(target: Target, at: datetime, detail: str) -> Evaluation:
+    """Return the evaluation of an SLO none of whose series could be found."""
+    slo = target.slo
+    return Evaluation(
+        key=InstanceKey(target.service.service, slo.name),
+        evaluated_at=at,
+        status=budget.Status.NO_DATA,
+        objective=slo.objective,
+        period_seconds=slo.period,
+        sli=None,
+        errors=None,
+        events=None,
+        remaining=None,
+        remaining_minutes=None,
+        seconds_to_exhaustion=None,
+        detail=detail,
+    )
+
+
+def unknown(previous: Evaluation, at: datetime, detail: str) -> Evaluation:
+    """Return the last known figures of an instance, marked unknown: never a stale "ok"."""
+    return replace(previous, evaluated_at=at, status=budget.Status.UNKNOWN, detail=detail)

@@ -1,0 +1,87 @@
+"""Labels and annotations of the alerts the engine raises: the same identity as the rules'."""
+
+from __future__ import annotations
+
+from ftw_observe.burnrate import Tier, display_number
+from ftw_observe.engine.evaluate import Target
+from ftw_observe.engine.model import Evaluation
+from ftw_observe.rules import names
+from ftw_observe.rules.annotations import fill_link
+from ftw_observe.rules.recording import identity_labels
+from ftw_observe.spec.durations import format_duration
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "never at this rate"
+    if seconds <= 0:
+        return "already exhausted"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m"]
+    return " ".join(part for part in parts if part)
+
+
+def _percent(value: float | None) -> str:
+    return "unknown" if value is None else f"{value * 100:.2f}%"
+
+
+def _rate(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f}"
+
+
+def burn_labels(target: Target, evaluation: Evaluation, tier: Tier) -> dict[str, str]:
+    """Return the labels of a burn-rate alert, identical to the generated rule's."""
+    options = target.slo.alerting.tier(tier.name)
+    return {
+        "alertname": names.BURN_ALERT,
+        **identity_labels(target.service, target.slo),
+        **dict(evaluation.key.group),
+        "severity": options.severity or tier.severity,
+        "tier": tier.name,
+        "long_window": tier.long_window,
+        "short_window": tier.short_window,
+        **target.slo.alerting.labels,
+        **options.labels,
+    }
+
+
+def burn_annotations(target: Target, evaluation: Evaluation, tier: Tier) -> dict[str, str]:
+    """Return the annotations of a burn-rate alert, with the numbers filled in."""
+    service, slo = target.service, target.slo
+    factor = display_number(tier.factor(slo.period))
+    period = format_duration(slo.period)
+    long_burn = evaluation.burn_rate(tier.long_window)
+    instance = f" ({evaluation.key.instance})" if evaluation.key.group else ""
+    ratio = display_number(tier.error_ratio_threshold(slo.period, slo.error_budget) * 100)
+    share = display_number(tier.budget_share * 100)
+    seconds_left = None
+    if evaluation.remaining is not None and long_burn:
+        seconds_left = max(evaluation.remaining, 0.0) * slo.period / long_burn
+    notes = {
+        "summary": (
+            f"{service.service} {slo.name}{instance}: error budget burning "
+            f"{_rate(long_burn)}x too fast over {tier.long_window} (threshold {factor}x)"
+        ),
+        "description": (
+            f"{slo.description.strip()} Objective {slo.objective:g} % over {period}. "
+            f"Both the {tier.long_window} and {tier.short_window} error ratios are above "
+            f"{ratio} %: at this rate {share} % of the {period} error budget burns within "
+            f"{tier.long_window}."
+        ),
+        "burn_rate": _rate(long_burn),
+        "burn_rate_short": _rate(evaluation.burn_rate(tier.short_window)),
+        "burn_rate_threshold": factor,
+        "remaining_budget": _percent(evaluation.remaining),
+        "time_to_exhaustion": _duration(seconds_left),
+    }
+    runbook = fill_link(slo.alerting.runbook or service.links.runbook, service, slo, tier.name)
+    dashboard = fill_link(
+        slo.alerting.dashboard or service.links.dashboard, service, slo, tier.name
+    )
+    if runbook:
+        notes["runbook_url"] = runbook
+    if dashboard:
+        notes["dashboard_url"] = dashboard
+    return {**notes, **slo.alerting.annotations}
