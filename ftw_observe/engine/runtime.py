@@ -1,0 +1,133 @@
+"""Run the engine on a schedule (APScheduler): hold the lease, evaluate, prune."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from ftw_observe.engine.cycle import CycleResult, Engine
+from ftw_observe.engine.metrics import EngineMetrics
+from ftw_observe.engine.settings import EngineSettings
+
+log = logging.getLogger("ftw_observe.engine")
+
+
+class LeaseLike(Protocol):
+    """What the runtime needs of a lease (see ftw_observe.store.lease.Lease)."""
+
+    def try_acquire(self, now: datetime) -> bool:
+        """Take or renew the lease; tell whether this replica holds it."""
+        ...
+
+    def release(self) -> None:
+        """Give the lease up if held."""
+        ...
+
+
+class EngineRuntime:
+    """Evaluate every interval while holding the lease; stand by otherwise.
+
+    >>> # runtime = EngineRuntime(settings, engine, lease, EngineMetrics.create(), prune)
+    >>> # runtime.start(); ...; runtime.stop()
+    """
+
+    def __init__(
+        self,
+        settings: EngineSettings,
+        engine: Engine,
+        lease: LeaseLike,
+        metrics: EngineMetrics,
+        prune: Callable[[datetime], object] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.lease = lease
+        self.metrics = metrics
+        self.prune = prune
+        self.clock = clock
+        self.leader = False
+        self.last_result: CycleResult | None = None
+        self.last_cycle_seconds: float | None = None
+        self._lock = threading.Lock()
+        self._scheduler: BackgroundScheduler | None = None
+
+    def heartbeat(self) -> bool:
+        """Take or renew the lease; return whether this replica leads."""
+        try:
+            leader = self.lease.try_acquire(self.clock())
+        except Exception:
+            log.exception("lease check failed; standing by")
+            leader = False
+        if leader != self.leader:
+            log.info(
+                "replica %s is now %s", self.settings.replica, "leader" if leader else "standby"
+            )
+        self.leader = leader
+        self.metrics.leader.set(1 if leader else 0)
+        return leader
+
+    def tick(self) -> CycleResult | None:
+        """Run one cycle if this replica leads; never raise into the scheduler."""
+        with self._lock:
+            if not self.heartbeat():
+                return None
+            started = time.perf_counter()
+            try:
+                result = self.engine.run_cycle()
+            except Exception:
+                log.exception("evaluation cycle failed")
+                self.metrics.cycles.labels("error").inc()
+                return None
+            elapsed = time.perf_counter() - started
+            self.last_result, self.last_cycle_seconds = result, elapsed
+            self.metrics.cycle_duration.observe(elapsed)
+            for transition in result.transitions:
+                self.metrics.transitions.labels(transition.kind.value).inc()
+            if result.error:
+                log.warning("cycle could not read Prometheus: %s", result.error)
+                self.metrics.cycles.labels("prometheus_error").inc()
+            else:
+                self.metrics.cycles.labels("success").inc()
+                self.metrics.last_success.set(result.at.timestamp())
+            return result
+
+    def prune_now(self) -> None:
+        """Apply snapshot retention and downsampling, on the leader only."""
+        if self.prune is not None and self.leader:
+            try:
+                self.prune(self.clock())
+            except Exception:
+                log.exception("pruning snapshots failed")
+
+    def start(self) -> None:
+        """Start the schedule: a cycle now and every interval, heartbeats, hourly pruning."""
+        scheduler = BackgroundScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        interval = self.settings.interval.total_seconds()
+        heartbeat = max(self.settings.lease_ttl.total_seconds() / 3, 1.0)
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        scheduler.add_job(self.tick, "interval", seconds=interval, next_run_time=now, **common)
+        scheduler.add_job(self.heartbeat, "interval", seconds=heartbeat, **common)
+        scheduler.add_job(self.prune_now, "interval", hours=1, next_run_time=now, **common)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        """Stop the schedule and hand the lease over at once."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self.leader:
+            try:
+                self.lease.release()
+            except Exception:
+                log.exception("could not release the lease")
+            self.leader = False
+            self.metrics.leader.set(0)

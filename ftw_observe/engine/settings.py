@@ -1,0 +1,74 @@
+"""Engine settings from the environment, each error naming the variable."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """Raised when an environment variable holds a value the engine cannot use."""
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
+    return value
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How the engine runs.
+
+    >>> EngineSettings.from_env({"FTW_EVALUATION_INTERVAL_SECONDS": "15"}).interval
+    datetime.timedelta(seconds=15)
+    """
+
+    prometheus_url: str = "http://127.0.0.1:9090"
+    database_url: str = "sqlite:///.ftw/observe.db"
+    slo_dir: Path = Path("slo")
+    interval: timedelta = timedelta(seconds=30)
+    lease_ttl: timedelta = timedelta(seconds=30)
+    meta_alert_after: timedelta = timedelta(minutes=5)
+    retention: timedelta = timedelta(days=35)
+    raw_for: timedelta = timedelta(hours=48)
+    replica: str = "engine"
+    prometheus_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
+        """Read settings from environment variables (defaults for those unset)."""
+        env = os.environ if env is None else env
+        interval = _number(env, "FTW_EVALUATION_INTERVAL_SECONDS", 30, 1)
+        lease = _number(env, "FTW_LEASE_TTL_SECONDS", max(30.0, 2 * interval), 3)
+        if lease <= interval / 2:
+            raise SettingsError(
+                f"FTW_LEASE_TTL_SECONDS={lease:g} must exceed half the evaluation interval"
+            )
+        return cls(
+            prometheus_url=env.get("PROMETHEUS_URL") or cls.prometheus_url,
+            database_url=(
+                env.get("FTW_OBSERVE_DATABASE_URL") or env.get("DATABASE_URL") or cls.database_url
+            ),
+            slo_dir=Path(env.get("FTW_SLO_DIR") or "slo"),
+            interval=timedelta(seconds=interval),
+            lease_ttl=timedelta(seconds=lease),
+            meta_alert_after=timedelta(
+                seconds=_number(env, "FTW_META_ALERT_AFTER_SECONDS", 300, 0)
+            ),
+            retention=timedelta(days=_number(env, "FTW_SNAPSHOT_RETENTION_DAYS", 35, 1)),
+            raw_for=timedelta(hours=_number(env, "FTW_SNAPSHOT_RAW_HOURS", 48, 1)),
+            replica=env.get("FTW_REPLICA_ID") or f"{socket.gethostname()}-{os.getpid()}",
+            prometheus_timeout=_number(env, "FTW_PROMETHEUS_TIMEOUT_SECONDS", 10, 0.1),
+        )
