@@ -369,3 +369,55 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.kill()
+
+
+# The engine's store (ftw_observe.store): empty databases on both backends, migrated engines.
+from sqlalchemy import Engine  # noqa: E402
+
+from ftw_observe.store import Store, make_store_engine  # noqa: E402
+from ftw_observe.store import upgrade_url as upgrade_store_url  # noqa: E402
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend (Postgres, an SQLite file), removed afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = create_database()
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def pg_store_url() -> Iterator[str]:
+    """An empty Postgres database, dropped afterwards."""
+    url = create_database()
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def store_engines() -> Iterator[Callable[[str], Engine]]:
+    """Make engines on databases migrated to the store schema; all disposed afterwards."""
+    engines: list[Engine] = []
+
+    def make(url: str) -> Engine:
+        upgrade_store_url(url)
+        engine = make_store_engine(url)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def store(store_url: str, store_engines: Callable[[str], Engine]) -> Store:
+    """A Store on each backend, on a freshly migrated database."""
+    return Store(store_engines(store_url))

@@ -1,0 +1,11 @@
+"""The engine's persistence: snapshots, alert state and history, outbox, health, leases."""
+
+from __future__ import annotations
+
+from ftw_observe.store.database import make_store_engine
+from ftw_observe.store.lease import Lease
+from ftw_observe.store.migrate import upgrade_url
+from ftw_observe.store.outbox import OutboxItem
+from ftw_observe.store.repository import Store
+
+__all__ = ["Lease", "OutboxItem", "Store", "make_store_engine", "upgrade_url"]

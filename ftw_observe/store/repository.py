@@ -1,0 +1,155 @@
+"""The engine's store: one object for every read and write the engine and its API make."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ftw_observe.engine.model import (
+    AlertKey,
+    AlertState,
+    EngineHealth,
+    Evaluation,
+    InstanceKey,
+    Notification,
+    Transition,
+)
+from ftw_observe.store import alerts, outbox, snapshots
+from ftw_observe.store.outbox import OutboxItem
+from ftw_observe.store.retention import prune as apply_retention
+
+
+class Store:
+    """Persist evaluations, alert states and history, the outbox and the engine's health.
+
+    Every method runs in its own transaction; `save_cycle` writes a whole cycle atomically.
+    The constructor does no I/O.
+
+    Usage::
+
+        store = Store(make_store_engine(os.environ["DATABASE_URL"]))
+        store.save_cycle(evaluations=evaluations, states=states, transitions=transitions,
+                         notifications=notifications, health=EngineHealth(last_cycle_at=now))
+        for item in store.claim_due(now, limit=20):
+            store.mark_sent(item.id, at=now)
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def save_cycle(
+        self,
+        *,
+        evaluations: Iterable[Evaluation],
+        states: Iterable[AlertState],
+        transitions: Iterable[Transition],
+        notifications: Iterable[Notification],
+        health: EngineHealth,
+    ) -> None:
+        """Write one evaluation cycle in one transaction: all of it, or nothing."""
+        with self.engine.begin() as connection:
+            snapshots.insert_evaluations(connection, evaluations)
+            alerts.upsert_states(connection, states)
+            alerts.insert_transitions(connection, transitions)
+            outbox.insert_notifications(connection, notifications)
+            alerts.save_health(connection, health)
+
+    def alert_states(self) -> dict[AlertKey, AlertState]:
+        """Return the state of every alert."""
+        with self.engine.connect() as connection:
+            return alerts.states(connection)
+
+    def latest_evaluations(self) -> list[Evaluation]:
+        """Return the newest evaluation of every SLO instance."""
+        with self.engine.connect() as connection:
+            return snapshots.latest(connection)
+
+    def history(
+        self,
+        key: InstanceKey,
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        max_points: int | None = None,
+    ) -> list[Evaluation]:
+        """Return an instance's evaluations from `since` to `until`, oldest first, thinned."""
+        with self.engine.connect() as connection:
+            return snapshots.history(
+                connection, key, since=since, until=until, max_points=max_points
+            )
+
+    def alert_events(
+        self,
+        *,
+        service: str | None = None,
+        slo: str | None = None,
+        since: datetime | None = None,
+        limit: int = 500,
+    ) -> list[Transition]:
+        """Return alert transitions, newest first."""
+        with self.engine.connect() as connection:
+            return alerts.events(connection, service=service, slo=slo, since=since, limit=limit)
+
+    def health(self) -> EngineHealth:
+        """Return the engine's health as last saved."""
+        with self.engine.connect() as connection:
+            return alerts.health(connection)
+
+    def enqueue(
+        self, notifications: Iterable[Notification], *, receiver: str | None = None
+    ) -> None:
+        """Add notifications to the outbox in their own transaction (the webhook's path)."""
+        with self.engine.begin() as connection:
+            outbox.insert_notifications(connection, notifications, receiver)
+
+    def claim_due(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Take up to `limit` due notifications, oldest first; no other claimer gets them."""
+        with self.engine.begin() as connection:
+            return outbox.claim_due(connection, now, limit)
+
+    def mark_sent(
+        self, item_id: int, *, at: datetime, delivery: dict[str, Any] | None = None
+    ) -> None:
+        """Record that a claimed notification was delivered."""
+        with self.engine.begin() as connection:
+            outbox.mark_sent(connection, item_id, at=at, delivery=delivery)
+
+    def mark_retry(self, item_id: int, *, error: str, next_attempt_at: datetime) -> None:
+        """Schedule another delivery attempt of a claimed notification."""
+        with self.engine.begin() as connection:
+            outbox.mark_retry(connection, item_id, error=error, next_attempt_at=next_attempt_at)
+
+    def mark_rejected(self, item_id: int, *, error: str, at: datetime) -> None:
+        """Give up on a claimed notification."""
+        with self.engine.begin() as connection:
+            outbox.mark_rejected(connection, item_id, error=error, at=at)
+
+    def outbox_depth(self) -> int:
+        """Return how many notifications are pending or being sent."""
+        with self.engine.connect() as connection:
+            return outbox.depth(connection)
+
+    def rejected(self, limit: int = 100) -> list[OutboxItem]:
+        """Return notifications given up on, newest first."""
+        with self.engine.connect() as connection:
+            return outbox.rejected(connection, limit)
+
+    def release_stuck(self, older_than: datetime) -> int:
+        """Put notifications claimed before `older_than` back to pending (after a crash)."""
+        with self.engine.begin() as connection:
+            return outbox.release_stuck(connection, older_than)
+
+    def last_delivery(
+        self, dedup_key: str, *, receiver: str | None = None
+    ) -> dict[str, Any] | None:
+        """Return the receiver data of the last delivered notification with this dedup key."""
+        with self.engine.connect() as connection:
+            return outbox.last_delivery(connection, dedup_key, receiver)
+
+    def prune(self, *, now: datetime, retention: timedelta, raw_for: timedelta) -> int:
+        """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""
+        with self.engine.begin() as connection:
+            return apply_retention(connection, now=now, retention=retention, raw_for=raw_for)

@@ -1,0 +1,84 @@
+"""Retention: drop old history and thin snapshots to one per 5 minutes once they age."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, literal_column, select, update
+
+from ftw_observe.store.outbox import settled_before
+from ftw_observe.store.snapshots import CYCLE, DOWNSAMPLED
+from ftw_observe.store.tables import AlertEvent, OutboxRow, Snapshot
+
+BUCKET_SECONDS = 300
+
+# The 5-minute bucket of a snapshot, counted from the Unix epoch. SQLite keeps UTC text.
+_BUCKET_SQL = {
+    "postgresql": f"floor(extract(epoch from evaluated_at) / {BUCKET_SECONDS})",
+    "sqlite": f"CAST(strftime('%s', evaluated_at) AS INTEGER) / {BUCKET_SECONDS}",
+}
+
+
+def prune(
+    connection: Connection, *, now: datetime, retention: timedelta, raw_for: timedelta
+) -> int:
+    """Delete what is older than `retention`, thin what is older than `raw_for`; count deletions.
+
+    Between the two ages only the first snapshot of each 5-minute bucket (per service, SLO and
+    instance) stays, marked "5m". Settled outbox rows past retention go too.
+    """
+    if raw_for > retention:
+        raise ValueError("raw_for must not exceed retention")
+    oldest = now - retention
+    raw_until = now - raw_for
+    deleted = 0
+    for resolution in (CYCLE, DOWNSAMPLED):  # each an index range on (resolution, evaluated_at)
+        expired = delete(Snapshot).where(
+            Snapshot.resolution == resolution, Snapshot.evaluated_at < oldest
+        )
+        deleted += connection.execute(expired).rowcount
+    deleted += _downsample(connection, oldest=oldest, raw_until=raw_until)
+    deleted += connection.execute(delete(AlertEvent).where(AlertEvent.at < oldest)).rowcount
+    deleted += connection.execute(delete(OutboxRow).where(settled_before(oldest))).rowcount
+    return deleted
+
+
+def _downsample(connection: Connection, *, oldest: datetime, raw_until: datetime) -> int:
+    first_raw = connection.execute(
+        select(func.min(Snapshot.evaluated_at)).where(
+            Snapshot.resolution == CYCLE, Snapshot.evaluated_at < raw_until
+        )
+    ).scalar_one()
+    if first_raw is None:
+        return 0
+    # Start at the bucket of the oldest raw snapshot, so snapshots already kept for it count.
+    start = max(_bucket_start(first_raw), oldest)
+    dialect = connection.dialect.name
+    if dialect not in _BUCKET_SQL:
+        raise NotImplementedError(f"the store supports Postgres and SQLite, not {dialect}")
+    bucket: Any = literal_column(_BUCKET_SQL[dialect])
+    in_range = (Snapshot.evaluated_at >= start, Snapshot.evaluated_at < raw_until)
+    ranked = (
+        select(
+            Snapshot.id,
+            func.row_number()
+            .over(
+                partition_by=(Snapshot.service, Snapshot.slo, Snapshot.instance, bucket),
+                order_by=(Snapshot.evaluated_at, Snapshot.id),
+            )
+            .label("position"),
+        )
+        .where(*in_range)
+        .subquery()
+    )
+    later = select(ranked.c.id).where(ranked.c.position > 1)
+    deleted = connection.execute(delete(Snapshot).where(Snapshot.id.in_(later))).rowcount
+    keep = update(Snapshot).where(Snapshot.resolution == CYCLE, *in_range)
+    connection.execute(keep.values(resolution=DOWNSAMPLED))
+    return deleted
+
+
+def _bucket_start(at: datetime) -> datetime:
+    seconds = int(at.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
+    return datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,103 @@
+"""The store's migrations build exactly its models, beside the marketplace's schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, inspect
+
+from ftw_observe.store import upgrade_url
+from ftw_observe.store.migrate import alembic_config
+from ftw_observe.store.tables import PREFIX, VERSION_TABLE, include_name, metadata
+from marketplace.db.migrate import alembic_config as marketplace_config
+from marketplace.db.migrate import upgrade_url as upgrade_marketplace
+from marketplace.db.models import Base as MarketplaceBase
+from marketplace.db.session import normalise_url
+
+STORE_TABLES = {table.name for table in metadata.sorted_tables}
+
+
+def _engine(url: str) -> Engine:
+    return create_engine(normalise_url(url))
+
+
+def _store_diff(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"version_table": VERSION_TABLE, "include_name": include_name}
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def _marketplace_diff(engine: Engine) -> list[object]:
+    def not_ours(name: str | None, type_: str, _parents: object) -> bool:
+        return type_ != "table" or not (name or "").startswith(PREFIX)
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_name": not_ours})
+        return list(compare_metadata(context, MarketplaceBase.metadata))
+
+
+def _revision(engine: Engine, version_table: str) -> str | None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": version_table})
+        return context.get_current_revision()
+
+
+def test_migrated_schema_matches_the_models(store_url: str) -> None:
+    upgrade_url(store_url)
+    engine = _engine(store_url)
+    try:
+        assert {
+            "ftw_observe_snapshots",
+            "ftw_observe_alert_states",
+            "ftw_observe_alert_events",
+            "ftw_observe_outbox",
+            "ftw_observe_engine_health",
+            "ftw_observe_leases",
+        } == STORE_TABLES
+        assert set(inspect(engine).get_table_names()) == STORE_TABLES | {VERSION_TABLE}
+        assert _store_diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_store_and_marketplace_schemas_share_a_database(store_url: str) -> None:
+    upgrade_marketplace(store_url)
+    upgrade_url(store_url)
+    upgrade_url(store_url)  # a second run is a no-op
+    engine = _engine(store_url)
+    try:
+        store_head = ScriptDirectory.from_config(alembic_config(store_url)).get_current_head()
+        market_head = ScriptDirectory.from_config(marketplace_config(store_url)).get_current_head()
+        assert _revision(engine, VERSION_TABLE) == store_head
+        assert _revision(engine, "alembic_version") == market_head
+        assert _store_diff(engine) == []
+        assert _marketplace_diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_removes_only_the_store(
+    store_url: str, store_engines: Callable[[str], Engine]
+) -> None:
+    upgrade_marketplace(store_url)
+    upgrade_url(store_url)
+    command.downgrade(alembic_config(normalise_url(store_url)), "base")
+    engine = _engine(store_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert not tables & STORE_TABLES
+        assert set(MarketplaceBase.metadata.tables) <= tables
+    finally:
+        engine.dispose()
+    store_engines(store_url)  # upgrades again
+    engine = _engine(store_url)
+    try:
+        assert _store_diff(engine) == []
+    finally:
+        engine.dispose()

@@ -1,0 +1,134 @@
+"""The outbox hands each due notification to one claimer and keeps its delivery state."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from ftw_observe.engine.model import NotificationKind
+from ftw_observe.store import Store
+from ftw_observe.store.outbox import claim_due
+from tests.ftw_observe.store.data import T0, notification, save
+
+SECOND = timedelta(seconds=1)
+
+
+def test_a_notification_is_claimed_retried_and_sent(store: Store) -> None:
+    written = notification("ftw/marketplace/api-availability//page")
+    save(store, notifications=[written])
+
+    assert store.outbox_depth() == 1
+    assert store.claim_due(T0 - SECOND, 10) == []  # due at its creation, not before
+    [first] = store.claim_due(T0, 10)
+    assert (first.notification, first.attempts, first.receiver) == (written, 1, None)
+    assert store.claim_due(T0, 10) == []  # being sent: nobody else gets it
+    assert store.outbox_depth() == 1
+
+    store.mark_retry(first.id, error="HTTP 503 from Slack", next_attempt_at=T0 + 60 * SECOND)
+    assert store.claim_due(T0 + 59 * SECOND, 10) == []
+    [second] = store.claim_due(T0 + 60 * SECOND, 10)
+    assert (second.id, second.attempts, second.last_error) == (first.id, 2, "HTTP 503 from Slack")
+
+    store.mark_sent(second.id, at=T0 + 61 * SECOND, delivery={"channel": "C1", "ts": "17.000"})
+    assert store.outbox_depth() == 0
+    assert store.claim_due(T0 + 3600 * SECOND, 10) == []
+    assert store.last_delivery(written.dedup_key) == {"channel": "C1", "ts": "17.000"}
+    assert store.last_delivery(written.dedup_key, receiver="slack") is None
+    assert store.last_delivery("ftw/unknown") is None
+
+
+def test_claims_come_oldest_first_up_to_the_limit(store: Store) -> None:
+    offsets = [3, 0, 4, 1, 2]
+    store.enqueue([notification(f"key-{offset}", T0 + offset * SECOND) for offset in offsets])
+
+    claimed = store.claim_due(T0 + 10 * SECOND, 3)
+
+    assert [item.notification.dedup_key for item in claimed] == ["key-0", "key-1", "key-2"]
+    assert store.outbox_depth() == 5
+
+
+def test_enqueue_keeps_the_source_kind_and_receiver(store: Store) -> None:
+    resolve = notification(
+        "am/abc", kind=NotificationKind.RESOLVE, source="alertmanager", labels={}, annotations={}
+    )
+    store.enqueue([resolve], receiver="pagerduty")
+
+    [item] = store.claim_due(T0, 10)
+
+    assert (item.notification, item.receiver, item.delivery) == (resolve, "pagerduty", None)
+
+
+def test_rejected_notifications_are_listed_newest_first(store: Store) -> None:
+    store.enqueue([notification("a"), notification("b"), notification("c")])
+    first, second, third = store.claim_due(T0, 10)
+
+    store.mark_rejected(first.id, error="invalid routing key", at=T0 + SECOND)
+    store.mark_rejected(second.id, error="x" * 5000, at=T0 + 2 * SECOND)
+
+    rejected = store.rejected(10)
+    assert [item.id for item in rejected] == [second.id, first.id]
+    assert rejected[1].last_error == "invalid routing key"
+    assert rejected[1].rejected_at == T0 + SECOND
+    assert rejected[0].last_error == "x" * 2000  # errors are bounded
+    assert [item.id for item in store.rejected(1)] == [second.id]
+    assert store.outbox_depth() == 1  # only the third, still being sent
+    assert third.id not in {item.id for item in rejected}
+
+
+def test_release_stuck_returns_old_claims_to_pending(store: Store) -> None:
+    store.enqueue([notification("a"), notification("b", T0 + 5 * SECOND)])
+    [stuck] = store.claim_due(T0, 10)
+    [recent] = store.claim_due(T0 + 10 * SECOND, 10)
+
+    assert store.release_stuck(T0) == 0  # claimed at T0, not before
+    assert store.release_stuck(T0 + SECOND) == 1
+
+    [again] = store.claim_due(T0 + 11 * SECOND, 10)
+    assert (again.id, again.attempts) == (stuck.id, 2)
+    assert recent.id != stuck.id
+    assert store.outbox_depth() == 2
+
+
+def test_marking_an_unknown_row_fails(store: Store) -> None:
+    with pytest.raises(KeyError):
+        store.mark_sent(12345, at=T0)
+    with pytest.raises(KeyError):
+        store.mark_retry(12345, error="boom", next_attempt_at=T0)
+    with pytest.raises(KeyError):
+        store.mark_rejected(12345, error="boom", at=T0)
+
+
+def test_concurrent_claimers_never_share_a_row(store: Store) -> None:
+    store.enqueue([notification(f"key-{index}", T0) for index in range(300)])
+    start = threading.Barrier(6)
+
+    def drain() -> list[int]:
+        start.wait(timeout=10)
+        taken: list[int] = []
+        while batch := store.claim_due(T0, 7):
+            taken.extend(item.id for item in batch)
+        return taken
+
+    with ThreadPoolExecutor(6) as pool:
+        results = [future.result(timeout=120) for future in [pool.submit(drain) for _ in range(6)]]
+
+    claimed = [item_id for result in results for item_id in result]
+    assert len(claimed) == len(set(claimed)) == 300
+
+
+def test_a_claimer_skips_rows_another_transaction_holds(pg_store_url: str, store_engines) -> None:
+    engine = store_engines(pg_store_url)
+    Store(engine).enqueue([notification(f"key-{index}", T0) for index in range(5)])
+
+    with engine.connect() as first, engine.connect() as second:
+        with first.begin():
+            held = claim_due(first, T0, 3)
+            with second.begin():
+                second.execute(text("SET LOCAL lock_timeout = '5s'"))  # fail, never hang
+                skipped = claim_due(second, T0, 3)
+        assert [item.notification.dedup_key for item in held] == ["key-0", "key-1", "key-2"]
+        assert [item.notification.dedup_key for item in skipped] == ["key-3", "key-4"]

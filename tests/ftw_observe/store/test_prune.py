@@ -1,0 +1,119 @@
+"""Retention deletes old rows; 5-minute downsampling keeps the first snapshot of each bucket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ftw_observe.store import Store
+from ftw_observe.store.tables import Snapshot
+from tests.ftw_observe.store.data import (
+    OTHER,
+    PLAIN,
+    ROUTE,
+    alert,
+    evaluation,
+    notification,
+    save,
+    transition,
+)
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+def at(text: str) -> datetime:
+    """Return a UTC time from `YYYY-MM-DD HH:MM:SS`."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def stored(store: Store) -> set[tuple[str, str, str]]:
+    """Return (slo, time, resolution) of every snapshot left."""
+    query = select(Snapshot.slo, Snapshot.evaluated_at, Snapshot.resolution)
+    with store.engine.connect() as connection:
+        return {
+            (slo, f"{when:%m-%d %H:%M:%S}", resolution)
+            for slo, when, resolution in connection.execute(query)
+        }
+
+
+A, B, C = PLAIN.slo, ROUTE.slo, OTHER.slo
+
+
+def test_prune_applies_retention_and_downsampling(store: Store) -> None:
+    now = at("2024-06-02 12:00:00")  # retention 1 day: older than 06-01 12:00 goes
+    plain = [  # raw for 1 hour: older than 06-02 11:00 is thinned
+        "2024-06-01 11:59:59",  # past retention: deleted
+        "2024-06-01 12:00:00",  # first of bucket 12:00: kept
+        "2024-06-01 12:00:30",  # deleted
+        "2024-06-01 12:04:59",  # deleted
+        "2024-06-01 12:05:00",  # first of bucket 12:05: kept
+        "2024-06-02 10:58:00",  # first of bucket 10:55: kept
+        "2024-06-02 10:59:30",  # deleted
+        "2024-06-02 11:00:00",  # raw
+        "2024-06-02 11:00:30",  # raw
+        "2024-06-02 11:59:30",  # raw
+    ]
+    route = ["2024-06-01 12:00:30", "2024-06-01 12:03:00"]  # its own buckets: first kept
+    other = ["2024-06-02 10:57:00"]
+    for key, times in ((PLAIN, plain), (ROUTE, route), (OTHER, other)):
+        save(store, evaluations=[evaluation(key, at(when)) for when in times])
+    save(
+        store,
+        transitions=[
+            transition(alert(), at("2024-06-01 11:00:00")),  # deleted
+            transition(alert(), at("2024-06-01 12:00:00")),
+        ],
+    )
+    store.enqueue([notification(key, at("2024-05-30 00:00:00")) for key in "abcd"])
+    sent, rejected, recent, _pending = store.claim_due(now, 10)
+    store.mark_sent(sent.id, at=at("2024-05-31 00:00:00"))  # deleted
+    store.mark_rejected(rejected.id, error="gone", at=at("2024-05-31 00:00:00"))  # deleted
+    store.mark_sent(recent.id, at=at("2024-06-02 00:00:00"))
+
+    deleted = store.prune(now=now, retention=DAY, raw_for=HOUR)
+
+    assert deleted == 5 + 1 + 2
+    assert stored(store) == {
+        (A, "06-01 12:00:00", "5m"),
+        (A, "06-01 12:05:00", "5m"),
+        (A, "06-02 10:58:00", "5m"),
+        (A, "06-02 11:00:00", "cycle"),
+        (A, "06-02 11:00:30", "cycle"),
+        (A, "06-02 11:59:30", "cycle"),
+        (B, "06-01 12:00:30", "5m"),
+        (C, "06-02 10:57:00", "5m"),
+    }
+    assert [event.at for event in store.alert_events()] == [at("2024-06-01 12:00:00")]
+    assert store.outbox_depth() == 1  # the pending row is never pruned
+    assert store.prune(now=now, retention=DAY, raw_for=HOUR) == 0
+
+
+def test_a_bucket_thinned_in_two_runs_keeps_only_its_first(store: Store) -> None:
+    times = ["2024-06-02 11:00:00", "2024-06-02 11:00:30", "2024-06-02 11:04:00"]
+    save(store, evaluations=[evaluation(PLAIN, at(when)) for when in times])
+
+    # Only the first is an hour old: it is kept, marked 5m; the others stay raw.
+    assert store.prune(now=at("2024-06-02 12:00:15"), retention=DAY, raw_for=HOUR) == 0
+    assert stored(store) == {
+        (A, "06-02 11:00:00", "5m"),
+        (A, "06-02 11:00:30", "cycle"),
+        (A, "06-02 11:04:00", "cycle"),
+    }
+    # Later the rest of the bucket ages too; the snapshot kept before still counts as first.
+    assert store.prune(now=at("2024-06-02 12:05:00"), retention=DAY, raw_for=HOUR) == 2
+    assert stored(store) == {(A, "06-02 11:00:00", "5m")}
+    assert store.history(PLAIN, since=at("2024-06-01 00:00:00")) == [
+        evaluation(PLAIN, at("2024-06-02 11:00:00"))
+    ]
+
+
+def test_prune_of_an_empty_store_deletes_nothing(store: Store) -> None:
+    assert store.prune(now=at("2024-06-02 12:00:00"), retention=DAY, raw_for=HOUR) == 0
+
+
+def test_raw_for_cannot_exceed_retention(store: Store) -> None:
+    with pytest.raises(ValueError, match="raw_for"):
+        store.prune(now=at("2024-06-02 12:00:00"), retention=HOUR, raw_for=DAY)
