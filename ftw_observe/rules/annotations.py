@@ -34,7 +34,8 @@ def query_expression(service: ServiceSpec, slo: SLOSpec, template: str) -> str:
     alert's own labels at notification time.
     """
     fixed = f'service=\\"{service.service}\\",slo=\\"{slo.name}\\"'
-    grouped = "".join(f",{label}=%q" for label in slo.group_by)
+    # Indexed verbs (%[1]q) let `{of}` appear several times with one argument per label.
+    grouped = "".join(f",{label}=%[{i}]q" for i, label in enumerate(slo.group_by, start=1))
     query = template.replace("{of}", "{" + fixed + grouped + "}")
     arguments = "".join(f" $labels.{label}" for label in slo.group_by)
     return f'(printf "{query}"{arguments})'
@@ -61,8 +62,8 @@ def time_to_exhaustion(service: ServiceSpec, slo: SLOSpec, window: str) -> str:
         service, slo, f"{names.BUDGET_REMAINING}{{of}} * {slo.period} / ({burn}{{of}} > 0)"
     )
     return (
-        f"{{{{ with query {query} }}}}{{{{ with . | first | value }}}}"
-        "{{ if gt . 0.0 }}{{ humanizeDuration . }}{{ else }}already exhausted{{ end }}"
+        f"{{{{ with query {query} }}}}{{{{ $seconds := . | first | value }}}}"
+        "{{ if gt $seconds 0.0 }}{{ humanizeDuration $seconds }}{{ else }}already exhausted"
         "{{ end }}{{ else }}unknown{{ end }}"
     )
 

@@ -88,7 +88,7 @@ def test_a_grouped_slo_sums_by_its_labels_and_names_the_instance() -> None:
     page = next(r for r in rules if r.get("alert") == "SLOErrorBudgetBurn")
     notes = page["annotations"]
     assert "(route={{ $labels.route }}, method={{ $labels.method }})" in notes["summary"]
-    assert 'route=%q,method=%q}" $labels.route $labels.method' in notes["remaining_budget"]
+    assert 'route=%[1]q,method=%[2]q}" $labels.route $labels.method' in notes["remaining_budget"]
 
 
 def test_a_bucket_threshold_matches_both_le_spellings() -> None:

@@ -1,0 +1,53 @@
+"""The committed rule files pass `promtool check rules` and their unit-test suites pass.
+
+Every `alerts/tests/*.test.yml` is run with `promtool test rules` from the repository root;
+promtool resolves each suite's `rule_files` against the suite's own directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ALERTS = ROOT / "alerts"
+SUITES = sorted(path.name for path in (ALERTS / "tests").glob("*.test.yml"))
+RULE_FILES = sorted(path.name for path in ALERTS.glob("*.rules.yml"))
+# The burn-rate suites evaluate every rule minute by minute over simulated days.
+TIMEOUT_SECONDS = 240
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run promtool from the repository root; fail (never skip) when it is not installed."""
+    executable = shutil.which("promtool")
+    if executable is None:
+        pytest.fail("promtool is missing: `make test` installs it (Debian package prometheus)")
+    return subprocess.run(
+        [executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
+def test_there_are_suites_and_rule_files() -> None:
+    assert "marketplace-burn-rate.test.yml" in SUITES
+    assert "marketplace.rules.yml" in RULE_FILES
+
+
+@pytest.mark.parametrize("rule_file", RULE_FILES)
+def test_promtool_accepts_the_rule_file(rule_file: str) -> None:
+    result = promtool("check", "rules", f"alerts/{rule_file}")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_the_unit_test_suite_passes(suite: str) -> None:
+    result = promtool("test", "rules", f"alerts/tests/{suite}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout, result.stdout + result.stderr
