@@ -84,13 +84,47 @@ def generate(
     typer.echo(f"{len(outputs)} generated files, {len(changed)} changed")
 
 
-def _register_import() -> None:
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(envvar="FTW_ENGINE_PORT", help="Port of the API and status page.")
+    ] = 8080,
+) -> None:
+    """Run the engine: evaluate every SLO on a schedule and serve the API and status page."""
+    import logging
+
+    import uvicorn
+
+    from ftw_observe.engine.service import EngineService
+    from ftw_observe.engine.settings import EngineSettings, SettingsError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = EngineSettings.from_env()
+        service = EngineService.build(settings)
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    except SpecError as error:
+        _report(error.issues)
+        raise typer.Exit(EXIT_INVALID) from None
+    typer.echo(
+        f"ftw-observe: replica {settings.replica}, {len(service.specs)} spec file(s), "
+        f"Prometheus {settings.prometheus_url}, every {settings.interval.total_seconds():g} s"
+    )
+    uvicorn.run(service.app(), host=host, port=port, log_level="info")
+
+
+def _register_commands() -> None:
     from ftw_observe.importers.command import import_specs
+    from ftw_observe.status import status
 
     app.command("import")(import_specs)
+    app.command("status")(status)
 
 
-_register_import()
+_register_commands()
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from ftw_observe.api.runtime_status import Role, RuntimeStatus
 from ftw_observe.engine.cycle import CycleResult, Engine
 from ftw_observe.engine.metrics import EngineMetrics
 from ftw_observe.engine.settings import EngineSettings
@@ -97,6 +98,22 @@ class EngineRuntime:
                 self.metrics.cycles.labels("success").inc()
                 self.metrics.last_success.set(result.at.timestamp())
             return result
+
+    def status(self) -> RuntimeStatus:
+        """Return this replica's role and the last cycle's outcome, for the API."""
+        result = self.last_result
+        role: Role = "leader" if self.leader else "standby"
+        if self._scheduler is None:
+            role = "stopped"
+        health = self.engine.store.health() if result and result.error else None
+        return RuntimeStatus(
+            role=role,
+            replica_id=self.settings.replica,
+            last_cycle_at=result.at if result else None,
+            last_cycle_seconds=self.last_cycle_seconds,
+            prometheus_error=result.error if result else None,
+            prometheus_unreachable_since=health.prometheus_unreachable_since if health else None,
+        )
 
     def prune_now(self) -> None:
         """Apply snapshot retention and downsampling, on the leader only."""

@@ -1,0 +1,1 @@
+"""The engine's HTTP API and server-rendered status page (`create_app` in `app`)."""

@@ -1,0 +1,109 @@
+"""The engine's HTTP app: JSON API, probes, `/metrics` and the status page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ftw_observe import __version__
+from ftw_observe.api import alerts, health, metrics, pages, slos
+from ftw_observe.api import format as fmt
+from ftw_observe.api.catalog import Catalog
+from ftw_observe.api.deps import Context, StoreReader
+from ftw_observe.api.runtime_status import STOPPED, RuntimeStatus
+from ftw_observe.spec.model import ServiceSpec
+
+log = logging.getLogger("ftw_observe.api")
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi")
+
+DESCRIPTION = """
+The FTW Observe engine: error budgets of every SLO, evaluated on a schedule from Prometheus.
+
+* `/api/slos`: every SLO instance with its budget, least budget left first.
+* `/api/alerts`: burn-rate alert states and their history.
+* `/`: the status page for people; `/metrics`: the engine's own health for Prometheus.
+
+Figures the engine could not read are `null` with a status of `unknown` or `no_data`, never
+a made-up `ok`.
+"""
+
+
+def template_environment() -> Environment:
+    """Return the status page's templates, autoescaped, with the number formats as filters."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(pages.filters())
+    environment.globals.update({"age": fmt.age, "exhaustion": fmt.exhaustion, "heat": fmt.heat})
+    return environment
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(JSON_PREFIXES) or request.url.path == "/api"
+
+
+def _error_page(request: Request, status_code: int, title: str, detail: str) -> Response:
+    environment: Environment = request.app.state.templates
+    page = environment.get_template("error.html").render(
+        status_code=status_code, title=title, detail=detail
+    )
+    return HTMLResponse(page, status_code=status_code)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Answer HTTP errors in JSON on the API and as a page on the status page."""
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request):
+        return await http_exception_handler(request, exc)
+    title = "Not found" if exc.status_code == 404 else "Error"
+    return _error_page(request, exc.status_code, title, str(exc.detail))
+
+
+async def _store_down(request: Request, exc: Exception) -> Response:
+    """Answer 503 with a sentence when the store's database does not answer."""
+    log.warning("the store's database does not answer: %s", health.describe(exc))
+    detail = f"the store's database does not answer ({health.describe(exc)})"
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=503)
+    return _error_page(request, 503, "Database unavailable", detail)
+
+
+def create_app(
+    *,
+    store: StoreReader,
+    specs: Sequence[ServiceSpec],
+    status: Callable[[], RuntimeStatus] | None = None,
+    registry: CollectorRegistry | None = None,
+) -> FastAPI:
+    """Build the engine's HTTP app; it opens no connection and reads no file until asked.
+
+    `status` tells this process's engine role and last cycle (none: an API-only process);
+    `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth.
+    """
+    app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
+    app.state.context = Context(
+        store=store, catalog=Catalog(specs), status=status or (lambda: STOPPED)
+    )
+    app.state.templates = template_environment()
+    app.state.metrics_registry = metrics.exposition_registry(store, registry)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(unavailable, _store_down)
+    for module in (slos, alerts, health, metrics, pages):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,81 @@
+"""Assemble the running engine: settings → store, lease, Prometheus client, schedule, web app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from fastapi import FastAPI
+
+from ftw_observe.engine.cycle import Engine
+from ftw_observe.engine.evaluate import targets
+from ftw_observe.engine.metrics import EngineMetrics
+from ftw_observe.engine.runtime import EngineRuntime
+from ftw_observe.engine.settings import EngineSettings
+from ftw_observe.prometheus import PrometheusClient
+from ftw_observe.spec.load import load_specs
+from ftw_observe.spec.model import ServiceSpec
+from ftw_observe.store import Lease, Store, make_store_engine, upgrade_url
+
+log = logging.getLogger("ftw_observe.engine")
+LEASE_NAME = "evaluator"
+
+
+@dataclass
+class EngineService:
+    """Everything `ftw-observe serve` runs, built without touching the network.
+
+    >>> # service = EngineService.build(EngineSettings.from_env()); app = service.app()
+    """
+
+    settings: EngineSettings
+    specs: list[ServiceSpec]
+    store: Store
+    runtime: EngineRuntime
+    client: PrometheusClient
+    metrics: EngineMetrics
+
+    @classmethod
+    def build(cls, settings: EngineSettings) -> EngineService:
+        """Load the specs and wire the parts; raise SpecError on invalid specs."""
+        specs = [item.spec for item in load_specs([settings.slo_dir])]
+        database = make_store_engine(settings.database_url)
+        store = Store(database)
+        client = PrometheusClient(settings.prometheus_url, timeout=settings.prometheus_timeout)
+        metrics = EngineMetrics.create()
+        engine = Engine(targets(specs), client, store, meta_alert_after=settings.meta_alert_after)
+        lease = Lease(database, LEASE_NAME, settings.replica, settings.lease_ttl)
+        prune = partial(_prune, store, settings)
+        runtime = EngineRuntime(settings, engine, lease, metrics, prune)
+        return cls(settings, specs, store, runtime, client, metrics)
+
+    def app(self) -> FastAPI:
+        """Return the web app; its lifespan migrates the store and runs the schedule."""
+        from ftw_observe.api.app import create_app
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            upgrade_url(self.settings.database_url)
+            self.runtime.start()
+            try:
+                yield
+            finally:
+                self.runtime.stop()
+                self.client.close()
+
+        app = create_app(
+            store=self.store,
+            specs=self.specs,
+            status=self.runtime.status,
+            registry=self.metrics.registry,
+        )
+        app.router.lifespan_context = lifespan
+        return app
+
+
+def _prune(store: Store, settings: EngineSettings, now: datetime) -> int:
+    return store.prune(now=now, retention=settings.retention, raw_for=settings.raw_for)
