@@ -1,0 +1,197 @@
+"""One evaluation cycle against a real store: transitions, outbox, unknown, meta-alert, restart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ftw_observe.budget import Status
+from ftw_observe.engine.cycle import META_ALERT, META_KEY, Engine
+from ftw_observe.engine.evaluate import targets
+from ftw_observe.engine.model import AlertPhase, NotificationKind, TransitionKind
+from ftw_observe.prometheus import PrometheusError, Sample
+from ftw_observe.spec.load import validate_text
+from ftw_observe.store import Store
+
+SPEC = """\
+service: api
+team: core
+links: {runbook: "http://runbooks/{service}/{slo}"}
+slos:
+  - name: availability
+    description: Requests without a server error.
+    sli:
+      ratio:
+        errors: requests_total{status="500"}
+        total: requests_total
+"""
+WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "period")
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def samples(errors: dict[str, float], events: float = 100_000.0) -> list[Sample]:
+    """Recorded counts for every window: `errors` per window, 0 where not given."""
+    found = []
+    for window in WINDOWS:
+        suffix = window if window == "period" else f"increase{window}"
+        labels = {"service": "api", "slo": "availability", "team": "core"}
+        found.append(
+            Sample({"__name__": f"ftw_slo:errors:{suffix}", **labels}, errors.get(window, 0.0))
+        )
+        found.append(Sample({"__name__": f"ftw_slo:events:{suffix}", **labels}, events))
+    return found
+
+
+class ScriptedPrometheus:
+    """Answers each query with what the test set, or fails like an unreachable server."""
+
+    def __init__(self) -> None:
+        self.answer: list[Sample] | None = samples({})
+        self.pinned: list[float] = []
+
+    def query(self, promql: str, *, at: float) -> list[Sample]:
+        self.pinned.append(at)
+        if self.answer is None:
+            raise PrometheusError("http://prometheus unreachable: ConnectError")
+        return self.answer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def make_engine(store: Store) -> Callable[[], tuple[Engine, ScriptedPrometheus, Clock]]:
+    spec, issues = validate_text(SPEC, "slo/api.yaml")
+    assert spec is not None, issues
+    prometheus, clock = ScriptedPrometheus(), Clock()
+
+    def make() -> tuple[Engine, ScriptedPrometheus, Clock]:
+        engine = Engine(
+            targets([spec]), prometheus, store, meta_alert_after=timedelta(minutes=5), clock=clock
+        )
+        return engine, prometheus, clock
+
+    return make
+
+
+PAGE = {"5m": 2_000.0, "1h": 2_000.0}  # 2 % errors on both page-1h windows: burn 20 > 14.4
+
+
+def test_a_healthy_slo_is_ok_with_exact_figures(make_engine, store: Store) -> None:
+    engine, prometheus, _ = make_engine()
+    prometheus.answer = samples({"period": 50.0})
+    result = engine.run_cycle()
+    (evaluation,) = result.evaluations
+    assert evaluation.status is Status.OK
+    assert evaluation.sli == pytest.approx(1 - 50 / 100_000)
+    assert evaluation.remaining == pytest.approx(0.5)  # half of 0.1 % spent
+    assert evaluation.remaining_minutes == pytest.approx(21.6)
+    assert prometheus.pinned == [T0.timestamp()]
+    assert store.latest_evaluations() == [evaluation]
+
+
+def test_a_burn_fires_once_and_enqueues_one_trigger(make_engine, store: Store) -> None:
+    engine, prometheus, clock = make_engine()
+    prometheus.answer = samples(PAGE)
+    first = engine.run_cycle()
+    clock.advance(30)
+    second = engine.run_cycle()
+    assert [t.state.key.tier for t in first.transitions] == ["page-1h"]
+    assert second.transitions == []
+    assert first.evaluations[0].status is Status.BURNING
+    state = store.alert_states()[first.transitions[0].state.key]
+    assert state.phase is AlertPhase.FIRING
+    assert state.labels["severity"] == "page"
+    assert state.annotations["runbook_url"] == "http://runbooks/api/availability"
+    assert "burning 20.00x too fast over 1h" in state.annotations["summary"]
+    claimed = store.claim_due(clock(), 10)
+    assert [(item.notification.kind, item.notification.dedup_key) for item in claimed] == [
+        (NotificationKind.TRIGGER, "ftw/api/availability//page-1h")
+    ]
+
+
+def test_recovery_resolves_and_enqueues_the_resolve(make_engine, store: Store) -> None:
+    engine, prometheus, clock = make_engine()
+    prometheus.answer = samples(PAGE)
+    engine.run_cycle()
+    clock.advance(30)
+    prometheus.answer = samples({"1h": 2_000.0})  # the short window has recovered
+    result = engine.run_cycle()
+    assert [t.kind for t in result.transitions] == [TransitionKind.RESOLVED]
+    kinds = [item.notification.kind for item in store.claim_due(clock(), 10)]
+    assert kinds == [NotificationKind.TRIGGER, NotificationKind.RESOLVE]
+
+
+def test_a_restarted_engine_does_not_page_again(make_engine, store: Store) -> None:
+    engine, prometheus, clock = make_engine()
+    prometheus.answer = samples(PAGE)
+    engine.run_cycle()
+    restarted, _, _ = make_engine()
+    clock.advance(30)
+    assert restarted.run_cycle().transitions == []
+    assert len(store.claim_due(clock(), 10)) == 1
+
+
+def test_unreachable_prometheus_is_unknown_and_resolves_nothing(make_engine, store: Store) -> None:
+    engine, prometheus, clock = make_engine()
+    prometheus.answer = samples(PAGE)
+    engine.run_cycle()
+    prometheus.answer = None
+    clock.advance(30)
+    result = engine.run_cycle()
+    (evaluation,) = result.evaluations
+    assert evaluation.status is Status.UNKNOWN
+    assert "Prometheus unreadable since 2026-11-01T12:00:30+00:00" in evaluation.detail
+    assert evaluation.remaining is not None, "the last known figures stay visible"
+    assert result.transitions == []
+    assert store.health().prometheus_unreachable_since == clock()
+
+
+def test_the_meta_alert_fires_after_the_configured_time_and_resolves(
+    make_engine, store: Store
+) -> None:
+    engine, prometheus, clock = make_engine()
+    engine.run_cycle()
+    prometheus.answer = None
+    for _ in range(10):  # 10 x 30 s: unreachable from the first failure, 4.5 min later
+        clock.advance(30)
+        assert engine.run_cycle().transitions == []
+    clock.advance(30)
+    fired = engine.run_cycle().transitions
+    assert [(t.state.key, t.kind) for t in fired] == [(META_KEY, TransitionKind.FIRING)]
+    assert fired[0].state.labels["alertname"] == META_ALERT
+    prometheus.answer = samples({})
+    clock.advance(30)
+    resolved = engine.run_cycle()
+    assert [(t.state.key, t.kind) for t in resolved.transitions] == [
+        (META_KEY, TransitionKind.RESOLVED)
+    ]
+    assert store.health().prometheus_unreachable_since is None
+    assert resolved.evaluations[0].status is Status.OK
+
+
+def test_an_slo_without_recorded_series_says_why(make_engine) -> None:
+    engine, prometheus, _ = make_engine()
+    prometheus.answer = []
+    (evaluation,) = engine.run_cycle().evaluations
+    assert evaluation.status is Status.NO_DATA
+    assert "load alerts/*.rules.yml into Prometheus" in evaluation.detail
+
+
+def test_a_vanished_instance_resolves_its_alert(make_engine) -> None:
+    engine, prometheus, clock = make_engine()
+    prometheus.answer = samples(PAGE)
+    engine.run_cycle()
+    prometheus.answer = []
+    clock.advance(30)
+    assert [t.kind for t in engine.run_cycle().transitions] == [TransitionKind.RESOLVED]
