@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ftw_observe import __version__
-from ftw_observe.api import alerts, health, metrics, pages, slos
+from ftw_observe.api import alerts, health, metrics, pages, runbooks, slos
 from ftw_observe.api import format as fmt
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
@@ -89,21 +89,24 @@ def create_app(
     specs: Sequence[ServiceSpec],
     status: Callable[[], RuntimeStatus] | None = None,
     registry: CollectorRegistry | None = None,
+    runbook_dir: Path = runbooks.RUNBOOK_DIR,
 ) -> FastAPI:
     """Build the engine's HTTP app; it opens no connection and reads no file until asked.
 
     `status` tells this process's engine role and last cycle (none: an API-only process);
-    `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth.
+    `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth;
+    `runbook_dir` holds the Markdown runbooks alerts link to.
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
         store=store, catalog=Catalog(specs), status=status or (lambda: STOPPED)
     )
     app.state.templates = template_environment()
+    app.state.runbook_dir = runbook_dir
     app.state.metrics_registry = metrics.exposition_registry(store, registry)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unavailable, _store_down)
-    for module in (slos, alerts, health, metrics, pages):
+    for module in (slos, alerts, health, metrics, pages, runbooks):
         app.include_router(module.router)
     return app

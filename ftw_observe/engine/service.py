@@ -72,6 +72,7 @@ class EngineService:
             specs=self.specs,
             status=self.runtime.status,
             registry=self.metrics.registry,
+            runbook_dir=self.settings.runbook_dir,
         )
         app.router.lifespan_context = lifespan
         return app

@@ -38,6 +38,7 @@ class EngineSettings:
     prometheus_url: str = "http://127.0.0.1:9090"
     database_url: str = "sqlite:///.ftw/observe.db"
     slo_dir: Path = Path("slo")
+    runbook_dir: Path = Path("docs/runbooks")
     interval: timedelta = timedelta(seconds=30)
     lease_ttl: timedelta = timedelta(seconds=30)
     meta_alert_after: timedelta = timedelta(minutes=5)
@@ -62,6 +63,7 @@ class EngineSettings:
                 env.get("FTW_OBSERVE_DATABASE_URL") or env.get("DATABASE_URL") or cls.database_url
             ),
             slo_dir=Path(env.get("FTW_SLO_DIR") or "slo"),
+            runbook_dir=Path(env.get("FTW_RUNBOOK_DIR") or "docs/runbooks"),
             interval=timedelta(seconds=interval),
             lease_ttl=timedelta(seconds=lease),
             meta_alert_after=timedelta(
