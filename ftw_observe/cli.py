@@ -118,10 +118,12 @@ def serve(
 
 def _register_commands() -> None:
     from ftw_observe.importers.command import import_specs
+    from ftw_observe.report.command import report
     from ftw_observe.status import status
 
     app.command("import")(import_specs)
     app.command("status")(status)
+    app.command("report")(report)
 
 
 _register_commands()

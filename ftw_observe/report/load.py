@@ -1,0 +1,71 @@
+"""Read what a report needs from the specs and the store, showing progress on stderr."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ftw_observe.engine.model import InstanceKey
+from ftw_observe.report.model import InstanceData, ReportWindow, SLOInfo
+from ftw_observe.report.queries import instance_data
+from ftw_observe.spec.model import ServiceSpec
+from ftw_observe.store import Store
+
+ALERT_EVENTS_LIMIT = 100_000  # per SLO; retention keeps the history far below this
+
+
+def slo_infos(specs: Iterable[ServiceSpec]) -> list[SLOInfo]:
+    """Return every SLO of the specs, in spec order."""
+    return [
+        SLOInfo(spec.service, slo.name, slo.description, slo.objective, slo.period)
+        for spec in specs
+        for slo in spec.slos
+    ]
+
+
+def load_instances(
+    store: Store, slos: Sequence[SLOInfo], window: ReportWindow, console: Console | None = None
+) -> list[InstanceData]:
+    """Return the history and alert transitions of every instance of `slos` in the window.
+
+    An SLO the store has never evaluated gets one entry without a key (it shows as no data).
+    Snapshot reads share one connection; each query sees the store as it was when it began,
+    so a report made while the engine writes may see one more cycle in later queries.
+    """
+    keys: dict[tuple[str, str], list[InstanceKey]] = defaultdict(list)
+    for evaluation in store.latest_evaluations():
+        keys[(evaluation.key.service, evaluation.key.slo)].append(evaluation.key)
+    total = sum(max(len(keys[(info.service, info.slo)]), 1) for info in slos)
+    found: list[InstanceData] = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    console = console or Console(stderr=True)
+    with (
+        store.engine.connect() as connection,
+        Progress(*columns, console=console, transient=True) as progress,
+    ):
+        task = progress.add_task("Loading history", total=total)
+        for info in slos:
+            progress.update(task, description=f"Loading {info.service}/{info.slo}")
+            instances = keys[(info.service, info.slo)]
+            if not instances:
+                found.append(InstanceData(info, None))
+                progress.advance(task)
+                continue
+            events = store.alert_events(
+                service=info.service, slo=info.slo, limit=ALERT_EVENTS_LIMIT
+            )
+            for key in instances:
+                data = instance_data(connection, info, key, window)
+                transitions = [item for item in events if item.state.key.instance == key]
+                found.append(replace(data, transitions=transitions))
+                progress.advance(task)
+    return found
