@@ -1,0 +1,48 @@
+"""Fixtures shared by the ftw_observe tests: the engine's app served over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from ftw_observe.api.app import create_app
+from ftw_observe.api.runtime_status import RuntimeStatus
+from tests.conftest import free_port, wait_until
+from tests.ftw_observe.api.seed import marketplace_specs, seeded_store
+
+
+@dataclass
+class Server:
+    """The app served by uvicorn in a thread of this process."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """Serve the app over a seeded SQLite store on a free port; stop it afterwards."""
+    seeded = seeded_store(tmp_path / "store")
+    runtime = RuntimeStatus(
+        role="leader", replica_id="engine-a", last_cycle_at=seeded.now, last_cycle_seconds=0.21
+    )
+    app = create_app(store=seeded.store, specs=marketplace_specs(), status=lambda: runtime)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, name="uvicorn-status-page", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: running.started, timeout=20)
+        yield Server(url, running, thread)
+    finally:
+        running.should_exit = True
+        thread.join(timeout=20)
+        seeded.store.engine.dispose()
