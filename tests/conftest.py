@@ -18,8 +18,11 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from psycopg import sql
+from sqlalchemy import Engine
 
 from exporters.business.source import BusinessSource
+from ftw_observe.store import Store, make_store_engine
+from ftw_observe.store import upgrade_url as upgrade_store_url
 from marketplace.app import create_app
 from marketplace.config import Settings
 from marketplace.db.migrate import upgrade_url
@@ -372,10 +375,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 # The engine's store (ftw_observe.store): empty databases on both backends, migrated engines.
-from sqlalchemy import Engine  # noqa: E402
-
-from ftw_observe.store import Store, make_store_engine  # noqa: E402
-from ftw_observe.store import upgrade_url as upgrade_store_url  # noqa: E402
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
