@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python benchmarks/instrumentation_overhead.py
 	$(BIN)/python benchmarks/marketplace_load.py
 	$(BIN)/python benchmarks/exporter_scrape.py
+	$(BIN)/python benchmarks/engine_cycle.py
 
 clean:
 	rm -rf .ftw .pytest_cache .mypy_cache .ruff_cache
