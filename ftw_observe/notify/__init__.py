@@ -1,0 +1,1 @@
+"""Alert notifications: routing policy, silences, receivers (Slack, PagerDuty), delivery."""
