@@ -118,12 +118,23 @@ def serve(
 
 def _register_commands() -> None:
     from ftw_observe.importers.command import import_specs
+    from ftw_observe.notify.commands import routes, silence_add, silence_expire, silence_list
+    from ftw_observe.notify.probe import send_test
     from ftw_observe.report.command import report
     from ftw_observe.status import status
 
     app.command("import")(import_specs)
     app.command("status")(status)
     app.command("report")(report)
+    alerts_app = typer.Typer(help="Alert routing: where alerts go.", no_args_is_help=True)
+    alerts_app.command("routes")(routes)
+    alerts_app.command("test")(send_test)
+    app.add_typer(alerts_app, name="alerts")
+    silence_app = typer.Typer(help="Silences and maintenance windows.", no_args_is_help=True)
+    silence_app.command("add")(silence_add)
+    silence_app.command("list")(silence_list)
+    silence_app.command("expire")(silence_expire)
+    app.add_typer(silence_app, name="silence")
 
 
 _register_commands()

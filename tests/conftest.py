@@ -420,3 +420,23 @@ def store_engines() -> Iterator[Callable[[str], Engine]]:
 def store(store_url: str, store_engines: Callable[[str], Engine]) -> Store:
     """A Store on each backend, on a freshly migrated database."""
     return Store(store_engines(store_url))
+
+
+# Fake receivers on 127.0.0.1 speaking the real HTTP APIs (PagerDuty Events v2, Slack Web API).
+
+from tests.support.fake_pagerduty import FakePagerDuty  # noqa: E402
+from tests.support.fake_slack import FakeSlack  # noqa: E402
+
+
+@pytest.fixture
+def fake_pagerduty() -> Iterator[FakePagerDuty]:
+    """A fake PagerDuty Events API v2, stopped afterwards."""
+    with FakePagerDuty() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A fake Slack Web API with channels #incidents and #slo-alerts, stopped afterwards."""
+    with FakeSlack() as fake:
+        yield fake

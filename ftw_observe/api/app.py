@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ftw_observe import __version__
-from ftw_observe.api import alerts, health, metrics, pages, runbooks, slos
+from ftw_observe.api import alerts, health, metrics, pages, runbooks, silences, slos, webhook
 from ftw_observe.api import format as fmt
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
@@ -24,6 +24,8 @@ from ftw_observe.api.runtime_status import STOPPED, RuntimeStatus
 from ftw_observe.spec.model import ServiceSpec
 
 log = logging.getLogger("ftw_observe.api")
+# Every router of the app, in the order OpenAPI lists them.
+ROUTERS = (slos, alerts, health, metrics, pages, runbooks, silences, webhook)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi")
 
@@ -90,12 +92,14 @@ def create_app(
     status: Callable[[], RuntimeStatus] | None = None,
     registry: CollectorRegistry | None = None,
     runbook_dir: Path = runbooks.RUNBOOK_DIR,
+    webhook_token: str | None = None,
 ) -> FastAPI:
     """Build the engine's HTTP app; it opens no connection and reads no file until asked.
 
     `status` tells this process's engine role and last cycle (none: an API-only process);
     `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth;
-    `runbook_dir` holds the Markdown runbooks alerts link to.
+    `runbook_dir` holds the Markdown runbooks alerts link to; `webhook_token` is the bearer
+    token Alertmanager's webhook must present (none: the webhook refuses every call).
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
@@ -103,10 +107,11 @@ def create_app(
     )
     app.state.templates = template_environment()
     app.state.runbook_dir = runbook_dir
+    app.state.webhook_token = webhook_token
     app.state.metrics_registry = metrics.exposition_registry(store, registry)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unavailable, _store_down)
-    for module in (slos, alerts, health, metrics, pages, runbooks):
+    for module in ROUTERS:
         app.include_router(module.router)
     return app

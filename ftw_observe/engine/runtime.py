@@ -46,6 +46,7 @@ class EngineRuntime:
         metrics: EngineMetrics,
         prune: Callable[[datetime], object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        dispatch: Callable[[], object] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -53,6 +54,8 @@ class EngineRuntime:
         self.metrics = metrics
         self.prune = prune
         self.clock = clock
+        self.dispatch = dispatch
+        self._dispatch_lock = threading.Lock()
         self.leader = False
         self.last_result: CycleResult | None = None
         self.last_cycle_seconds: float | None = None
@@ -115,6 +118,16 @@ class EngineRuntime:
             prometheus_unreachable_since=health.prometheus_unreachable_since if health else None,
         )
 
+    def dispatch_now(self) -> None:
+        """Route and deliver due notifications, on the leader only; never raise."""
+        if self.dispatch is None or not self.leader:
+            return
+        with self._dispatch_lock:
+            try:
+                self.dispatch()
+            except Exception:
+                log.exception("notification dispatch failed; the outbox keeps every notification")
+
     def prune_now(self) -> None:
         """Apply snapshot retention and downsampling, on the leader only."""
         if self.prune is not None and self.leader:
@@ -133,6 +146,9 @@ class EngineRuntime:
         scheduler.add_job(self.tick, "interval", seconds=interval, next_run_time=now, **common)
         scheduler.add_job(self.heartbeat, "interval", seconds=heartbeat, **common)
         scheduler.add_job(self.prune_now, "interval", hours=1, next_run_time=now, **common)
+        if self.dispatch is not None:
+            seconds = self.settings.dispatch_interval.total_seconds()
+            scheduler.add_job(self.dispatch_now, "interval", seconds=seconds, **common)
         scheduler.start()
         self._scheduler = scheduler
 

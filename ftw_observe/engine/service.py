@@ -16,6 +16,10 @@ from ftw_observe.engine.evaluate import targets
 from ftw_observe.engine.metrics import EngineMetrics
 from ftw_observe.engine.runtime import EngineRuntime
 from ftw_observe.engine.settings import EngineSettings
+from ftw_observe.notify.dispatch import Dispatcher
+from ftw_observe.notify.metrics import DispatchMetrics
+from ftw_observe.notify.policy import load_policy
+from ftw_observe.notify.receivers import build_senders
 from ftw_observe.prometheus import PrometheusClient
 from ftw_observe.spec.load import load_specs
 from ftw_observe.spec.model import ServiceSpec
@@ -41,7 +45,7 @@ class EngineService:
 
     @classmethod
     def build(cls, settings: EngineSettings) -> EngineService:
-        """Load the specs and wire the parts; raise SpecError on invalid specs."""
+        """Load the specs and routing policy and wire the parts; raise SpecError if invalid."""
         specs = [item.spec for item in load_specs([settings.slo_dir])]
         database = make_store_engine(settings.database_url)
         store = Store(database)
@@ -50,7 +54,16 @@ class EngineService:
         engine = Engine(targets(specs), client, store, meta_alert_after=settings.meta_alert_after)
         lease = Lease(database, LEASE_NAME, settings.replica, settings.lease_ttl)
         prune = partial(_prune, store, settings)
-        runtime = EngineRuntime(settings, engine, lease, metrics, prune)
+        policy = load_policy(settings.routing_policy)
+        dispatcher = Dispatcher(
+            store,
+            lambda: policy,
+            build_senders(policy, status_page_url=settings.status_page_url),
+            metrics=DispatchMetrics.create(metrics.registry),
+        )
+        runtime = EngineRuntime(
+            settings, engine, lease, metrics, prune, dispatch=dispatcher.run_once
+        )
         return cls(settings, specs, store, runtime, client, metrics)
 
     def app(self) -> FastAPI:
@@ -73,6 +86,7 @@ class EngineService:
             status=self.runtime.status,
             registry=self.metrics.registry,
             runbook_dir=self.settings.runbook_dir,
+            webhook_token=self.settings.webhook_token,
         )
         app.router.lifespan_context = lifespan
         return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +46,10 @@ class EngineSettings:
     raw_for: timedelta = timedelta(hours=48)
     replica: str = "engine"
     prometheus_timeout: float = 10.0
+    dispatch_interval: timedelta = timedelta(seconds=1)
+    routing_policy: Path = Path("alerts/routing.yaml")
+    webhook_token: str | None = field(default=None, repr=False)
+    status_page_url: str = "http://127.0.0.1:8080"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
@@ -73,4 +77,10 @@ class EngineSettings:
             raw_for=timedelta(hours=_number(env, "FTW_SNAPSHOT_RAW_HOURS", 48, 1)),
             replica=env.get("FTW_REPLICA_ID") or f"{socket.gethostname()}-{os.getpid()}",
             prometheus_timeout=_number(env, "FTW_PROMETHEUS_TIMEOUT_SECONDS", 10, 0.1),
+            dispatch_interval=timedelta(
+                seconds=_number(env, "FTW_DISPATCH_INTERVAL_SECONDS", 1, 0.1)
+            ),
+            routing_policy=Path(env.get("FTW_ROUTING_POLICY") or "alerts/routing.yaml"),
+            webhook_token=env.get("FTW_WEBHOOK_TOKEN") or None,
+            status_page_url=(env.get("FTW_STATUS_PAGE_URL") or cls.status_page_url).rstrip("/"),
         )

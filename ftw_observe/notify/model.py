@@ -38,9 +38,13 @@ class Sender(Protocol):
     name: str
 
     def send(
-        self, notification: Notification, *, previous: dict[str, Any] | None
+        self, notification: Notification, *, previous: dict[str, Any] | None, attempt: int = 1
     ) -> DeliveryResult:
-        """Deliver one notification; `previous` is what the trigger's delivery returned."""
+        """Deliver one notification; `previous` is what the trigger's delivery returned.
+
+        `attempt` counts tries of this notification (1 the first time): a receiver that cannot
+        make a resend harmless looks for its earlier delivery when it is above 1.
+        """
         ...
 
 

@@ -17,7 +17,9 @@ from ftw_observe.engine.model import (
     Notification,
     Transition,
 )
+from ftw_observe.notify.silences import Silence
 from ftw_observe.store import alerts, outbox, snapshots
+from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.outbox import OutboxItem
 from ftw_observe.store.retention import prune as apply_retention
 
@@ -153,3 +155,23 @@ class Store:
         """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""
         with self.engine.begin() as connection:
             return apply_retention(connection, now=now, retention=retention, raw_for=raw_for)
+
+    def add_silence(self, silence: Silence) -> None:
+        """Store a new silence (or maintenance window)."""
+        with self.engine.begin() as connection:
+            silence_rows.insert_silence(connection, silence)
+
+    def silences(self, *, now: datetime, include_expired: bool = False) -> list[Silence]:
+        """Return the silences active or pending at `now` (every one with include_expired)."""
+        with self.engine.connect() as connection:
+            return silence_rows.silences(connection, now=now, include_expired=include_expired)
+
+    def silence(self, silence_id: str) -> Silence | None:
+        """Return one silence by id, or None."""
+        with self.engine.connect() as connection:
+            return silence_rows.get_silence(connection, silence_id)
+
+    def expire_silence(self, silence_id: str, at: datetime) -> Silence | None:
+        """Expire a silence at `at` and return it; None when there is no such id."""
+        with self.engine.begin() as connection:
+            return silence_rows.expire_silence(connection, silence_id, at)

@@ -206,3 +206,36 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SilenceRow(Base):
+    """A silence or maintenance window: matchers, who set it, why, and when it mutes."""
+
+    __tablename__ = "ftw_observe_silences"
+    __table_args__ = (Index("ix_ftw_observe_silences_ends_at", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    matchers: Mapped[list[str]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IncidentRow(Base):
+    """An alert identity (dedup key): which sources fire it, and which receivers were paged."""
+
+    __tablename__ = "ftw_observe_incidents"
+
+    dedup_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # open, muted or closed
+    sources: Mapped[dict[str, str]] = mapped_column(JSON)  # source -> firing | resolved
+    receivers: Mapped[list[str]] = mapped_column(JSON)  # who got the trigger
+    labels: Mapped[dict[str, str]] = mapped_column(JSON)
+    annotations: Mapped[dict[str, str]] = mapped_column(JSON)
+    muted_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

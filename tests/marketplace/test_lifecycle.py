@@ -120,7 +120,7 @@ def test_listing_pages_through_every_job_once_with_filters(marketplace: Marketpl
     seen: list[int] = []
     cursor = None
     while True:
-        params: dict[str, object] = {"territory_id": 7, "status": "posted", "limit": 2}
+        params: dict[str, Any] = {"territory_id": 7, "status": "posted", "limit": 2}
         if cursor:
             params["cursor"] = cursor
         page = mp.client.get("/api/jobs", params=params).json()

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 import pytest
@@ -93,11 +93,11 @@ def limited(
     )
 
 
-def _burst(mp: Marketplace, method: str, path: str, times: int, **kwargs) -> list[httpx.Response]:
+def _burst(mp: Marketplace, method: str, path: str, times: int, **kwargs) -> list[Any]:
     return [mp.client.request(method, path, **kwargs) for _ in range(times)]
 
 
-def _statuses(responses: list[httpx.Response]) -> list[int]:
+def _statuses(responses: list[Any]) -> list[int]:
     return [response.status_code for response in responses]
 
 
@@ -135,7 +135,7 @@ def test_the_429_body_names_the_exhausted_limit(limited: Marketplace) -> None:
 def test_each_user_has_a_tier_limit_of_their_own(limited: Marketplace) -> None:
     first, second = limited.key("homeowner", 0), limited.key("homeowner", 1)
 
-    def both() -> list[httpx.Response]:
+    def both() -> list[Any]:
         exhausted = _burst(limited, "GET", "/api/me", 5, headers=first)
         return exhausted + _burst(limited, "GET", "/api/me", 1, headers=second)
 
@@ -163,7 +163,7 @@ def test_a_user_may_post_only_so_many_jobs_per_hour(limited: Marketplace) -> Non
 def test_the_hourly_job_limit_counts_each_user_apart(limited: Marketplace) -> None:
     first, second = limited.key("homeowner", 0), limited.key("homeowner", 1)
 
-    def both() -> list[httpx.Response]:
+    def both() -> list[Any]:
         exhausted = _burst(limited, "POST", "/api/jobs", 3, json=JOB, headers=first)
         return exhausted + _burst(limited, "POST", "/api/jobs", 1, json=JOB, headers=second)
 
@@ -177,7 +177,7 @@ def test_a_post_refused_by_the_hourly_limit_spends_none_of_the_tier_limit(
 ) -> None:
     headers = limited.key("homeowner")
 
-    def posts_then_reads() -> list[httpx.Response]:
+    def posts_then_reads() -> list[Any]:
         posts = _burst(limited, "POST", "/api/jobs", 4, json=JOB, headers=headers)
         return posts + _burst(limited, "GET", "/api/me", 3, headers=headers)
 
@@ -193,7 +193,7 @@ def test_anonymous_callers_are_limited_per_client_address(limited: Marketplace) 
     second = TestClient(app, client=("203.0.113.8", 40000), raise_server_exceptions=False)
     try:
 
-        def both() -> list[httpx.Response]:
+        def both() -> list[Any]:
             exhausted = [first.get("/api/jobs") for _ in range(4)]
             return [*exhausted, second.get("/api/jobs")]
 

@@ -1,0 +1,234 @@
+"""Route alert notifications to receivers and deliver them, from the durable outbox.
+
+Stage one takes alert-level notifications (from the engine or Alertmanager's webhook), merges
+sources that report the same alert, applies silences and inhibition, and queues one row per
+receiver. Stage two delivers those rows, retrying with backoff until delivered or rejected.
+Everything is in the database between stages, so a crash or restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.notify.decide import decide
+from ftw_observe.notify.metrics import DispatchMetrics
+from ftw_observe.notify.model import DeliveryResult, Outcome, Sender
+from ftw_observe.notify.policy import RoutingPolicy
+from ftw_observe.store import Store
+from ftw_observe.store.notifications import Incident, NotificationStore
+from ftw_observe.store.outbox import OutboxItem
+
+log = logging.getLogger("ftw_observe.notify")
+MAX_BACKOFF_SECONDS = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Return seconds before the next try: 5, 10, 20, … capped at five minutes."""
+    return min(5.0 * 2.0 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+@dataclass
+class DispatchReport:
+    """What one pass routed and delivered."""
+
+    routed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    rejected: int = 0
+    outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # key, receiver, outcome
+
+
+class Dispatcher:
+    """Route and deliver every due notification once per call.
+
+    >>> # dispatcher = Dispatcher(store, lambda: policy, senders)
+    >>> # dispatcher.run_once()
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        policy: Callable[[], RoutingPolicy],
+        senders: Mapping[str, Sender],
+        *,
+        metrics: DispatchMetrics | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        claim_timeout: timedelta = timedelta(minutes=2),
+        batch: int = 200,
+    ) -> None:
+        self.store = store
+        self.notes = NotificationStore(store.engine)
+        self.policy = policy
+        self.senders = dict(senders)
+        self.metrics = metrics
+        self.clock = clock
+        self.claim_timeout = claim_timeout
+        self.batch = batch
+
+    def run_once(self) -> DispatchReport:
+        """Release stuck claims, route new notifications, re-check muted ones, deliver."""
+        now = self.clock()
+        self.store.release_stuck(now - self.claim_timeout)
+        report = DispatchReport()
+        self._route(now, report)
+        self._unmute(now, report)
+        self._deliver(now, report)
+        return report
+
+    # Stage one: routing.
+
+    def _route(self, now: datetime, report: DispatchReport) -> None:
+        items = self.notes.claim(now, self.batch, routed=False)
+        if not items:
+            return
+        policy = self.policy()
+        silences = self.store.silences(now=now)
+        firing = [incident.labels for incident in self.notes.firing()]
+        for item in items:
+            incident = self.notes.incident(item.notification.dedup_key)
+            if item.notification.kind is NotificationKind.TRIGGER:
+                deliveries, outcome = self._trigger(item, incident, policy, firing, silences, now)
+                if incident.firing and incident.labels not in firing:
+                    firing.append(incident.labels)
+            else:
+                deliveries, outcome = self._resolve(item, incident, now)
+            self.notes.settle_routing(item, incident, deliveries, at=now, outcome=outcome)
+            report.routed += 1
+
+    def _trigger(
+        self,
+        item: OutboxItem,
+        incident: Incident,
+        policy: RoutingPolicy,
+        firing: list[dict[str, str]],
+        silences: Any,
+        now: datetime,
+    ) -> tuple[list[tuple[str, Notification]], dict[str, Any]]:
+        notification = item.notification
+        incident.sources[notification.source] = "firing"
+        incident.labels, incident.annotations = (
+            dict(notification.labels),
+            dict(notification.annotations),
+        )
+        if incident.state == "open":
+            # Another source (or a repeat) for an alert already paged: never a second page.
+            return [], {"merged_into": incident.dedup_key, "receivers": incident.receivers}
+        others = [labels for labels in firing if labels != notification.labels]
+        decision = decide(notification, policy=policy, firing=others, silences=silences, now=now)
+        if decision.muted_by or not decision.receivers:
+            incident.state = "muted"
+            incident.muted_by = decision.muted_by or "no route reaches any receiver"
+            return [], {"muted_by": incident.muted_by}
+        incident.state, incident.muted_by = "open", None
+        incident.receivers = list(decision.receivers)
+        incident.opened_at, incident.closed_at = now, None
+        return [(name, notification) for name in decision.receivers], {
+            "receivers": incident.receivers
+        }
+
+    def _resolve(
+        self, item: OutboxItem, incident: Incident, now: datetime
+    ) -> tuple[list[tuple[str, Notification]], dict[str, Any]]:
+        notification = item.notification
+        incident.sources[notification.source] = "resolved"
+        if incident.firing:
+            still = sorted(s for s, state in incident.sources.items() if state == "firing")
+            return [], {"waiting_for": still}
+        if incident.state != "open":
+            incident.state, incident.closed_at = "closed", now
+            return [], {"not_paged": True}
+        # Whoever got the trigger gets the resolve, even if a silence now matches the alert.
+        receivers = list(incident.receivers)
+        incident.state, incident.closed_at = "closed", now
+        resolve = replace(notification, labels=incident.labels or notification.labels)
+        return [(name, resolve) for name in receivers], {"receivers": receivers}
+
+    def _unmute(self, now: datetime, report: DispatchReport) -> None:
+        muted = [i for i in self.notes.firing() if i.state == "muted"]
+        if not muted:
+            return
+        policy = self.policy()
+        silences = self.store.silences(now=now)
+        firing = [incident.labels for incident in self.notes.firing()]
+        for incident in muted:
+            notification = Notification(
+                dedup_key=incident.dedup_key,
+                kind=NotificationKind.TRIGGER,
+                created_at=now,
+                labels=incident.labels,
+                annotations=incident.annotations,
+                source=next(iter(incident.sources), "engine"),
+            )
+            others = [labels for labels in firing if labels != incident.labels]
+            decision = decide(
+                notification, policy=policy, firing=others, silences=silences, now=now
+            )
+            if decision.muted_by or not decision.receivers:
+                continue
+            incident.state, incident.muted_by = "open", None
+            incident.receivers, incident.opened_at = list(decision.receivers), now
+            placeholder = OutboxItem(id=-1, notification=notification, attempts=0)
+            deliveries = [(name, notification) for name in decision.receivers]
+            self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
+            report.routed += 1
+
+    # Stage two: delivery.
+
+    def _deliver(self, now: datetime, report: DispatchReport) -> None:
+        for item in self.notes.claim(now, self.batch, routed=True):
+            receiver = item.receiver or ""
+            result = self._send(item, receiver)
+            self._settle(item, receiver, result, now, report)
+
+    def _send(self, item: OutboxItem, receiver: str) -> DeliveryResult:
+        sender = self.senders.get(receiver)
+        if sender is None:
+            return DeliveryResult(
+                Outcome.REJECTED, f"receiver {receiver!r} is not defined in the routing policy"
+            )
+        notification = item.notification
+        previous = None
+        if notification.kind is NotificationKind.RESOLVE:
+            previous = self.store.last_delivery(notification.dedup_key, receiver=receiver)
+        try:
+            return sender.send(notification, previous=previous, attempt=item.attempts)
+        except Exception as error:  # a receiver bug must not stop every other delivery
+            log.exception("receiver %s failed on %s", receiver, notification.dedup_key)
+            return DeliveryResult(Outcome.RETRY, f"{type(error).__name__} in receiver {receiver}")
+
+    def _settle(
+        self,
+        item: OutboxItem,
+        receiver: str,
+        result: DeliveryResult,
+        now: datetime,
+        report: DispatchReport,
+    ) -> None:
+        key = item.notification.dedup_key
+        if result.outcome is Outcome.DELIVERED:
+            self.store.mark_sent(item.id, at=now, delivery=result.delivery or {"delivered": True})
+            report.delivered += 1
+            if self.metrics:
+                latency = (self.clock() - item.notification.created_at).total_seconds()
+                self.metrics.latency.labels(receiver).observe(max(latency, 0.0))
+        elif result.outcome is Outcome.RETRY:
+            wait = max(backoff(item.attempts), result.retry_after or 0.0)
+            self.store.mark_retry(
+                item.id, error=result.detail, next_attempt_at=now + timedelta(seconds=wait)
+            )
+            report.retried += 1
+            log.warning(
+                "notification %s to %s: %s; retry in %.0f s", key, receiver, result.detail, wait
+            )
+        else:
+            self.store.mark_rejected(item.id, error=result.detail, at=now)
+            report.rejected += 1
+            log.error("notification %s to %s rejected: %s", key, receiver, result.detail)
+        report.outcomes.append((key, receiver, result.outcome.value))
+        if self.metrics:
+            self.metrics.notifications.labels(receiver, result.outcome.value).inc()

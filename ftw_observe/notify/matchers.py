@@ -1,0 +1,142 @@
+"""Label matchers shared by the routing policy and silences, in Alertmanager's four flavours.
+
+A label an alert does not carry matches as the empty string, as in Prometheus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_TEXT = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*")
+# In policy files, a value starting with one of these is an operator; `\` escapes it.
+_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
+_PREFIXES = (("!~", "!~"), ("!", "!="), ("~", "=~"))
+
+
+class Op(StrEnum):
+    """How a matcher compares a label's value."""
+
+    EQUAL = "="
+    NOT_EQUAL = "!="
+    REGEX = "=~"
+    NOT_REGEX = "!~"
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One condition on one label; regular expressions match the whole value.
+
+    >>> Matcher.of("slo", "=~", "api-.*").matches({"slo": "api-availability"})
+    True
+    >>> str(parse_matcher('tier!="ticket-3d"'))
+    'tier!=ticket-3d'
+    """
+
+    label: str
+    op: Op
+    value: str
+    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, label: str, op: str, value: str) -> Matcher:
+        """Return a matcher; raise ValueError on a bad label name, operator or regex."""
+        if not LABEL_NAME.fullmatch(label):
+            raise ValueError(f"{label!r} is not a label name")
+        try:
+            kind = Op(op)
+        except ValueError:
+            raise ValueError(f"{op!r} is not one of =, !=, =~, !~") from None
+        pattern = None
+        if kind in (Op.REGEX, Op.NOT_REGEX):
+            try:
+                pattern = re.compile(value)
+            except re.error as error:
+                raise ValueError(f"{value!r} is not a regular expression: {error}") from None
+        return cls(label, kind, value, pattern)
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Tell whether the labels satisfy this matcher (missing labels are empty)."""
+        value = labels.get(self.label, "")
+        if self.op is Op.EQUAL:
+            return value == self.value
+        if self.op is Op.NOT_EQUAL:
+            return value != self.value
+        assert self.pattern is not None
+        found = self.pattern.fullmatch(value) is not None
+        return found if self.op is Op.REGEX else not found
+
+    def __str__(self) -> str:
+        return f"{self.label}{self.op.value}{self.value}"
+
+
+def matches_all(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:
+    """Tell whether the labels satisfy every matcher (true for no matchers)."""
+    return all(matcher.matches(labels) for matcher in matchers)
+
+
+def parse_matcher(text: str) -> Matcher:
+    """Parse `name=value`, `name!=value`, `name=~regex` or `name!~regex`; raise ValueError.
+
+    The value may be wrapped in double quotes, as amtool prints it.
+    """
+    found = _TEXT.fullmatch(text)
+    if not found:
+        raise ValueError(
+            f"{text!r} is not a matcher such as service=marketplace, slo=~api-.* or tier!=ticket-3d"
+        )
+    label, op, value = found.groups()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return Matcher.of(label, op, value)
+
+
+def policy_matcher(label: str, value: str | Sequence[str]) -> Matcher:
+    """Return the matcher of a policy `match:` entry; raise ValueError when it is bad.
+
+    A value is matched exactly; `!value` negates, `~regex` and `!~regex` are regexes;
+    `\\` before a leading `!`, `~` or `\\` keeps it literal. A list matches any of its
+    values (plain or `~regex`, never negated).
+
+    >>> str(policy_matcher("severity", ["page", "critical"]))
+    'severity=~page|critical'
+    >>> str(policy_matcher("tier", "!ticket-3d"))
+    'tier!=ticket-3d'
+    """
+    if isinstance(value, str):
+        op, text = _split(value)
+        return Matcher.of(label, op, text)
+    if not value:
+        raise ValueError("list at least one value")
+    alternatives = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"{item!r} is not a string; quote it")
+        op, text = _split(item)
+        if op in (Op.NOT_EQUAL, Op.NOT_REGEX):
+            raise ValueError(f"{item!r}: a list matches any of its values; negate a single value")
+        alternatives.append(text if op is Op.REGEX else _escape(text))
+    regex = "|".join(f"(?:{item})" if "|" in item else item for item in alternatives)
+    return Matcher.of(label, "=~", regex)
+
+
+def _escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\g<0>", text)
+
+
+def _split(value: str) -> tuple[Op, str]:
+    if value.startswith("\\"):
+        return Op.EQUAL, value[1:]
+    for prefix, op in _PREFIXES:
+        if value.startswith(prefix):
+            return Op(op), value[len(prefix) :]
+    return Op.EQUAL, value
+
+
+def describe(labels: Mapping[str, str]) -> str:
+    """Return an alert's labels as Prometheus prints them: `Name{label="value",...}`."""
+    rest = ",".join(f'{key}="{labels[key]}"' for key in sorted(labels) if key != "alertname")
+    return f"{labels.get('alertname', '')}{{{rest}}}"

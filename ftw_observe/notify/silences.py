@@ -1,0 +1,149 @@
+"""Silences: matchers that mute alerts for a while, with who set them and why.
+
+A maintenance window is a silence whose start lies in the future. Expiring a silence ends it
+early (or cancels it before it starts); nothing is ever deleted, so the history stays.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from ftw_observe.notify.matchers import Matcher, matches_all, parse_matcher
+
+MAX_REASON = 2000
+MAX_AUTHOR = 200
+
+
+class SilenceError(ValueError):
+    """A silence that cannot be set, and the field (`matchers`, 1) that is wrong."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc, self.message = loc, message
+
+
+class SilenceState(StrEnum):
+    """Where a silence is in its life."""
+
+    PENDING = "pending"  # starts later: a maintenance window ahead
+    ACTIVE = "active"
+    EXPIRED = "expired"  # ended, or expired by someone
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Alerts matching every matcher are muted from `starts_at` until `ends_at`.
+
+    >>> from datetime import UTC, timedelta
+    >>> now = datetime(2025, 6, 1, tzinfo=UTC)
+    >>> s = new_silence(["service=marketplace"], author="ana", reason="deploy",
+    ...                 starts_at=now, ends_at=now + timedelta(hours=2), now=now)
+    >>> s.state(now).value, s.matches({"service": "marketplace", "slo": "payout-success"})
+    ('active', True)
+    """
+
+    id: str
+    matchers: tuple[Matcher, ...]
+    author: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    expired_at: datetime | None = None
+
+    @property
+    def ends(self) -> datetime:
+        """Return when it stops muting: its end, or when it was expired if earlier."""
+        if self.expired_at is not None and self.expired_at < self.ends_at:
+            return self.expired_at
+        return self.ends_at
+
+    def state(self, now: datetime) -> SilenceState:
+        """Return whether it is pending, active or expired at `now`."""
+        if now >= self.ends or self.ends <= self.starts_at:
+            return SilenceState.EXPIRED
+        return SilenceState.PENDING if now < self.starts_at else SilenceState.ACTIVE
+
+    def is_active(self, now: datetime) -> bool:
+        """Tell whether it mutes matching alerts at `now`."""
+        return self.state(now) is SilenceState.ACTIVE
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Tell whether an alert with these labels satisfies every matcher."""
+        return matches_all(self.matchers, labels)
+
+    def matcher_texts(self) -> list[str]:
+        """Return the matchers as text (`service=marketplace`), as stored and shown."""
+        return [str(matcher) for matcher in self.matchers]
+
+
+def parse_matchers(texts: Sequence[str]) -> tuple[Matcher, ...]:
+    """Parse a silence's matchers; raise SilenceError saying which one is wrong and why.
+
+    At least one matcher is needed, and at least one must not match the empty string, so a
+    silence can never mute every alert by accident (as in Alertmanager).
+    """
+    if not texts:
+        raise SilenceError(("matchers",), "give at least one matcher, like service=marketplace")
+    matchers = []
+    for index, text in enumerate(texts):
+        try:
+            matchers.append(parse_matcher(text))
+        except ValueError as error:
+            raise SilenceError(("matchers", index), str(error)) from None
+    if all(matcher.matches({}) for matcher in matchers):
+        raise SilenceError(
+            ("matchers",),
+            "these matchers also match alerts without those labels, so they would silence "
+            "every alert; add one such as service=marketplace",
+        )
+    return tuple(matchers)
+
+
+def new_silence(
+    matchers: Sequence[str],
+    *,
+    author: str,
+    reason: str,
+    starts_at: datetime | None,
+    ends_at: datetime,
+    now: datetime,
+) -> Silence:
+    """Return a new silence with a fresh id; raise SilenceError when it makes no sense.
+
+    A start in the past (or none) means now; the end must lie after the start and after now.
+    """
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at), ("now", now)):
+        if value is not None and value.tzinfo is None:
+            raise SilenceError((name,), "needs a time zone (UTC: add Z or +00:00)")
+    parsed = parse_matchers(matchers)
+    author, reason = author.strip(), reason.strip()
+    if not author or len(author) > MAX_AUTHOR:
+        raise SilenceError(("author",), f"say who sets the silence (1 to {MAX_AUTHOR} characters)")
+    if not reason or len(reason) > MAX_REASON:
+        raise SilenceError(
+            ("reason",), f"say why alerts are silenced (1 to {MAX_REASON} characters)"
+        )
+    start = max(starts_at or now, now)
+    if ends_at <= start:
+        raise SilenceError(("ends_at",), f"{ends_at.isoformat()} is not after the start and now")
+    return Silence(
+        id=str(uuid.uuid4()),
+        matchers=parsed,
+        author=author,
+        reason=reason,
+        starts_at=start,
+        ends_at=ends_at,
+        created_at=now,
+    )
+
+
+def expired(silence: Silence, at: datetime) -> Silence:
+    """Return the silence expired at `at`; one already ended stays as it was."""
+    if silence.state(at) is SilenceState.EXPIRED:
+        return silence
+    return replace(silence, expired_at=at)

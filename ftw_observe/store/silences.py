@@ -1,0 +1,77 @@
+"""Silences in the store: added, listed and expired, never deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, or_, select, update
+
+from ftw_observe.notify.silences import Silence, expired, parse_matchers
+from ftw_observe.store.tables import SilenceRow
+
+
+def insert_silence(connection: Connection, silence: Silence) -> None:
+    """Insert a new silence."""
+    connection.execute(
+        insert(SilenceRow).values(
+            id=silence.id,
+            matchers=silence.matcher_texts(),
+            author=silence.author,
+            reason=silence.reason,
+            starts_at=silence.starts_at,
+            ends_at=silence.ends_at,
+            created_at=silence.created_at,
+            expired_at=silence.expired_at,
+        )
+    )
+
+
+def _silence(row: Row[Any]) -> Silence:
+    return Silence(
+        id=row.id,
+        matchers=parse_matchers(list(row.matchers)),
+        author=row.author,
+        reason=row.reason,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        created_at=row.created_at,
+        expired_at=row.expired_at,
+    )
+
+
+def silences(connection: Connection, *, now: datetime, include_expired: bool) -> list[Silence]:
+    """Return silences that are active or pending at `now` (or every one), by start time."""
+    query = select(SilenceRow).order_by(SilenceRow.starts_at, SilenceRow.created_at, SilenceRow.id)
+    if not include_expired:
+        query = query.where(
+            SilenceRow.ends_at > now,
+            or_(SilenceRow.expired_at.is_(None), SilenceRow.expired_at > now),
+        )
+    return [_silence(row) for row in connection.execute(query)]
+
+
+def get_silence(connection: Connection, silence_id: str) -> Silence | None:
+    """Return one silence, or None when there is no such id."""
+    row = connection.execute(select(SilenceRow).where(SilenceRow.id == silence_id)).first()
+    return None if row is None else _silence(row)
+
+
+def expire_silence(connection: Connection, silence_id: str, at: datetime) -> Silence | None:
+    """Expire a silence at `at` and return it; None when there is no such id.
+
+    A silence that already ended is returned unchanged; a pending one is cancelled.
+    """
+    row = connection.execute(
+        select(SilenceRow).where(SilenceRow.id == silence_id).with_for_update()
+    ).first()
+    if row is None:
+        return None
+    silence = expired(_silence(row), at)
+    if silence.expired_at != row.expired_at:
+        connection.execute(
+            update(SilenceRow)
+            .where(SilenceRow.id == silence_id)
+            .values(expired_at=silence.expired_at)
+        )
+    return silence

@@ -1,0 +1,170 @@
+"""Block Kit messages: content, escaping and Slack's limits, as pure functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ftw_observe.notify import blocks
+from tests.support.fake_http import burn_notification
+from tests.support.fake_slack import block_errors
+
+STATUS_PAGE = "http://127.0.0.1:8080/"
+
+
+def texts(message: list[dict[str, Any]]) -> str:
+    """Return every text of a message's blocks, joined."""
+    found = []
+    for block in message:
+        for part in [block.get("text"), *block.get("fields", []), *block.get("elements", [])]:
+            if isinstance(part, dict):
+                found.append(
+                    part.get("text", {}).get("text", "") if "url" in part else part["text"]
+                )
+    return "\n".join(found)
+
+
+def test_trigger_blocks_show_everything_on_call_needs() -> None:
+    notification = burn_notification()
+    facts = blocks.alert_facts(notification, STATUS_PAGE)
+    message = blocks.trigger_blocks(notification, facts)
+
+    assert block_errors(message) == []
+    assert [b["type"] for b in message] == ["header", "section", "section", "context", "actions"]
+    assert message[0]["text"]["text"].startswith(":rotating_light: PAGE: marketplace api-latency")
+    shown = texts(message)
+    for expected in [
+        "*SLO:* api-latency-p95",
+        "*Service:* marketplace",
+        "*Instance:* route=/api/jobs",
+        "*Tier:* page-1h",
+        "*Burn rate 1h*\n20.50x",
+        "*Burn rate 5m*\n31.00x",
+        "*Burn rate 6h*\n9.10x",
+        "*Threshold*\n14.4x",
+        "*Remaining budget*\n73.20%",
+        "*Time to exhaustion*\n1d 11h 4m",
+        "*Errors*\n412",
+        "Objective 95 % over 30d.",
+        "team: marketplace-sre",
+    ]:
+        assert expected in shown
+    buttons = message[-1]["elements"]
+    assert [(b["text"]["text"], b["url"]) for b in buttons] == [
+        ("Runbook", notification.annotations["runbook_url"]),
+        ("Dashboard", notification.annotations["dashboard_url"]),
+        ("Status page", "http://127.0.0.1:8080/slos/marketplace/api-latency-p95"),
+    ]
+
+
+def test_resolved_blocks_say_resolved() -> None:
+    notification = burn_notification()
+    facts = blocks.alert_facts(notification)
+    message = blocks.resolved_blocks(notification, facts)
+
+    assert block_errors(message) == []
+    assert message[0]["text"]["text"].startswith(":white_check_mark: Resolved: marketplace")
+    assert f"~{facts.summary}~" in message[1]["text"]["text"]
+    assert blocks.fallback_text(facts, resolved=True).startswith(":white_check_mark: Resolved:")
+
+
+@pytest.mark.parametrize(
+    ("severity", "emoji"),
+    [
+        ("page", ":rotating_light:"),
+        ("critical", ":rotating_light:"),
+        ("ticket", ":warning:"),
+        ("warning", ":warning:"),
+        ("info", ":information_source:"),
+        ("other", ":bell:"),
+    ],
+)
+def test_severity_emoji(severity: str, emoji: str) -> None:
+    labels = {**burn_notification().labels, "severity": severity}
+    notification = burn_notification(labels=labels)
+    facts = blocks.alert_facts(notification)
+    header = blocks.trigger_blocks(notification, facts)[0]["text"]["text"]
+    assert header.startswith(f"{emoji} {severity.upper()}: ")
+    assert blocks.fallback_text(facts, resolved=False).startswith(emoji)
+
+
+def test_huge_texts_stay_within_every_limit() -> None:
+    notes = {
+        **burn_notification().annotations,
+        "summary": "S" * 10_000,
+        "description": "<&>" * 10_000,
+        "burn_rate": "9" * 5000,
+        "dashboard_url": "https://grafana.example.com/" + "d" * 5000,
+    }
+    labels = {**burn_notification().labels, "team": "t" * 5000, "alertname": "A" * 5000}
+    notification = burn_notification(labels=labels, annotations=notes)
+    facts = blocks.alert_facts(notification, STATUS_PAGE)
+
+    for message in (
+        blocks.trigger_blocks(notification, facts),
+        blocks.resolved_blocks(notification, facts),
+    ):
+        assert block_errors(message) == []
+        assert len(message) <= blocks.MAX_BLOCKS
+        assert len(message[0]["text"]["text"]) == blocks.HEADER_LIMIT
+        assert message[0]["text"]["text"].endswith("…")
+        assert len(message[1]["text"]["text"]) <= blocks.SECTION_TEXT_LIMIT
+        urls = [b["url"] for b in message[-1]["elements"]]
+        assert notes["dashboard_url"] not in urls  # a cut URL would be broken: left out
+    assert len(blocks.fallback_text(facts, resolved=False)) == blocks.FALLBACK_LIMIT
+
+
+def test_many_windows_and_counts_stay_within_ten_fields() -> None:
+    notes = {f"burn_rate_{n}m": str(n) for n in range(1, 30)}
+    notes |= {f"errors_{n}h": str(n) for n in range(1, 10)}
+    notification = burn_notification(annotations=notes)
+    message = blocks.trigger_blocks(notification, blocks.alert_facts(notification))
+    fields = message[2]["fields"]
+    assert len(fields) == blocks.MAX_FIELDS
+    assert fields[0]["text"] == "*Burn rate 29m*\n29x"  # longest window first
+    assert block_errors(message) == []
+
+
+def test_markup_in_values_is_escaped() -> None:
+    notes = {"summary": "a <b> & c", "description": "<!channel> ping & <http://x|y>"}
+    notification = burn_notification(annotations=notes)
+    message = blocks.trigger_blocks(notification, blocks.alert_facts(notification))
+    section = message[1]["text"]["text"]
+    assert "&lt;!channel&gt; ping &amp; &lt;http://x|y&gt;" in section
+    assert "<!channel>" not in section
+
+
+def test_cutting_never_splits_an_entity() -> None:
+    text = blocks.mrkdwn("&" * 100, 50)
+    assert len(text) <= 50
+    assert text.endswith("&amp;…")
+
+
+def test_threshold_alert_without_slo() -> None:
+    notification = burn_notification(
+        labels={"alertname": "HostDiskFull", "severity": "warning", "instance": "db-1"},
+        annotations={"summary": "Disk 91 % full on db-1"},
+    )
+    facts = blocks.alert_facts(notification, STATUS_PAGE)
+    message = blocks.trigger_blocks(notification, facts)
+
+    assert block_errors(message) == []
+    assert (
+        "*Alert:* HostDiskFull   *Instance:* db-1   *Severity:* warning"
+        in message[1]["text"]["text"]
+    )
+    assert facts.instance == "db-1"
+    assert [b["type"] for b in message] == ["header", "section", "context", "actions"]
+    assert message[-1]["elements"][0]["url"] == "http://127.0.0.1:8080/"
+
+
+def test_facts_accept_counts_in_any_spelling() -> None:
+    notes = {"error_count": "3", "total_count": "900", "events_1h": "60", "errors_1h": "1"}
+    facts = blocks.alert_facts(burn_notification(annotations=notes))
+    assert dict(facts.counts) == {
+        "errors": "3",
+        "events": "900",
+        "events 1h": "60",
+        "errors 1h": "1",
+    }

@@ -1,0 +1,263 @@
+"""Routing and delivery through the durable outbox to fake PagerDuty and Slack servers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.notify.dispatch import Dispatcher, DispatchReport, backoff
+from ftw_observe.notify.metrics import DispatchMetrics
+from ftw_observe.notify.policy import load_policy
+from ftw_observe.notify.receivers import build_senders
+from ftw_observe.notify.silences import new_silence
+from ftw_observe.store import Store
+from tests.support.fake_http import burn_notification
+from tests.support.fake_pagerduty import FakePagerDuty
+from tests.support.fake_slack import FakeSlack
+
+REPO = Path(__file__).resolve().parents[3]
+ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Rig:
+    """A dispatcher over a real store, the committed policy and the two fakes."""
+
+    def __init__(self, store: Store, pagerduty: FakePagerDuty, slack: FakeSlack) -> None:
+        self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock()
+        self.policy = load_policy(REPO / "alerts" / "routing.yaml")
+        env = {
+            "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
+            "PAGERDUTY_EVENTS_URL": pagerduty.url,
+            "SLACK_BOT_TOKEN": slack.token,
+            "SLACK_API_URL": slack.api_url,
+        }
+        self.metrics = DispatchMetrics.create(CollectorRegistry())
+        self.dispatcher = self.make(env)
+        self.env = env
+
+    def make(self, env: dict[str, str]) -> Dispatcher:
+        senders = build_senders(self.policy, status_page_url="http://observe.test", env=env)
+        return Dispatcher(
+            self.store,
+            lambda: self.policy,
+            senders,
+            metrics=self.metrics,
+            clock=self.clock,
+            claim_timeout=timedelta(minutes=2),
+        )
+
+    def emit(self, notification: Notification) -> None:
+        self.store.enqueue([replace(notification, created_at=self.clock())])
+
+    def run(self, seconds: float = 0.0) -> None:
+        self.clock.advance(seconds)
+        self.dispatcher.run_once()
+
+    def pd_actions(self) -> list[tuple[str, str]]:
+        return [(e["event_action"], e["dedup_key"]) for e in self.pagerduty.events()]
+
+    def incidents_messages(self) -> list[dict[str, Any]]:
+        return self.slack.posted("incidents")
+
+
+@pytest.fixture
+def rig(store: Store, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack) -> Rig:
+    return Rig(store, fake_pagerduty, fake_slack)
+
+
+PAGE = burn_notification()
+KEY = PAGE.dedup_key
+RESOLVE = replace(PAGE, kind=NotificationKind.RESOLVE)
+
+
+def ticket(tier: str = "page-6h", severity: str = "page") -> Notification:
+    labels = {**PAGE.labels, "tier": tier, "severity": severity}
+    return replace(PAGE, dedup_key=KEY.replace("page-1h", tier), labels=labels)
+
+
+def test_a_page_reaches_pagerduty_and_slack_once_and_resolves_once(rig: Rig) -> None:
+    rig.emit(PAGE)
+    rig.run()
+    assert rig.pd_actions() == [("trigger", KEY)]
+    (message,) = rig.incidents_messages()
+    assert rig.slack.posted("slo-alerts") == []
+    rig.emit(RESOLVE)
+    rig.run(30)
+    assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
+    assert len(rig.incidents_messages()) == 1, "the resolve edits the message, no new post"
+    assert rig.slack.calls("chat.update")
+    assert len(rig.slack.thread("incidents", message["ts"])) == 1
+    assert rig.pagerduty.open_alerts() == set()
+
+
+def test_a_ticket_goes_to_slack_only(rig: Rig) -> None:
+    rig.emit(ticket("ticket-1d", "ticket"))
+    rig.run()
+    assert rig.pd_actions() == []
+    assert len(rig.slack.posted("slo-alerts")) == 1
+
+
+def test_the_same_alert_from_the_engine_and_alertmanager_pages_once(rig: Rig) -> None:
+    rig.emit(PAGE)
+    rig.emit(replace(PAGE, source="alertmanager"))
+    rig.run()
+    rig.emit(replace(PAGE, source="alertmanager"))  # Alertmanager repeats firing alerts
+    rig.run(60)
+    assert rig.pd_actions() == [("trigger", KEY)]
+    assert len(rig.incidents_messages()) == 1
+    # The alert resolves only when every source that fired says so.
+    rig.emit(RESOLVE)
+    rig.run(30)
+    assert rig.pd_actions() == [("trigger", KEY)]
+    rig.emit(replace(RESOLVE, source="alertmanager"))
+    rig.run(30)
+    assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
+
+
+def test_receivers_down_for_minutes_lose_nothing_and_duplicate_nothing(rig: Rig) -> None:
+    rig.pagerduty.stop()
+    rig.slack.stop()
+    rig.emit(PAGE)
+    rig.run()
+    rig.emit(RESOLVE)
+    for _ in range(10):  # five minutes of failures with backoff
+        rig.run(30)
+    assert rig.store.outbox_depth() == 4  # a trigger and a resolve for each receiver
+    rig.pagerduty.start()
+    rig.slack.start()
+    for _ in range(12):
+        rig.run(30)
+    assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
+    assert len(rig.incidents_messages()) == 1
+    assert rig.store.outbox_depth() == 0
+
+
+def test_a_resolve_never_overtakes_its_trigger(rig: Rig) -> None:
+    rig.pagerduty.fail_next(1, status=500)
+    rig.emit(PAGE)
+    rig.run()
+    rig.emit(RESOLVE)
+    rig.run(1)  # the trigger waits for its backoff; the resolve must wait behind it
+    assert rig.pd_actions() == []
+    rig.run(backoff(1))
+    assert rig.pd_actions() == [("trigger", KEY)]
+    rig.run(1)  # the next pass, once the trigger is settled
+    assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
+
+
+def test_a_429_is_retried_after_retry_after_not_before(rig: Rig) -> None:
+    rig.pagerduty.fail_next(1, status=429, retry_after=40)
+    rig.emit(PAGE)
+    rig.run()
+    rig.run(30)
+    assert rig.pd_actions() == []
+    rig.run(11)
+    assert rig.pd_actions() == [("trigger", KEY)]
+
+
+def test_a_crash_between_send_and_mark_sent_pages_once(rig: Rig) -> None:
+    rig.emit(PAGE)
+    rig.dispatcher._route(rig.clock(), DispatchReport())
+    # Deliver, then "crash" before marking sent: the rows stay claimed.
+    items = rig.dispatcher.notes.claim(rig.clock(), 10, routed=True)
+    for item in items:
+        rig.dispatcher._send(item, item.receiver or "")
+    assert rig.pd_actions() == [("trigger", KEY)]
+    assert len(rig.incidents_messages()) == 1
+    restarted = rig.make(rig.env)
+    rig.clock.advance(180)  # past the claim timeout: the claims are released and retried
+    restarted.run_once()
+    assert rig.pagerduty.open_alerts() == {KEY}, "a resent trigger with its dedup key is one alert"
+    assert len(rig.incidents_messages()) == 1, "Slack's earlier message is found, not reposted"
+    assert rig.store.outbox_depth() == 0
+
+
+def test_a_silenced_page_is_not_sent_until_the_silence_ends(rig: Rig) -> None:
+    rig.store.add_silence(
+        new_silence(
+            ["service=marketplace"],
+            author="sre",
+            reason="deploy",
+            starts_at=T0,
+            ends_at=T0 + timedelta(minutes=10),
+            now=T0,
+        )
+    )
+    rig.emit(PAGE)
+    rig.run()
+    assert rig.pd_actions() == []
+    rig.run(11 * 60)
+    assert rig.pd_actions() == [("trigger", KEY)]
+
+
+def test_a_page_silenced_after_it_fired_still_gets_its_resolve(rig: Rig) -> None:
+    rig.emit(PAGE)
+    rig.run()
+    now = rig.clock()
+    rig.store.add_silence(
+        new_silence(
+            ["service=marketplace"],
+            author="sre",
+            reason="known",
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            now=now,
+        )
+    )
+    rig.emit(RESOLVE)
+    rig.run(30)
+    assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
+
+
+def test_a_firing_faster_tier_mutes_the_slower_one(rig: Rig) -> None:
+    rig.emit(PAGE)
+    rig.run()
+    rig.emit(ticket("page-6h"))
+    rig.run(30)
+    assert rig.pd_actions() == [("trigger", KEY)]
+
+
+def test_a_permanent_error_is_rejected_surfaced_and_not_retried(rig: Rig) -> None:
+    rig.slack.fail_next(1, error="channel_not_found", method="chat.postMessage")
+    rig.emit(PAGE)
+    rig.run()
+    rejected = rig.store.rejected()
+    assert [item.receiver for item in rejected] == ["slack-incidents"]
+    assert "channel_not_found" in (rejected[0].last_error or "")
+    posts = len(rig.slack.calls("chat.postMessage"))
+    rig.run(600)
+    assert len(rig.slack.calls("chat.postMessage")) == posts
+    value = rig.metrics.notifications.labels("slack-incidents", "rejected")._value.get()
+    assert value == 1
+
+
+def test_without_credentials_receivers_only_log(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    policy = load_policy(REPO / "alerts" / "routing.yaml")
+    dispatcher = Dispatcher(
+        store, lambda: policy, build_senders(policy, status_page_url="", env={})
+    )
+    store.enqueue([PAGE])
+    with caplog.at_level("INFO"):
+        report = dispatcher.run_once()
+    assert report.delivered == 2
+    assert "receiver pagerduty-oncall is unconfigured" in caplog.text
