@@ -124,6 +124,7 @@ class NotificationKind(StrEnum):
 
     TRIGGER = "trigger"
     RESOLVE = "resolve"
+    REMIND = "remind"  # still firing after the route's repeat interval
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ftw_observe.engine.model import Notification, NotificationKind
-from ftw_observe.notify.decide import decide
+from ftw_observe.notify.decide import decide, routing
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.model import DeliveryResult, Outcome, Sender
 from ftw_observe.notify.policy import RoutingPolicy
@@ -60,6 +61,7 @@ class Dispatcher:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         claim_timeout: timedelta = timedelta(minutes=2),
         batch: int = 200,
+        workers: int = 8,
     ) -> None:
         self.store = store
         self.notes = NotificationStore(store.engine)
@@ -69,6 +71,7 @@ class Dispatcher:
         self.clock = clock
         self.claim_timeout = claim_timeout
         self.batch = batch
+        self.workers = workers
 
     def run_once(self) -> DispatchReport:
         """Release stuck claims, route new notifications, re-check muted ones, deliver."""
@@ -77,6 +80,7 @@ class Dispatcher:
         report = DispatchReport()
         self._route(now, report)
         self._unmute(now, report)
+        self._remind(now, report)
         self._deliver(now, report)
         return report
 
@@ -126,7 +130,7 @@ class Dispatcher:
             return [], {"muted_by": incident.muted_by}
         incident.state, incident.muted_by = "open", None
         incident.receivers = list(decision.receivers)
-        incident.opened_at, incident.closed_at = now, None
+        incident.opened_at, incident.closed_at, incident.notified_at = now, None, now
         return [(name, notification) for name in decision.receivers], {
             "receivers": incident.receivers
         }
@@ -172,18 +176,48 @@ class Dispatcher:
                 continue
             incident.state, incident.muted_by = "open", None
             incident.receivers, incident.opened_at = list(decision.receivers), now
+            incident.notified_at = now
             placeholder = OutboxItem(id=-1, notification=notification, attempts=0)
             deliveries = [(name, notification) for name in decision.receivers]
+            self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
+            report.routed += 1
+
+    def _remind(self, now: datetime, report: DispatchReport) -> None:
+        """Queue a reminder for alerts still firing after their route's repeat interval."""
+        incidents = [i for i in self.notes.open_incidents() if i.firing]
+        if not incidents:
+            return
+        policy = self.policy()
+        for incident in incidents:
+            seconds = routing(incident.labels, policy).repeat_seconds
+            last = incident.notified_at or incident.opened_at
+            if not seconds or last is None or (now - last).total_seconds() < seconds:
+                continue
+            reminder = Notification(
+                dedup_key=incident.dedup_key,
+                kind=NotificationKind.REMIND,
+                created_at=now,
+                labels=incident.labels,
+                annotations=incident.annotations,
+                source="reminder",
+            )
+            incident.notified_at = now
+            placeholder = OutboxItem(id=-1, notification=reminder, attempts=0)
+            deliveries = [(name, reminder) for name in incident.receivers]
             self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
             report.routed += 1
 
     # Stage two: delivery.
 
     def _deliver(self, now: datetime, report: DispatchReport) -> None:
-        for item in self.notes.claim(now, self.batch, routed=True):
-            receiver = item.receiver or ""
-            result = self._send(item, receiver)
-            self._settle(item, receiver, result, now, report)
+        # Sends run in parallel: rows of one alert and receiver are never claimed together,
+        # so order per alert holds. Claim again until nothing is due, to drain bursts.
+        while items := self.notes.claim(now, self.batch, routed=True):
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                results = list(pool.map(lambda item: self._send(item, item.receiver or ""), items))
+            for item, result in zip(items, results, strict=True):
+                self._settle(item, item.receiver or "", result, now, report)
+            now = self.clock()
 
     def _send(self, item: OutboxItem, receiver: str) -> DeliveryResult:
         sender = self.senders.get(receiver)
@@ -193,7 +227,7 @@ class Dispatcher:
             )
         notification = item.notification
         previous = None
-        if notification.kind is NotificationKind.RESOLVE:
+        if notification.kind is not NotificationKind.TRIGGER:
             previous = self.store.last_delivery(notification.dedup_key, receiver=receiver)
         try:
             return sender.send(notification, previous=previous, attempt=item.attempts)
@@ -217,7 +251,8 @@ class Dispatcher:
                 latency = (self.clock() - item.notification.created_at).total_seconds()
                 self.metrics.latency.labels(receiver).observe(max(latency, 0.0))
         elif result.outcome is Outcome.RETRY:
-            wait = max(backoff(item.attempts), result.retry_after or 0.0)
+            # A receiver's own Retry-After wins; without one, back off exponentially.
+            wait = backoff(item.attempts) if result.retry_after is None else result.retry_after
             self.store.mark_retry(
                 item.id, error=result.detail, next_attempt_at=now + timedelta(seconds=wait)
             )

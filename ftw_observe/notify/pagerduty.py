@@ -165,6 +165,13 @@ class PagerDutySender:
         self, notification: Notification, *, previous: dict[str, Any] | None, attempt: int = 1
     ) -> DeliveryResult:
         """Send one trigger or resolve; resends are safe, PagerDuty deduplicates by key."""
+        if notification.kind is NotificationKind.REMIND:
+            # The open incident keeps paging through PagerDuty's own escalation policy.
+            return DeliveryResult(
+                Outcome.DELIVERED,
+                "reminder left to PagerDuty's escalation policy",
+                delivery=previous,
+            )
         key = pagerduty_dedup_key(notification.dedup_key)
         action = "resolve" if notification.kind is NotificationKind.RESOLVE else "trigger"
         try:

@@ -102,6 +102,8 @@ class SlackSender:
         try:
             if notification.kind is NotificationKind.RESOLVE:
                 return self._resolve(notification, previous, attempt)
+            if notification.kind is NotificationKind.REMIND and previous:
+                return self._remind(notification, previous, attempt)
             return self._trigger(notification, attempt)
         except SlackApiError as error:
             return self._api_error(error)
@@ -127,6 +129,27 @@ class SlackSender:
             unfurl_links=False,
         )
         return self._posted(response.data, "posted")
+
+    def _remind(
+        self, notification: Notification, previous: dict[str, Any], attempt: int
+    ) -> DeliveryResult:
+        """Reply in the alert's thread that it still fires, instead of posting it again."""
+        channel, ts = previous.get("channel"), previous.get("ts")
+        if not (isinstance(channel, str) and isinstance(ts, str)):
+            return self._trigger(notification, attempt)
+        delivery = {"channel": channel, "ts": ts}
+        if attempt > 1 and self._find(notification, channel=channel, thread_ts=ts):
+            return DeliveryResult(
+                Outcome.DELIVERED, "reminder already in thread", delivery=delivery
+            )
+        facts = blocks.alert_facts(notification, self.status_page_url)
+        self._client.chat_postMessage(
+            channel=channel,
+            thread_ts=ts,
+            text=f"Still firing: {blocks.fallback_text(facts, resolved=False)}",
+            metadata=self._metadata(notification),
+        )
+        return DeliveryResult(Outcome.DELIVERED, "reminder in thread", delivery=delivery)
 
     def _resolve(
         self, notification: Notification, previous: dict[str, Any] | None, attempt: int

@@ -36,6 +36,7 @@ class Incident:
     muted_by: str | None = None
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    notified_at: datetime | None = None  # last trigger or reminder queued for its receivers
 
     @property
     def firing(self) -> bool:
@@ -132,6 +133,7 @@ class NotificationStore:
             "muted_by": incident.muted_by,
             "opened_at": incident.opened_at,
             "closed_at": incident.closed_at,
+            "notified_at": incident.notified_at,
             "updated_at": at,
         }
         with self.engine.begin() as connection:
@@ -178,4 +180,5 @@ def _incident(row: Any) -> Incident:
         muted_by=value.muted_by,
         opened_at=value.opened_at,
         closed_at=value.closed_at,
+        notified_at=value.notified_at,
     )

@@ -238,4 +238,5 @@ class IncidentRow(Base):
     muted_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -157,9 +157,7 @@ def test_a_resolve_never_overtakes_its_trigger(rig: Rig) -> None:
     rig.emit(RESOLVE)
     rig.run(1)  # the trigger waits for its backoff; the resolve must wait behind it
     assert rig.pd_actions() == []
-    rig.run(backoff(1))
-    assert rig.pd_actions() == [("trigger", KEY)]
-    rig.run(1)  # the next pass, once the trigger is settled
+    rig.run(backoff(1))  # the trigger goes, then (once it is settled) its resolve
     assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
 
 
@@ -261,3 +259,45 @@ def test_without_credentials_receivers_only_log(
         report = dispatcher.run_once()
     assert report.delivered == 2
     assert "receiver pagerduty-oncall is unconfigured" in caplog.text
+
+
+def test_a_page_still_firing_after_its_repeat_interval_is_recalled_in_its_thread(rig: Rig) -> None:
+    rig.emit(PAGE)
+    rig.run()
+    (message,) = rig.incidents_messages()
+    rig.run(3 * 3600)
+    assert rig.slack.thread("incidents", message["ts"]) == []
+    rig.run(3600)  # 4 h after the page: the pages route's repeat interval
+    (reply,) = rig.slack.thread("incidents", message["ts"])
+    assert reply["text"].startswith("Still firing")
+    assert rig.pd_actions() == [("trigger", KEY)], "PagerDuty escalates by itself"
+    rig.run(60)
+    assert len(rig.slack.thread("incidents", message["ts"])) == 1, "one reminder per interval"
+    rig.emit(RESOLVE)
+    rig.run(30)
+    assert len(rig.incidents_messages()) == 1
+    assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
+
+
+def test_two_dispatchers_on_one_database_deliver_each_notification_once(
+    pg_store_url: str, store_engines, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack
+) -> None:
+    import threading
+
+    store = Store(store_engines(pg_store_url))
+    first = Rig(store, fake_pagerduty, fake_slack)
+    second = first.make(first.env)
+    for index in range(20):
+        labels = {**PAGE.labels, "route": f"/api/r{index}"}
+        first.emit(replace(PAGE, dedup_key=f"{KEY}-{index}", labels=labels))
+    threads = [threading.Thread(target=d.run_once) for d in (first.dispatcher, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for _ in range(3):
+        first.run(1)
+        second.run_once()
+    keys = [event["dedup_key"] for event in fake_pagerduty.events()]
+    assert sorted(keys) == sorted(f"{KEY}-{index}" for index in range(20))
+    assert len(fake_slack.posted("incidents")) == 20
