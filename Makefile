@@ -27,6 +27,7 @@ bench: setup
 	$(BIN)/python benchmarks/marketplace_load.py
 	$(BIN)/python benchmarks/exporter_scrape.py
 	$(BIN)/python benchmarks/engine_cycle.py
+	$(BIN)/python benchmarks/alert_delivery.py
 
 clean:
 	rm -rf .ftw .pytest_cache .mypy_cache .ruff_cache

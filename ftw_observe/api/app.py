@@ -16,7 +16,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ftw_observe import __version__
-from ftw_observe.api import alerts, health, metrics, pages, runbooks, silences, slos, webhook
+from ftw_observe.api import (
+    alerts,
+    health,
+    metrics,
+    notifications,
+    pages,
+    runbooks,
+    silences,
+    slos,
+    webhook,
+)
 from ftw_observe.api import format as fmt
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
@@ -25,7 +35,7 @@ from ftw_observe.spec.model import ServiceSpec
 
 log = logging.getLogger("ftw_observe.api")
 # Every router of the app, in the order OpenAPI lists them.
-ROUTERS = (slos, alerts, health, metrics, pages, runbooks, silences, webhook)
+ROUTERS = (slos, alerts, notifications, health, metrics, pages, runbooks, silences, webhook)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi")
 

@@ -21,8 +21,8 @@ from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.model import DeliveryResult, Outcome, Sender
 from ftw_observe.notify.policy import RoutingPolicy
 from ftw_observe.store import Store
-from ftw_observe.store.notifications import Incident, NotificationStore
-from ftw_observe.store.outbox import OutboxItem
+from ftw_observe.store.notifications import Incident, NotificationStore, Settlement
+from ftw_observe.store.outbox import OutboxItem, OutboxState
 
 log = logging.getLogger("ftw_observe.notify")
 MAX_BACKOFF_SECONDS = 300.0
@@ -87,9 +87,10 @@ class Dispatcher:
     # Stage one: routing.
 
     def _route(self, now: datetime, report: DispatchReport) -> None:
-        items = self.notes.claim(now, self.batch, routed=False)
-        if not items:
-            return
+        while items := self.notes.claim(now, self.batch, routed=False):
+            self._route_batch(items, now, report)
+
+    def _route_batch(self, items: list[OutboxItem], now: datetime, report: DispatchReport) -> None:
         policy = self.policy()
         silences = self.store.silences(now=now)
         firing = [incident.labels for incident in self.notes.firing()]
@@ -215,8 +216,11 @@ class Dispatcher:
         while items := self.notes.claim(now, self.batch, routed=True):
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 results = list(pool.map(lambda item: self._send(item, item.receiver or ""), items))
-            for item, result in zip(items, results, strict=True):
+            settlements = [
                 self._settle(item, item.receiver or "", result, now, report)
+                for item, result in zip(items, results, strict=True)
+            ]
+            self.notes.settle_deliveries(settlements)
             now = self.clock()
 
     def _send(self, item: OutboxItem, receiver: str) -> DeliveryResult:
@@ -242,28 +246,32 @@ class Dispatcher:
         result: DeliveryResult,
         now: datetime,
         report: DispatchReport,
-    ) -> None:
+    ) -> Settlement:
         key = item.notification.dedup_key
+        report.outcomes.append((key, receiver, result.outcome.value))
+        if self.metrics:
+            self.metrics.notifications.labels(receiver, result.outcome.value).inc()
         if result.outcome is Outcome.DELIVERED:
-            self.store.mark_sent(item.id, at=now, delivery=result.delivery or {"delivered": True})
             report.delivered += 1
             if self.metrics:
                 latency = (self.clock() - item.notification.created_at).total_seconds()
                 self.metrics.latency.labels(receiver).observe(max(latency, 0.0))
-        elif result.outcome is Outcome.RETRY:
+            delivery = result.delivery or {"delivered": True}
+            return Settlement(item.id, OutboxState.SENT, now, delivery=delivery)
+        if result.outcome is Outcome.RETRY:
             # A receiver's own Retry-After wins; without one, back off exponentially.
             wait = backoff(item.attempts) if result.retry_after is None else result.retry_after
-            self.store.mark_retry(
-                item.id, error=result.detail, next_attempt_at=now + timedelta(seconds=wait)
-            )
             report.retried += 1
             log.warning(
                 "notification %s to %s: %s; retry in %.0f s", key, receiver, result.detail, wait
             )
-        else:
-            self.store.mark_rejected(item.id, error=result.detail, at=now)
-            report.rejected += 1
-            log.error("notification %s to %s rejected: %s", key, receiver, result.detail)
-        report.outcomes.append((key, receiver, result.outcome.value))
-        if self.metrics:
-            self.metrics.notifications.labels(receiver, result.outcome.value).inc()
+            return Settlement(
+                item.id,
+                OutboxState.PENDING,
+                now,
+                error=result.detail,
+                next_attempt_at=now + timedelta(seconds=wait),
+            )
+        report.rejected += 1
+        log.error("notification %s to %s rejected: %s", key, receiver, result.detail)
+        return Settlement(item.id, OutboxState.REJECTED, now, error=result.detail)

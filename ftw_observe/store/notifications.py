@@ -17,10 +17,28 @@ from sqlalchemy import Engine, and_, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
 from ftw_observe.engine.model import Notification
-from ftw_observe.store.outbox import OutboxItem, OutboxState, _item, insert_notifications
+from ftw_observe.store.outbox import (
+    MAX_ERROR_LENGTH,
+    OutboxItem,
+    OutboxState,
+    _item,
+    insert_notifications,
+)
 from ftw_observe.store.tables import IncidentRow, OutboxRow
 
 ACTIVE = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The outcome of one delivery attempt: sent, back to pending for a retry, or rejected."""
+
+    item_id: int
+    state: OutboxState
+    at: datetime
+    delivery: dict[str, Any] | None = None
+    error: str = ""
+    next_attempt_at: datetime | None = None
 
 
 @dataclass
@@ -155,6 +173,27 @@ class NotificationStore:
                     .values(
                         state=OutboxState.SENT.value, sent_at=at, claimed_at=None, delivery=outcome
                     )
+                )
+
+    def settle_deliveries(self, settlements: Sequence[Settlement]) -> None:
+        """Record the outcome of many delivery attempts in one transaction."""
+        if not settlements:
+            return
+        with self.engine.begin() as connection:
+            for settlement in settlements:
+                values: dict[str, Any] = {"state": settlement.state.value, "claimed_at": None}
+                if settlement.state is OutboxState.SENT:
+                    values["sent_at"] = settlement.at
+                    if settlement.delivery is not None:
+                        values["delivery"] = settlement.delivery
+                elif settlement.state is OutboxState.PENDING:
+                    values["next_attempt_at"] = settlement.next_attempt_at
+                    values["last_error"] = settlement.error[:MAX_ERROR_LENGTH]
+                else:
+                    values["rejected_at"] = settlement.at
+                    values["last_error"] = settlement.error[:MAX_ERROR_LENGTH]
+                connection.execute(
+                    update(OutboxRow).where(OutboxRow.id == settlement.item_id).values(values)
                 )
 
     def settled(self, dedup_key: str) -> list[OutboxItem]:

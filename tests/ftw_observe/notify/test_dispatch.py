@@ -301,3 +301,19 @@ def test_two_dispatchers_on_one_database_deliver_each_notification_once(
     keys = [event["dedup_key"] for event in fake_pagerduty.events()]
     assert sorted(keys) == sorted(f"{KEY}-{index}" for index in range(20))
     assert len(fake_slack.posted("incidents")) == 20
+
+
+def test_rejected_notifications_are_listed_by_the_api(rig: Rig) -> None:
+    from fastapi.testclient import TestClient
+
+    from ftw_observe.api.app import create_app
+
+    rig.slack.fail_next(1, error="channel_not_found", method="chat.postMessage")
+    rig.emit(PAGE)
+    rig.run()
+    body = TestClient(create_app(store=rig.store, specs=[])).get("/api/notifications").json()
+    assert body["depth"] == 0
+    (rejected,) = body["rejected"]
+    assert rejected["receiver"] == "slack-incidents"
+    assert "channel_not_found" in rejected["error"]
+    assert rejected["summary"] == PAGE.annotations["summary"]
