@@ -76,6 +76,14 @@ def burn_annotations(target: Target, evaluation: Evaluation, tier: Tier) -> dict
         "remaining_budget": _percent(evaluation.remaining),
         "time_to_exhaustion": _duration(seconds_left),
     }
+    for window in evaluation.windows:
+        # Every window's burn rate and counts, for receivers that show the whole picture.
+        if window.window != "period" and window.burn_rate is not None:
+            notes[f"burn_rate_{window.window}"] = _rate(window.burn_rate)
+        if window.window in (tier.long_window, "period") and window.events is not None:
+            suffix = "" if window.window == tier.long_window else "_period"
+            notes[f"errors{suffix}"] = f"{window.errors or 0.0:.0f}"
+            notes[f"events{suffix}"] = f"{window.events:.0f}"
     runbook = fill_link(slo.alerting.runbook or service.links.runbook, service, slo, tier.name)
     dashboard = fill_link(
         slo.alerting.dashboard or service.links.dashboard, service, slo, tier.name

@@ -114,6 +114,10 @@ def test_a_burn_fires_once_and_enqueues_one_trigger(make_engine, store: Store) -
     assert state.labels["severity"] == "page"
     assert state.annotations["runbook_url"] == "http://runbooks/api/availability"
     assert "burning 20.00x too fast over 1h" in state.annotations["summary"]
+    assert state.annotations["burn_rate_5m"] == "20.00"
+    assert state.annotations["burn_rate_6h"] == "0.00"
+    assert (state.annotations["errors"], state.annotations["events"]) == ("2000", "100000")
+    assert state.annotations["events_period"] == "100000"
     claimed = store.claim_due(clock(), 10)
     assert [(item.notification.kind, item.notification.dedup_key) for item in claimed] == [
         (NotificationKind.TRIGGER, "ftw/api/availability//page-1h")
