@@ -177,11 +177,7 @@ class Dispatcher:
                 continue
             incident.state, incident.muted_by = "open", None
             incident.receivers, incident.opened_at = list(decision.receivers), now
-            incident.notified_at = now
-            placeholder = OutboxItem(id=-1, notification=notification, attempts=0)
-            deliveries = [(name, notification) for name in decision.receivers]
-            self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
-            report.routed += 1
+            self._queue(incident, notification, now, report)
 
     def _remind(self, now: datetime, report: DispatchReport) -> None:
         """Queue a reminder for alerts still firing after their route's repeat interval."""
@@ -202,11 +198,17 @@ class Dispatcher:
                 annotations=incident.annotations,
                 source="reminder",
             )
-            incident.notified_at = now
-            placeholder = OutboxItem(id=-1, notification=reminder, attempts=0)
-            deliveries = [(name, reminder) for name in incident.receivers]
-            self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
-            report.routed += 1
+            self._queue(incident, reminder, now, report)
+
+    def _queue(
+        self, incident: Incident, notification: Notification, now: datetime, report: DispatchReport
+    ) -> None:
+        """Queue a notification the router made itself for the incident's receivers."""
+        incident.notified_at = now
+        placeholder = OutboxItem(id=-1, notification=notification, attempts=0)
+        deliveries = [(name, notification) for name in incident.receivers]
+        self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
+        report.routed += 1
 
     # Stage two: delivery.
 

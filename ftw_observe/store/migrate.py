@@ -4,37 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, pool
+from sqlalchemy import Engine
 
-from marketplace.db.session import ensure_sqlite_directory, normalise_url
+from marketplace.db import migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
-    """Return an Alembic configuration for the store schema at `url`."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the store tables behind `engine` to `revision`."""
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    migrate.upgrade(engine, revision, MIGRATIONS_DIR)
 
 
 def upgrade_url(url: str, revision: str = "head") -> None:
     """Bring the store tables at `url` to `revision` over a short-lived connection."""
-    url = normalise_url(url)
-    ensure_sqlite_directory(url)
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        upgrade(engine, revision)
-    finally:
-        engine.dispose()
+    migrate.upgrade_url(url, revision, MIGRATIONS_DIR)
+
+
+def alembic_config(url: str) -> Config:
+    """Return an Alembic configuration for the store schema at `url`."""
+    return migrate.alembic_config(url, MIGRATIONS_DIR)

@@ -6,24 +6,23 @@ so the two schemas (and their Alembic version tables) never collide.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    DateTime,
     Float,
     Index,
     Integer,
     MetaData,
     String,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from marketplace.db.models import UTCDateTime
 
 PREFIX = "ftw_observe_"
 VERSION_TABLE = "ftw_observe_alembic_version"
@@ -43,32 +42,6 @@ class Base(DeclarativeBase):
     """Declarative base of every table of the engine's store."""
 
     metadata = metadata
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and read back as an aware UTC datetime (as the marketplace's).
-
-    SQLite has no time zones; without this it would hand back naive datetimes.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Convert an aware datetime to UTC before it is stored."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to timestamps read from databases that drop the zone."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 def include_name(name: str | None, type_: str, _parent_names: Any = None) -> bool:

@@ -53,10 +53,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to timestamps read from databases that drop the zone."""
-        if value is not None and value.tzinfo is None:
+        """Attach UTC to timestamps read from databases that drop the zone; convert the rest."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        return value.astimezone(UTC)
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
