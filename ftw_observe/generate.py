@@ -6,19 +6,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftw_observe.alertmanager.config import alertmanager_config
+from ftw_observe.dashboards import dashboard_outputs, is_generated_output
+from ftw_observe.dashboards.infrastructure import threshold_panel_ids
 from ftw_observe.rules.compile import compile_service
-from ftw_observe.rules.render import is_generated, render_yaml
+from ftw_observe.rules.render import render_yaml
 from ftw_observe.rules.thresholds import threshold_rule_groups
 from ftw_observe.spec.load import LoadedSpec, load_specs
 
 THRESHOLDS_SOURCE = "ftw_observe/rules/thresholds.py"
 ALERTMANAGER_SOURCE = "ftw_observe/alertmanager/config.py"
 THRESHOLD_RUNBOOK = "http://localhost:8080/runbooks/thresholds#{alert}"
-THRESHOLD_DASHBOARD = "http://localhost:3000/d/ftw-infrastructure?viewPanel={alert}"
+THRESHOLD_DASHBOARD = "http://localhost:3000/d/ftw-infrastructure?viewPanel={panel}"
 WEBHOOK_URL = "http://127.0.0.1:8080/api/webhooks/alertmanager"
 # Relative to alerts/, where Alertmanager resolves it: the demo writes the token there.
 WEBHOOK_CREDENTIALS_FILE = "../.ftw/webhook-token"
-GENERATED_PATTERNS = ("alerts/*.rules.yml", "alerts/alertmanager.yml")
+GENERATED_PATTERNS = (
+    "alerts/*.rules.yml",
+    "alerts/alertmanager.yml",
+    "dashboards/*.json",
+    "dashboards/provisioning/*.yaml",
+    "dashboards/README.md",
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,11 @@ def build_outputs(root: Path, slo_dir: str = "slo") -> list[Output]:
         )
         for item in specs
     ]
-    groups = threshold_rule_groups(runbook_url=THRESHOLD_RUNBOOK, dashboard_url=THRESHOLD_DASHBOARD)
+    groups = threshold_rule_groups(
+        runbook_url=THRESHOLD_RUNBOOK,
+        dashboard_url=THRESHOLD_DASHBOARD,
+        panel_ids=threshold_panel_ids(),
+    )
     outputs.append(
         Output("alerts/thresholds.rules.yml", render_yaml({"groups": groups}, THRESHOLDS_SOURCE))
     )
@@ -58,6 +70,7 @@ def build_outputs(root: Path, slo_dir: str = "slo") -> list[Output]:
         webhook_url=WEBHOOK_URL, token_file=WEBHOOK_CREDENTIALS_FILE, equal_labels=group_labels
     )
     outputs.append(Output("alerts/alertmanager.yml", render_yaml(config, ALERTMANAGER_SOURCE)))
+    outputs.extend(Output(path, text) for path, text in dashboard_outputs([i.spec for i in specs]))
     return sorted(outputs, key=lambda output: output.path)
 
 
@@ -68,7 +81,7 @@ def _orphans(root: Path, outputs: list[Output]) -> list[Path]:
     return sorted(
         path
         for path in found - wanted
-        if path.is_file() and is_generated(path.read_text(encoding="utf-8"))
+        if path.is_file() and is_generated_output(path.read_text(encoding="utf-8"))
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -212,13 +213,15 @@ ALERTS: tuple[ThresholdAlert, ...] = (
 )
 
 
-def threshold_rule_groups(*, runbook_url: str, dashboard_url: str) -> list[dict[str, Any]]:
+def threshold_rule_groups(
+    *, runbook_url: str, dashboard_url: str, panel_ids: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
     """Return the Prometheus rule groups of every threshold alert."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for alert in ALERTS:
         rules = groups.setdefault(alert.group, [])
         for level in alert.levels:
-            rules.append(_rule(alert, level, runbook_url, dashboard_url))
+            rules.append(_rule(alert, level, runbook_url, dashboard_url, panel_ids or {}))
     return [{"name": f"ftw-thresholds-{name}", "rules": rules} for name, rules in groups.items()]
 
 
@@ -228,7 +231,11 @@ def kebab(name: str) -> str:
 
 
 def _rule(
-    alert: ThresholdAlert, level: Level, runbook_url: str, dashboard_url: str
+    alert: ThresholdAlert,
+    level: Level,
+    runbook_url: str,
+    dashboard_url: str,
+    panel_ids: Mapping[str, int],
 ) -> dict[str, Any]:
     """Build one alerting rule of an alert at one level."""
     anchor = kebab(alert.name)
@@ -242,7 +249,7 @@ def _rule(
             "summary": _summary(alert, level),
             "description": alert.description,
             "runbook_url": runbook_url.format(alert=anchor),
-            "dashboard_url": dashboard_url.format(alert=anchor),
+            "dashboard_url": dashboard_url.format(alert=anchor, panel=panel_ids.get(anchor, "")),
         },
     }
 

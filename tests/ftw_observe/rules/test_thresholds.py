@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ftw_observe.dashboards.infrastructure import threshold_panel_ids
 from ftw_observe.rules.render import render_yaml
 from ftw_observe.rules.thresholds import kebab, threshold_rule_groups
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SUITE = ROOT / "alerts" / "tests" / "thresholds.test.yml"
 RUNBOOK = ROOT / "docs" / "runbooks" / "thresholds.md"
 RUNBOOK_URL = "http://localhost:8080/runbooks/thresholds#{alert}"
-DASHBOARD_URL = "http://localhost:3000/d/ftw-infrastructure?viewPanel={alert}"
+DASHBOARD_URL = "http://localhost:3000/d/ftw-infrastructure?viewPanel={panel}"
 
 EXPECTED = [
     ("MarketplaceHighErrorRatio", "warning", "5m", "> 0.02"),
@@ -40,12 +41,16 @@ EXPECTED = [
 
 
 def _rules() -> list[dict[str, Any]]:
-    groups = threshold_rule_groups(runbook_url=RUNBOOK_URL, dashboard_url=DASHBOARD_URL)
+    groups = threshold_rule_groups(
+        runbook_url=RUNBOOK_URL, dashboard_url=DASHBOARD_URL, panel_ids=threshold_panel_ids()
+    )
     return [rule for group in groups for rule in group["rules"]]
 
 
 def _rendered() -> str:
-    groups = threshold_rule_groups(runbook_url=RUNBOOK_URL, dashboard_url=DASHBOARD_URL)
+    groups = threshold_rule_groups(
+        runbook_url=RUNBOOK_URL, dashboard_url=DASHBOARD_URL, panel_ids=threshold_panel_ids()
+    )
     return render_yaml({"groups": groups}, "ftw_observe/rules/thresholds.py")
 
 
@@ -108,7 +113,9 @@ def test_links_name_the_alert_and_every_alert_has_a_runbook_section() -> None:
     for rule in _rules():
         anchor = kebab(rule["alert"])
         assert rule["annotations"]["runbook_url"] == RUNBOOK_URL.format(alert=anchor)
-        assert rule["annotations"]["dashboard_url"] == DASHBOARD_URL.format(alert=anchor)
+        assert rule["annotations"]["dashboard_url"] == DASHBOARD_URL.format(
+            panel=threshold_panel_ids()[anchor]
+        )
         assert anchor in anchors, f"{RUNBOOK.name} has no section #{anchor}"
     assert len(anchors) == len(headings) == len({rule["alert"] for rule in _rules()})
 

@@ -1,0 +1,80 @@
+"""Grafana file-provisioning files: the dashboards folder provider and the Prometheus datasource.
+
+Grafana reads providers from `<provisioning>/dashboards/*.yaml` and datasources from
+`<provisioning>/datasources/*.yaml`; `dashboards/README.md` says where to copy these two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftw_observe.rules.render import render_yaml
+
+SOURCE = "ftw_observe/dashboards/provisioning.py"
+DASHBOARDS_FILE = "dashboards/provisioning/dashboards.yaml"
+DATASOURCES_FILE = "dashboards/provisioning/datasources.yaml"
+PROMETHEUS_URL = "http://127.0.0.1:9090"
+PROMETHEUS_UID = "prometheus"
+DASHBOARDS_DIR_VARIABLE = "FTW_DASHBOARDS_DIR"
+FOLDER = "FTW Observe"
+
+
+def _with_comment(text: str, comment: str) -> str:
+    """Insert comment lines right after the generated-file header."""
+    header, _, body = text.partition("\n")
+    lines = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
+    return f"{header}\n{lines}{body}"
+
+
+def dashboards_provider() -> str:
+    """Return the dashboard provider that loads every JSON file of the dashboards folder."""
+    document: dict[str, Any] = {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "ftw-observe",
+                "orgId": 1,
+                "folder": FOLDER,
+                "type": "file",
+                "disableDeletion": False,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 30,
+                "options": {
+                    "path": "${" + DASHBOARDS_DIR_VARIABLE + "}",
+                    "foldersFromFilesStructure": False,
+                },
+            }
+        ],
+    }
+    comment = (
+        "Copy to <grafana provisioning>/dashboards/ftw-observe.yaml and set\n"
+        f"{DASHBOARDS_DIR_VARIABLE} in Grafana's environment to the absolute path of this\n"
+        "repository's dashboards/ directory (Grafana expands it). Grafana rereads the\n"
+        "JSON files every 30 s, so `ftw-observe generate` updates them without a restart."
+    )
+    return _with_comment(render_yaml(document, SOURCE), comment)
+
+
+def datasources() -> str:
+    """Return the Prometheus datasource every dashboard's `datasource` variable offers."""
+    document: dict[str, Any] = {
+        "apiVersion": 1,
+        "datasources": [
+            {
+                "name": "Prometheus",
+                "uid": PROMETHEUS_UID,
+                "type": "prometheus",
+                "access": "proxy",
+                "url": PROMETHEUS_URL,
+                "isDefault": True,
+                "editable": False,
+                "jsonData": {"httpMethod": "POST", "timeInterval": "15s"},
+            }
+        ],
+    }
+    comment = (
+        "Copy to <grafana provisioning>/datasources/ftw-observe.yaml. timeInterval is\n"
+        "Prometheus's scrape interval, from which Grafana computes $__rate_interval: set\n"
+        "it to yours if it is not 15s."
+    )
+    return _with_comment(render_yaml(document, SOURCE), comment)
