@@ -1,8 +1,8 @@
 """The grafana-foundation-sdk modules the dashboards use, imported once and quietly.
 
 The SDK's classic dashboard model warns on import that `dashboardv2` is preferred. We emit
-the classic JSON on purpose: Grafana file provisioning, the JSON schemas in
-`../shared/schemas/grafana/` and grafana/dashboard-linter all read it. Silencing exactly that
+the classic JSON on purpose: Grafana file provisioning, Grafana's dashboard JSON schema and
+grafana/dashboard-linter all read it. Silencing exactly that
 warning here means `ftw-observe` users never see it.
 """
 

@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 from ftw_observe.dashboards.layout import panels_of, to_dict
 from ftw_observe.dashboards.sdk import models
 
-SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "schemas" / "grafana"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 KINDS = ("bargauge", "gauge", "stat", "table", "timeseries")
 
 
