@@ -39,6 +39,7 @@ TICKET_TIERS = ("ticket-1d", "ticket-3d")
 RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+_RATE = re.compile(r"\brate\(")
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 _SERVICE_KEYS = {"version", "service", "labels", "slos"}
 _SLO_KEYS = {"name", "objective", "description", "labels", "sli", "alerting"}
@@ -152,7 +153,11 @@ def _sli(raw: Any, at: str, notes: Notes) -> tuple[dict[str, Any], list[str]]:
         "kept as raw PromQL: only two sum(rate(selector[{{.window}}])) with the same grouping "
         "become a ratio SLI; review it",
     )
-    return {"raw": {"errors": errors, "total": total}}, []
+    # Raw SLIs count events (for min_events and the period's counts): rates become increases.
+    counted = [_RATE.sub("increase(", query) for query in (errors, total)]
+    if counted != [errors, total]:
+        notes.warn(f"{at}.events", "rate() became increase(): raw SLIs count events per window")
+    return {"raw": {"errors": counted[0], "total": counted[1]}}, []
 
 
 def _alerting(raw: Any, at: str, notes: Notes) -> dict[str, Any]:

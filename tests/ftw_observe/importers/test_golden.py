@@ -77,6 +77,7 @@ def test_sloth_import_warns_about_everything_it_changed() -> None:
         "update routes or silences that match alertname=CheckoutHighErrorRate",
         "s.yaml: slos[1].sli.events: kept as raw PromQL: only two "
         "sum(rate(selector[{{.window}}])) with the same grouping become a ratio SLI; review it",
+        "s.yaml: slos[1].sli.events: rate() became increase(): raw SLIs count events per window",
         "s.yaml: slos[1].alerting.name: dropped: FTW Observe names its alerts itself; "
         "update routes or silences that match alertname=CheckoutLatency",
         "s.yaml: slos[2].alerting.name: dropped: FTW Observe names its alerts itself; "

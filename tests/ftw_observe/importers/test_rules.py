@@ -85,7 +85,7 @@ def test_sloth_grouping_by_a_reserved_label_stays_raw() -> None:
         "total_query": "sum by (job) (rate(req_total[{{.window}}]))",
     }
     slo = only_slo(sloth_text(sloth_slo(sli={"events": events})))
-    assert slo["sli"]["raw"]["total"] == "sum by (job) (rate(req_total[{{window}}]))"
+    assert slo["sli"]["raw"]["total"] == "sum by (job) (increase(req_total[{{window}}]))"
     assert "group_by" not in slo
 
 
