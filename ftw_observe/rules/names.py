@@ -29,7 +29,6 @@ BURN_ALERT = "SLOErrorBudgetBurn"
 ABSENT_ALERT = "SLOMetricAbsent"
 EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 
-IDENTITY_LABELS = ("service", "slo")
 
 
 def windowed(template: str, seconds: int) -> str:
