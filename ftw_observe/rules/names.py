@@ -30,7 +30,6 @@ ABSENT_ALERT = "SLOMetricAbsent"
 EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 
 
-
 def windowed(template: str, seconds: int) -> str:
     """Return a per-window series name: `windowed(ERRORS, 300)` → `ftw_slo:errors:increase5m`."""
     return template.format(window=format_duration(seconds))
