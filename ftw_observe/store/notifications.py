@@ -207,8 +207,7 @@ class NotificationStore:
         return [_item(row) for row in rows]
 
 
-def _incident(row: Any) -> Incident:
-    value = row[0] if not hasattr(row, "dedup_key") else row
+def _incident(value: Any) -> Incident:
     return Incident(
         dedup_key=value.dedup_key,
         state=value.state,
