@@ -28,14 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ftw_observe.demo.fakes.http import Failure
+from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
+from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.engine.model import NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher
 from ftw_observe.notify.policy import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store, make_store_engine, upgrade_url
-from tests.support.fake_http import Failure, burn_notification
-from tests.support.fake_pagerduty import FakePagerDuty
-from tests.support.fake_slack import FakeSlack
+from tests.support.notifications import burn_notification
 
 REPO = Path(__file__).resolve().parents[1]
 

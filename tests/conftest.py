@@ -424,8 +424,8 @@ def store(store_url: str, store_engines: Callable[[str], Engine]) -> Store:
 
 # Fake receivers on 127.0.0.1 speaking the real HTTP APIs (PagerDuty Events v2, Slack Web API).
 
-from tests.support.fake_pagerduty import FakePagerDuty  # noqa: E402
-from tests.support.fake_slack import FakeSlack  # noqa: E402
+from ftw_observe.demo.fakes.pagerduty import FakePagerDuty  # noqa: E402
+from ftw_observe.demo.fakes.slack import FakeSlack  # noqa: E402
 
 
 @pytest.fixture

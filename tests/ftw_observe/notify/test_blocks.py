@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from ftw_observe.demo.fakes.slack import block_errors
 from ftw_observe.notify import blocks
-from tests.support.fake_http import burn_notification
-from tests.support.fake_slack import block_errors
+from tests.support.notifications import burn_notification
 
 STATUS_PAGE = "http://127.0.0.1:8080/"
 

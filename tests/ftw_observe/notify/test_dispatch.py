@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
+from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.engine.model import Notification, NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher, DispatchReport, backoff
 from ftw_observe.notify.metrics import DispatchMetrics
@@ -17,9 +19,7 @@ from ftw_observe.notify.policy import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.notify.silences import new_silence
 from ftw_observe.store import Store
-from tests.support.fake_http import burn_notification
-from tests.support.fake_pagerduty import FakePagerDuty
-from tests.support.fake_slack import FakeSlack
+from tests.support.notifications import burn_notification
 
 REPO = Path(__file__).resolve().parents[3]
 ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"

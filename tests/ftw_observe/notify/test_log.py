@@ -9,7 +9,7 @@ import pytest
 from ftw_observe.engine.model import NotificationKind
 from ftw_observe.notify.log import LogSender
 from ftw_observe.notify.model import Outcome
-from tests.support.fake_http import burn_notification
+from tests.support.notifications import burn_notification
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from datetime import datetime
 
 import pytest
 
+from ftw_observe.demo.fakes.pagerduty import FakePagerDuty, event_errors
 from ftw_observe.engine.model import NotificationKind
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.pagerduty import PagerDutySender, pagerduty_dedup_key
-from tests.support.fake_http import burn_notification
-from tests.support.fake_pagerduty import FakePagerDuty, event_errors
+from tests.support.notifications import burn_notification
 
 ROUTING_KEY = "R0UT1NGK3Ysecret0123456789abcdef"
 STATUS_PAGE = "http://127.0.0.1:8080"

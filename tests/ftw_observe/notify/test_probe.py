@@ -5,8 +5,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from ftw_observe.cli import app
-from tests.support.fake_pagerduty import FakePagerDuty
-from tests.support.fake_slack import FakeSlack
+from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
+from ftw_observe.demo.fakes.slack import FakeSlack
 
 KEY = "T3STR0UT1NGKEY000000000000000000"
 

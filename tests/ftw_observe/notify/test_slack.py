@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ftw_observe.demo.fakes.slack import FakeSlack, block_errors
 from ftw_observe.engine.model import NotificationKind
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.slack import SlackSender, notification_id
-from tests.support.fake_http import burn_notification
-from tests.support.fake_slack import FakeSlack, block_errors
+from tests.support.notifications import burn_notification
 
 STATUS_PAGE = "http://127.0.0.1:8080"
 RESOLVED_AT = datetime(2025, 3, 4, 6, 0, 0, tzinfo=UTC)

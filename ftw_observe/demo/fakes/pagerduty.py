@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tests.support.fake_http import Answer, Failure, FakeServer, RecordedRequest
+from ftw_observe.demo.fakes.http import Answer, Failure, FakeServer, RecordedRequest
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
 MAX_EVENT_BYTES = 512 * 1024
 INVALID = "Event object is invalid"
 THROTTLED = "Requests for this service are arriving too quickly. Please retry later."
+REDACTED = "<redacted>"
 
 
 def event_errors(event: Any) -> list[str]:
@@ -76,6 +77,7 @@ class FakePagerDuty(FakeServer):
     >>> # with FakePagerDuty() as fake:
     >>> #     sender = PagerDutySender("pd", "key", events_url=fake.url)
     >>> #     fake.fail_next(1, status=429, retry_after=7)
+    >>> #     httpx.get(f"{fake.url}/_fake/received").json()["events"]  # accepted, oldest first
     """
 
     alerts: dict[tuple[str, str], str] = field(default_factory=dict)  # (key, dedup) -> state
@@ -115,7 +117,18 @@ class FakePagerDuty(FakeServer):
 
     def events(self) -> list[dict[str, Any]]:
         """Return the events PagerDuty accepted (HTTP 202), oldest first."""
-        return [r.json() for r in self.requests if r.path == "/v2/enqueue" and r.status == 202]
+        return [r.json() for r in self._accepted()]
+
+    def received(self) -> dict[str, Any]:
+        """Return the accepted events with their arrival times; routing keys are redacted."""
+        events = [
+            {"received_at": r.received_at, "event": {**r.json(), "routing_key": REDACTED}}
+            for r in self._accepted()
+        ]
+        return {"events": events}
+
+    def _accepted(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == "/v2/enqueue" and r.status == 202]
 
     def open_alerts(self) -> set[str]:
         """Return the dedup keys of alerts triggered and not resolved."""

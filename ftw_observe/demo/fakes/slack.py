@@ -5,79 +5,18 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.fake_http import Answer, Failure, FakeServer, RecordedRequest
+from ftw_observe.demo.fakes.blockkit import block_errors
+from ftw_observe.demo.fakes.http import Answer, Failure, FakeServer, RecordedRequest
+
+__all__ = ["FAKE_TOKEN", "MAX_TEXT", "FakeSlack", "block_errors"]
 
 MAX_TEXT = 40_000
+FAKE_TOKEN = "xoxb-0000-fake-slack-token"  # noqa: S105 - the fake's own, not a secret
 _EVENT_TYPE = re.compile(r"[a-zA-Z0-9_]+")
-
-
-def _text_errors(obj: Any, pointer: str, limit: int, plain_only: bool = False) -> list[str]:
-    kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
-    if not isinstance(obj, dict) or obj.get("type") not in kinds:
-        return [f"[ERROR] must be a {' or '.join(kinds)} text object [json-pointer:{pointer}]"]
-    text = obj.get("text")
-    if not isinstance(text, str) or not text:
-        return [f"[ERROR] must be at least 1 character [json-pointer:{pointer}/text]"]
-    if len(text) > limit:
-        return [f"[ERROR] must be less than {limit + 1} characters [json-pointer:{pointer}/text]"]
-    return []
-
-
-def _element_errors(element: Any, pointer: str, action_ids: set[str]) -> list[str]:
-    if not isinstance(element, dict) or element.get("type") != "button":
-        return [f"[ERROR] unsupported element [json-pointer:{pointer}]"]
-    errors = _text_errors(element.get("text"), f"{pointer}/text", 75, plain_only=True)
-    url, action_id = element.get("url"), element.get("action_id")
-    if url is not None and (not isinstance(url, str) or len(url) > 3000):
-        errors.append(f"[ERROR] must be less than 3001 characters [json-pointer:{pointer}/url]")
-    if action_id is not None:
-        if not isinstance(action_id, str) or len(action_id) > 255 or action_id in action_ids:
-            errors.append(f"[ERROR] invalid or repeated action_id [json-pointer:{pointer}]")
-        action_ids.add(str(action_id))
-    return errors
-
-
-def block_errors(blocks: Any) -> list[str]:
-    """Return every way `blocks` break Block Kit's rules and limits (empty when valid)."""
-    if not isinstance(blocks, list):
-        return ["[ERROR] must be an array [json-pointer:/blocks]"]
-    errors = []
-    if len(blocks) > 50:
-        errors.append("[ERROR] must provide no more than 50 items [json-pointer:/blocks]")
-    action_ids: set[str] = set()
-    for index, block in enumerate(blocks):
-        at = f"/blocks/{index}"
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind == "header":
-            errors += _text_errors(block.get("text"), f"{at}/text", 150, plain_only=True)
-        elif kind == "section":
-            if "text" not in block and "fields" not in block:
-                errors.append(f"[ERROR] must provide text or fields [json-pointer:{at}]")
-            if "text" in block:
-                errors += _text_errors(block["text"], f"{at}/text", 3000)
-            fields = block.get("fields", [])
-            if len(fields) > 10:
-                errors.append(f"[ERROR] no more than 10 items [json-pointer:{at}/fields]")
-            for i, item in enumerate(fields):
-                errors += _text_errors(item, f"{at}/fields/{i}", 2000)
-        elif kind == "context":
-            elements = block.get("elements") or []
-            if not 1 <= len(elements) <= 10:
-                errors.append(f"[ERROR] must provide 1 to 10 items [json-pointer:{at}/elements]")
-            for i, item in enumerate(elements):
-                errors += _text_errors(item, f"{at}/elements/{i}", 3000)
-        elif kind == "actions":
-            elements = block.get("elements") or []
-            if not 1 <= len(elements) <= 25:
-                errors.append(f"[ERROR] must provide 1 to 25 items [json-pointer:{at}/elements]")
-            for i, item in enumerate(elements):
-                errors += _element_errors(item, f"{at}/elements/{i}", action_ids)
-        elif kind != "divider":
-            errors.append(f"[ERROR] unsupported type {kind!r} [json-pointer:{at}/type]")
-    return errors
 
 
 def _decoded(params: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +26,15 @@ def _decoded(params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(decoded.get(key), str):
             decoded[key] = json.loads(decoded[key])
     return decoded
+
+
+def _shown_params(request: RecordedRequest) -> dict[str, Any]:
+    """Return a call's decoded parameters without its token (none when they do not decode)."""
+    try:
+        params = _decoded(request.params())
+    except (ValueError, TypeError):
+        return {}
+    return {key: value for key, value in params.items() if key != "token"}
 
 
 def _truthy(value: Any) -> bool:
@@ -100,14 +48,16 @@ class FakeSlack(FakeServer):
     >>> # with FakeSlack() as fake:
     >>> #     sender = SlackSender("slack", "#incidents", fake.token, base_url=fake.api_url)
     >>> #     fake.fail_next(1, error="channel_not_found")
+    >>> #     httpx.get(f"{fake.url}/_fake/received").json()["messages"]["incidents"]
     """
 
-    token: str = "xoxb-0000-fake-slack-token"
+    token: str = FAKE_TOKEN
     channels: dict[str, str] = field(
         default_factory=lambda: {"incidents": "C0INCIDENTS", "slo-alerts": "C0SLOALERTS"}
     )
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by channel id
     _last_ts: float = 0.0
+    _answered: list[tuple[RecordedRequest, bool]] = field(default_factory=list)  # Web API calls
 
     @property
     def api_url(self) -> str:
@@ -144,7 +94,7 @@ class FakeSlack(FakeServer):
     def answer(self, method: str, path: str, request: RecordedRequest) -> Answer:
         """Answer one Web API call the way Slack does (errors with HTTP 200 and ok=false)."""
         api = path.removeprefix("/api/")
-        handlers = {
+        handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "chat.postMessage": self._post,
             "chat.update": self._update,
             "conversations.history": self._history,
@@ -161,6 +111,35 @@ class FakeSlack(FakeServer):
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         params = _decoded(request.params())
         return 200, {}, handlers[api](params)
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
+        """Answer one request, record it, and note whether a Web API call answered ok."""
+        with self._lock:  # so that the last recorded request is this one
+            status, extra, payload = super().handle(method, target, headers, body)
+            request = self.requests[-1]
+            if request.path.startswith("/api/"):
+                ok = isinstance(payload, dict) and payload.get("ok") is True
+                self._answered.append((request, ok and status == 200))
+        return status, extra, payload
+
+    def received(self) -> dict[str, Any]:
+        """Return the Web API calls (tokens left out) and every channel's messages, by name."""
+        calls = [
+            {
+                "received_at": request.received_at,
+                "method": request.path.removeprefix("/api/"),
+                "ok": ok,
+                "params": _shown_params(request),
+            }
+            for request, ok in self._answered
+        ]
+        names = {channel_id: name for name, channel_id in self.channels.items()}
+        messages: dict[str, list[dict[str, Any]]] = {name: [] for name in self.channels}
+        messages |= {
+            names.get(channel_id, channel_id): [dict(m) for m in channel_messages]
+            for channel_id, channel_messages in self.messages.items()
+        }
+        return {"calls": calls, "messages": messages}
 
     def channel_id(self, channel: Any, *, names: bool = False) -> str | None:
         """Return the id of a channel given by id (or by name with `names`)."""

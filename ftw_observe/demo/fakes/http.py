@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from ftw_observe.engine.model import Notification, NotificationKind
-
 Answer = tuple[int, dict[str, str], Any]  # status, headers, JSON body
+RECEIVED_PATH = "/_fake/received"  # GET: what the fake received, as JSON; never recorded
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class RecordedRequest:
     headers: dict[str, str]  # names in lower case
     body: bytes
     status: int
+    received_at: float  # time.time() when the request arrived
 
     def json(self) -> Any:
         """Return the body parsed as JSON."""
@@ -54,9 +54,10 @@ class Failure:
 
 @dataclass
 class FakeServer:
-    """Base of the fake receivers: subclasses implement `answer`.
+    """Base of the fake receivers: subclasses implement `answer` (and may refine `received`).
 
     >>> # with FakePagerDuty() as fake: fake.fail_next(1, status=429, retry_after=7)
+    >>> # httpx.get(f"{fake.url}/_fake/received").json()  ->  {"events": [...]}
     """
 
     port: int = 0
@@ -128,6 +129,20 @@ class FakeServer:
         """Return the body of a programmed failure."""
         return failure.body if failure.body is not None else {"error": f"HTTP {failure.status}"}
 
+    def received(self) -> dict[str, Any]:
+        """Return what `GET /_fake/received` answers: the requests, without headers or bodies."""
+        requests = [
+            {
+                "received_at": r.received_at,
+                "method": r.method,
+                "path": r.path,
+                "query": r.query,
+                "status": r.status,
+            }
+            for r in self.requests
+        ]
+        return {"requests": requests}
+
     def _take_failure(self, path: str) -> Failure | None:
         for failure in self._failures:
             if failure.path is None or failure.path == path:
@@ -137,9 +152,12 @@ class FakeServer:
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         """Answer one request and record it."""
+        received_at = time.time()
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query))
-        request = RecordedRequest(method, parts.path, query, headers, body, status=0)
+        request = RecordedRequest(
+            method, parts.path, query, headers, body, status=0, received_at=received_at
+        )
         with self._lock:
             failure = self._take_failure(parts.path)
             if failure is None:
@@ -158,10 +176,17 @@ def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {name.lower(): value for name, value in self.headers.items()}
+            if self.command == "GET" and urlsplit(self.path).path == RECEIVED_PATH:
+                with fake._lock:  # the state must not change while it is encoded
+                    data = json.dumps(fake.received()).encode()
+                self._send(200, {}, data)
+                return
             status, extra, payload = fake.handle(self.command, self.path, headers, body)
             if fake._delay:
                 fake._stopping.wait(fake._delay)
-            data = json.dumps(payload).encode()
+            self._send(status, extra, json.dumps(payload).encode())
+
+        def _send(self, status: int, extra: dict[str, str], data: bytes) -> None:
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -176,49 +201,6 @@ def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
-            """Keep test output quiet."""
+            """Keep the output quiet."""
 
     return Handler
-
-
-def burn_notification(
-    kind: NotificationKind = NotificationKind.TRIGGER,
-    *,
-    labels: dict[str, str] | None = None,
-    annotations: dict[str, str] | None = None,
-    created_at: datetime | None = None,
-) -> Notification:
-    """Return a notification like the engine's burn-rate page for receiver tests."""
-    base_labels = {
-        "alertname": "SLOErrorBudgetBurn",
-        "service": "marketplace",
-        "slo": "api-latency-p95",
-        "route": "/api/jobs",
-        "team": "marketplace-sre",
-        "severity": "page",
-        "tier": "page-1h",
-        "long_window": "1h",
-        "short_window": "5m",
-    }
-    base_notes = {
-        "summary": "marketplace api-latency-p95 (route=/api/jobs): error budget burning "
-        "20.50x too fast over 1h (threshold 14.4x)",
-        "description": "Share of API requests answered within 500 ms. Objective 95 % over 30d.",
-        "burn_rate": "20.50",
-        "burn_rate_short": "31.00",
-        "burn_rate_threshold": "14.4",
-        "remaining_budget": "73.20%",
-        "time_to_exhaustion": "1d 11h 4m",
-        "burn_rate_6h": "9.10",
-        "errors": "412",
-        "events": "20000",
-        "runbook_url": "http://localhost:8080/runbooks/marketplace/api-latency-p95",
-        "dashboard_url": "http://localhost:3000/d/ftw-slo-detail?var-service=marketplace",
-    }
-    return Notification(
-        dedup_key="ftw/marketplace/api-latency-p95/route=/api/jobs/page-1h",
-        kind=kind,
-        created_at=created_at or datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC),
-        labels=base_labels if labels is None else labels,
-        annotations=base_notes if annotations is None else annotations,
-    )

@@ -1,0 +1,1 @@
+"""The demo stack's helpers: local fake receivers and the incident drill."""
