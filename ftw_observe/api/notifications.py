@@ -1,4 +1,4 @@
-"""Notifications: the outbox's depth and the deliveries receivers refused for good."""
+"""Notifications: the outbox's depth, deliveries receivers refused for good, and who got what."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from ftw_observe.api.deps import ContextDep
 from ftw_observe.api.schemas import STORE_DOWN
-from ftw_observe.store.outbox import OutboxItem
+from ftw_observe.api.slos import as_utc
+from ftw_observe.store.outbox import OutboxItem, SentItem
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], responses=STORE_DOWN)
 
@@ -35,6 +36,26 @@ class OutboxOut(BaseModel):
     rejected: list[RejectedOut]
 
 
+class SentOut(BaseModel):
+    """A notification delivered to one receiver (the receiver's own data is never shown)."""
+
+    id: int = Field(description="The outbox row of this delivery")
+    dedup_key: str = Field(description="The alert's identity, shared by its trigger and resolve")
+    kind: str = Field(description="trigger or resolve")
+    receiver: str = Field(description="The receiver it was delivered to, e.g. slack-incidents")
+    source: str = Field(description="Who raised it: engine or alertmanager")
+    created_at: datetime = Field(description="When the notification was raised")
+    sent_at: datetime = Field(description="When the receiver accepted it")
+    summary: str | None = Field(description="The alert's summary annotation")
+    labels: dict[str, str] = Field(description="The alert's labels")
+
+
+class SentList(BaseModel):
+    """Deliveries to receivers, newest first."""
+
+    sent: list[SentOut]
+
+
 class NotificationReader(Protocol):
     """What this router needs of the store."""
 
@@ -44,6 +65,16 @@ class NotificationReader(Protocol):
 
     def rejected(self, limit: int = 100) -> list[OutboxItem]:
         """Return rejected notifications, newest first."""
+        ...
+
+    def sent(
+        self,
+        *,
+        since: datetime | None = None,
+        dedup_key_prefix: str | None = None,
+        limit: int = 100,
+    ) -> list[SentItem]:
+        """Return notifications delivered to a receiver, newest first."""
         ...
 
 
@@ -61,6 +92,21 @@ def _rejected(item: OutboxItem) -> RejectedOut:
     )
 
 
+def _sent(item: SentItem) -> SentOut:
+    notification = item.notification
+    return SentOut(
+        id=item.id,
+        dedup_key=notification.dedup_key,
+        kind=notification.kind.value,
+        receiver=item.receiver,
+        source=notification.source,
+        created_at=notification.created_at,
+        sent_at=item.sent_at,
+        summary=notification.annotations.get("summary"),
+        labels=dict(notification.labels),
+    )
+
+
 @router.get("", response_model=OutboxOut)
 def outbox(
     context: ContextDep,
@@ -71,3 +117,20 @@ def outbox(
     return OutboxOut(
         depth=store.outbox_depth(), rejected=[_rejected(item) for item in store.rejected(limit)]
     )
+
+
+@router.get("/sent", response_model=SentList)
+def sent(
+    context: ContextDep,
+    since: Annotated[
+        datetime | None, Query(description="Only deliveries from then on (UTC if no zone)")
+    ] = None,
+    dedup_key_prefix: Annotated[
+        str | None, Query(description="Only dedup keys starting with this, taken literally")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many")] = 100,
+) -> SentList:
+    """List notifications delivered to each receiver, newest first."""
+    store = cast(NotificationReader, context.store)
+    items = store.sent(since=as_utc(since), dedup_key_prefix=dedup_key_prefix, limit=limit)
+    return SentList(sent=[_sent(item) for item in items])

@@ -48,6 +48,16 @@ class OutboxItem:
     rejected_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class SentItem:
+    """A notification delivered to one receiver; the receiver's data is left in the store."""
+
+    id: int
+    notification: Notification
+    receiver: str
+    sent_at: datetime
+
+
 def rows(notifications: Iterable[Notification], receiver: str | None) -> list[dict[str, Any]]:
     """Return outbox rows for notifications, pending and due at once."""
     return [
@@ -76,8 +86,8 @@ def insert_notifications(
         connection.execute(insert(OutboxRow), values)
 
 
-def _item(row: Row[Any]) -> OutboxItem:
-    notification = Notification(
+def _notification(row: Any) -> Notification:
+    return Notification(
         dedup_key=row.dedup_key,
         kind=NotificationKind(row.kind),
         created_at=row.created_at,
@@ -85,9 +95,12 @@ def _item(row: Row[Any]) -> OutboxItem:
         annotations=dict(row.annotations),
         source=row.source,
     )
+
+
+def _item(row: Row[Any]) -> OutboxItem:
     return OutboxItem(
         id=row.id,
-        notification=notification,
+        notification=_notification(row),
         attempts=row.attempts,
         receiver=row.receiver,
         delivery=row.delivery,
@@ -177,6 +190,47 @@ def rejected(connection: Connection, limit: int) -> list[OutboxItem]:
         .limit(limit)
     )
     return [_item(row) for row in connection.execute(query)]
+
+
+def sent(
+    connection: Connection,
+    *,
+    since: datetime | None,
+    dedup_key_prefix: str | None,
+    limit: int,
+) -> list[SentItem]:
+    """Return rows delivered to a receiver, newest first, optionally since a time and by key."""
+    conditions = [
+        OutboxRow.state == OutboxState.SENT.value,
+        OutboxRow.receiver.is_not(None),
+        OutboxRow.sent_at.is_not(None),
+    ]
+    if since is not None:
+        conditions.append(OutboxRow.sent_at >= since)
+    if dedup_key_prefix:
+        # substr, not LIKE: no wildcards to escape, and case-sensitive on SQLite as on Postgres.
+        head = func.substr(OutboxRow.dedup_key, 1, len(dedup_key_prefix))
+        conditions.append(head == dedup_key_prefix)
+    query = (
+        select(
+            OutboxRow.id,
+            OutboxRow.dedup_key,
+            OutboxRow.kind,
+            OutboxRow.source,
+            OutboxRow.labels,
+            OutboxRow.annotations,
+            OutboxRow.created_at,
+            OutboxRow.receiver,
+            OutboxRow.sent_at,
+        )
+        .where(*conditions)
+        .order_by(OutboxRow.sent_at.desc(), OutboxRow.id.desc())
+        .limit(limit)
+    )
+    return [
+        SentItem(row.id, _notification(row), row.receiver, row.sent_at)
+        for row in connection.execute(query)
+    ]
 
 
 def release_stuck(connection: Connection, older_than: datetime) -> int:

@@ -20,7 +20,7 @@ from ftw_observe.engine.model import (
 from ftw_observe.notify.silences import Silence
 from ftw_observe.store import alerts, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
-from ftw_observe.store.outbox import OutboxItem
+from ftw_observe.store.outbox import OutboxItem, SentItem
 from ftw_observe.store.retention import prune as apply_retention
 
 
@@ -138,6 +138,19 @@ class Store:
         """Return notifications given up on, newest first."""
         with self.engine.connect() as connection:
             return outbox.rejected(connection, limit)
+
+    def sent(
+        self,
+        *,
+        since: datetime | None = None,
+        dedup_key_prefix: str | None = None,
+        limit: int = 100,
+    ) -> list[SentItem]:
+        """Return notifications delivered to a receiver, newest first (routed rows only)."""
+        with self.engine.connect() as connection:
+            return outbox.sent(
+                connection, since=since, dedup_key_prefix=dedup_key_prefix, limit=limit
+            )
 
     def release_stuck(self, older_than: datetime) -> int:
         """Put notifications claimed before `older_than` back to pending (after a crash)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -132,3 +132,89 @@ def test_a_claimer_skips_rows_another_transaction_holds(pg_store_url: str, store
                 skipped = claim_due(second, T0, 3)
         assert [item.notification.dedup_key for item in held] == ["key-0", "key-1", "key-2"]
         assert [item.notification.dedup_key for item in skipped] == ["key-3", "key-4"]
+
+
+def _claim_all(store: Store) -> dict[tuple[str, str | None], int]:
+    """Claim every due row and return their ids by dedup key and receiver."""
+    return {
+        (item.notification.dedup_key, item.receiver): item.id
+        for item in store.claim_due(T0 + 3600 * SECOND, 100)
+    }
+
+
+def test_sent_lists_deliveries_to_receivers_newest_first(store: Store) -> None:
+    store.enqueue([notification("ftw/staged")])  # not routed yet: no receiver
+    store.enqueue(
+        [notification(key) for key in ("ftw/a", "ftw/b", "ftw/c", "ftw/d")], receiver="slack"
+    )
+    resolve = notification("ftw/a", kind=NotificationKind.RESOLVE, source="alertmanager")
+    store.enqueue([resolve], receiver="pagerduty")
+    ids = _claim_all(store)
+    store.mark_sent(ids["ftw/staged", None], at=T0 + 9 * SECOND, delivery={"routed": ["slack"]})
+    store.mark_sent(ids["ftw/a", "slack"], at=T0 + 2 * SECOND, delivery={"token": "xoxb-secret"})
+    store.mark_sent(ids["ftw/a", "pagerduty"], at=T0 + 3 * SECOND)
+    store.mark_sent(ids["ftw/b", "slack"], at=T0 + 2 * SECOND)  # same time: higher id first
+    store.mark_rejected(ids["ftw/c", "slack"], error="channel_not_found", at=T0 + 4 * SECOND)
+    store.enqueue([notification("ftw/e")], receiver="slack")  # pending; ftw/d is still sending
+
+    sent = store.sent()
+
+    assert [(item.notification.dedup_key, item.receiver, item.sent_at) for item in sent] == [
+        ("ftw/a", "pagerduty", T0 + 3 * SECOND),
+        ("ftw/b", "slack", T0 + 2 * SECOND),
+        ("ftw/a", "slack", T0 + 2 * SECOND),
+    ]
+    assert sent[0].notification == resolve
+    assert sent[0].id == ids["ftw/a", "pagerduty"]
+    assert not hasattr(sent[0], "delivery")  # receiver data (tokens, message ids) stays behind
+    assert [item.id for item in store.sent(limit=2)] == [item.id for item in sent[:2]]
+
+
+def test_sent_since_includes_that_instant_in_any_zone(store: Store) -> None:
+    store.enqueue([notification(f"ftw/{index}") for index in range(3)], receiver="slack")
+    ids = _claim_all(store)
+    for index in range(3):
+        store.mark_sent(ids[f"ftw/{index}", "slack"], at=T0 + index * 60 * SECOND)
+
+    def keys(since: datetime) -> list[str]:
+        return [item.notification.dedup_key for item in store.sent(since=since)]
+
+    assert keys(T0 + 60 * SECOND) == ["ftw/2", "ftw/1"]
+    assert keys((T0 + 60 * SECOND).astimezone(timezone(timedelta(hours=-5)))) == ["ftw/2", "ftw/1"]
+    assert keys(T0 + 61 * SECOND) == ["ftw/2"]
+    assert keys(T0 + 121 * SECOND) == []
+
+
+def test_sent_prefix_matches_literally_and_case_sensitively(store: Store) -> None:
+    keys = [
+        "ftw/50%_off/page",
+        "ftw/50%_offline/page",
+        "ftw/50xyoff/page",
+        "FTW/50%_off/page",
+        "ftw/a_b",
+        "ftw/aXb",
+        "ftw/a\\b",
+        "ftw/ünï/page",
+        "am/abc",
+    ]
+    store.enqueue([notification(key) for key in keys], receiver="slack")
+    ids = _claim_all(store)
+    for offset, key in enumerate(keys):
+        store.mark_sent(ids[key, "slack"], at=T0 + offset * SECOND)
+
+    def matching(prefix: str) -> set[str]:
+        sent = store.sent(dedup_key_prefix=prefix)
+        return {item.notification.dedup_key for item in sent}
+
+    assert matching("ftw/50%_") == {"ftw/50%_off/page", "ftw/50%_offline/page"}
+    assert matching("ftw/50%_off/") == {"ftw/50%_off/page"}
+    assert matching("ftw/a_") == {"ftw/a_b"}
+    assert matching("ftw/a\\") == {"ftw/a\\b"}
+    assert matching("FTW/") == {"FTW/50%_off/page"}
+    assert matching("ftw/ünï") == {"ftw/ünï/page"}
+    assert matching("%") == set()
+    assert matching("am/abc") == {"am/abc"}
+    assert matching("am/abcd") == set()
+    assert len(matching("")) == len(keys)  # an empty prefix filters nothing
+    [newest] = store.sent(dedup_key_prefix="ftw/", limit=1, since=T0)
+    assert newest.notification.dedup_key == "ftw/ünï/page"
