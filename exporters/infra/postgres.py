@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -15,6 +16,8 @@ from exporters.source import SourceError
 APPLICATION_NAME = "ftw-exporter"
 STATEMENT_TIMEOUT_MS = 2000
 MALFORMED = "a malformed URL"
+# DATABASE_URL is shared with the marketplace, which may name its SQLAlchemy driver.
+_DRIVER = re.compile(r"^(postgres(?:ql)?)\+[A-Za-z0-9_]+://")
 
 # Fixed label values, so a state with no connections still shows as 0 instead of vanishing.
 CONNECTION_STATES = ("active", "idle", "idle_in_transaction", "idle_in_transaction_aborted")
@@ -67,6 +70,7 @@ class PostgresSource:
     name = "postgres"
 
     def __init__(self, url: str, connect_timeout: float = 2.0) -> None:
+        url = libpq_url(url)
         self._url = url
         # libpq takes whole seconds and waits at least 2 of them whatever it is given.
         self._connect_timeout = max(1, math.ceil(connect_timeout))
@@ -188,6 +192,11 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:
     """Return an unlabelled Postgres counter."""
     return CounterMetricFamily(f"ftw_postgres_{name}", documentation, value=float(value))
+
+
+def libpq_url(url: str) -> str:
+    """Return `url` as libpq takes it: SQLAlchemy's `postgresql+psycopg://` becomes `postgresql://`."""
+    return _DRIVER.sub(r"\1://", url, count=1)
 
 
 def _describe(url: str) -> tuple[str, str | None]:

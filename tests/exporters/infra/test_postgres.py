@@ -28,6 +28,17 @@ def test_constructing_a_source_opens_no_connection(database_url: str, connect: C
     assert exporter_pids(connect()) == []
 
 
+def test_a_sqlalchemy_url_with_a_driver_is_read(database_url: str, connect: Connect) -> None:
+    url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    expected = scalar(connect(), "SHOW max_connections")
+
+    source = PostgresSource(url)
+    try:
+        assert sample_value(source.read(), "ftw_postgres_max_connections") == expected
+    finally:
+        source.close()
+
+
 def test_max_connections_matches_show_max_connections(
     pg_source: PostgresSource, connect: Connect
 ) -> None:

@@ -1,0 +1,138 @@
+"""`ftw-observe demo`: run the whole stack, or prove the pager works with a drill."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ftw_observe.demo.drill import DrillError, DrillPlan, run_drill
+from ftw_observe.demo.history import Target, history_lines
+from ftw_observe.demo.probes import ProbeError
+from ftw_observe.demo.render import as_json, print_report
+from ftw_observe.demo.stack import DEMO_SCRIPT, REPOSITORY, StackError, StartedStack, find_stack
+
+EXIT_FAILED = 1
+
+demo_app = typer.Typer(
+    help="The whole stack on this machine, and the incident drill.",
+    invoke_without_command=True,
+)
+
+
+def _home(home: Path | None) -> Path:
+    return home if home is not None else Path(os.environ.get("FTW_HOME") or REPOSITORY / ".ftw")
+
+
+@demo_app.callback()
+def demo(
+    context: typer.Context,
+    drill: Annotated[
+        bool,
+        typer.Option(
+            "--drill",
+            help="Break job posting, wait for the page and the resolve, print the figures. "
+            "Uses the demo running in --home, else starts one and stops it afterwards.",
+        ),
+    ] = False,
+    home: Annotated[
+        Path | None,
+        typer.Option(help="The demo's data directory [default: $FTW_HOME or .ftw]"),
+    ] = None,
+    min_outage: Annotated[
+        float, typer.Option(help="Keep job posting broken at least this many seconds.")
+    ] = 0.0,
+    start_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for a demo this command starts.")
+    ] = 300.0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run the whole stack (as `make demo`), or with --drill prove the pager works."""
+    if context.invoked_subcommand is not None:
+        return
+    directory = _home(home)
+    if not drill:
+        if not DEMO_SCRIPT.is_file():
+            typer.echo(f"error: {DEMO_SCRIPT} not found; run the demo from a clone", err=True)
+            raise typer.Exit(EXIT_FAILED)
+        os.execvpe("bash", ["bash", str(DEMO_SCRIPT)], {**os.environ, "FTW_HOME": str(directory)})
+    console = Console(stderr=json_output)
+
+    def say(line: str) -> None:
+        console.print(f"drill: {line}", highlight=False)
+
+    plan = DrillPlan(min_outage_seconds=min_outage)
+    started: StartedStack | None = None
+    try:
+        stack = find_stack(directory)
+        if stack is None:
+            started = StartedStack.start(directory, timeout=start_timeout, progress=say)
+            stack = started.stack
+        else:
+            say(f"using the demo running in {directory}")
+        result = run_drill(stack, plan, progress=say)
+    except (DrillError, StackError, ProbeError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    finally:
+        if started is not None:
+            say("stopping the demo stack this drill started")
+            started.stop()
+    if json_output:
+        sys.stdout.write(json.dumps(as_json(result), indent=2) + "\n")
+    else:
+        print_report(result, console)
+
+
+@demo_app.command("receivers")
+def receivers(
+    pagerduty_port: Annotated[int, typer.Option(help="Port of the fake PagerDuty.")] = 8091,
+    slack_port: Annotated[int, typer.Option(help="Port of the fake Slack.")] = 8092,
+    ready_file: Annotated[
+        Path | None, typer.Option(help="Write the fakes' URLs here once they listen.")
+    ] = None,
+) -> None:
+    """Serve fake PagerDuty and Slack APIs on 127.0.0.1 until stopped."""
+    from ftw_observe.demo.fakes.serve import run_until_signalled
+
+    run_until_signalled(pagerduty_port, slack_port, ready_file)
+
+
+@demo_app.command("history")
+def history(
+    target: Annotated[
+        list[str], typer.Option(help="A scrape target as JOB=HOST:PORT; repeat for each.")
+    ],
+    out: Annotated[Path, typer.Option(help="The OpenMetrics file to write.")],
+    hours: Annotated[float, typer.Option(help="Hours of history to write.")] = 36.0,
+    step: Annotated[float, typer.Option(help="Seconds between samples.")] = 300.0,
+    metric_prefix: Annotated[
+        list[str] | None,
+        typer.Option(help="Only metrics whose names start so; repeat for each [default: all]"),
+    ] = None,
+    measure_seconds: Annotated[
+        float, typer.Option(help="Seconds between the two scrapes that measure the rates.")
+    ] = 15.0,
+) -> None:
+    """Write steady past traffic at the targets' current rates, for promtool to backfill."""
+    targets = []
+    for item in target:
+        job, sep, address = item.partition("=")
+        if not sep or not job or not address:
+            typer.echo(f"error: --target {item!r}: expected JOB=HOST:PORT", err=True)
+            raise typer.Exit(2)
+        targets.append(Target(job, address))
+    for line in history_lines(
+        targets,
+        hours=hours,
+        step=step,
+        measure_seconds=measure_seconds,
+        prefixes=tuple(metric_prefix or [""]),
+        out=out,
+    ):
+        typer.echo(f"history: {line}")
