@@ -21,8 +21,9 @@ from marketplace.api.errors import (
 )
 from marketplace.config import Settings
 from marketplace.faults import inject_faults
+from marketplace.metrics import registry
 from marketplace.metrics.exposition import mark_worker_dead, metrics_endpoint
-from marketplace.metrics.middleware import MetricsMiddleware
+from marketplace.metrics.middleware import MetricsMiddleware, method_label
 from marketplace.services import Services
 
 log = logging.getLogger(__name__)
@@ -66,4 +67,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
+        declare_error_series(app)
     return app
+
+
+# The statuses an outage answers with: unhandled errors and injected faults, an unavailable
+# database or an open breaker.
+OUTAGE_STATUSES = (500, 503)
+
+
+def declare_error_series(app: FastAPI) -> None:
+    """Export every API route's outage counters at zero, so the first errors count in full."""
+    # The OpenAPI document is the public list of route templates and their methods.
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith("/api/"):
+            for method in sorted(operations):
+                for status in OUTAGE_STATUSES:
+                    registry.HTTP.declare(method_label(method.upper()), path, status)

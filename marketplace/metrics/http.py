@@ -53,6 +53,8 @@ class HttpMetrics(Protocol):
 
     def finished(self, method: str, route: str, status: int, seconds: float) -> None: ...
 
+    def declare(self, method: str, route: str, status: int) -> None: ...
+
 
 def _families() -> tuple[CounterMetricFamily, HistogramMetricFamily, GaugeMetricFamily]:
     return (
@@ -101,6 +103,15 @@ class CollectedHttpMetrics(Collector):
                 duration = self._durations[method, route] = [0.0] * (len(self._labels) + 1)
             duration[bucket] += 1
             duration[-1] += seconds
+
+    def declare(self, method: str, route: str, status: int) -> None:
+        """Export a zero count for a series before its first request.
+
+        A counter born at its first error loses that scrape's errors to `increase()`; one that
+        exists at zero from the start loses none.
+        """
+        with self._lock:
+            self._requests.setdefault((method, route, status), 0)
 
     def describe(self) -> Iterator[Metric]:
         """Name the families, so the registry refuses a second owner of these names."""
@@ -189,6 +200,12 @@ class SharedHttpMetrics:
         if duration is None:
             duration = self._durations[method, route] = self._histogram.labels(method, route)
         duration.observe(seconds)
+
+    def declare(self, method: str, route: str, status: int) -> None:
+        """Export a zero count for a series before its first request."""
+        key = (method, route, status)
+        if key not in self._requests:
+            self._requests[key] = self._counter.labels(method, route, str(status))
 
 
 def create_http_metrics() -> HttpMetrics:

@@ -40,3 +40,10 @@ def test_exposition_passes_promtool_check_metrics(pg_marketplace: Marketplace) -
         ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_outage_counters_exist_at_zero_before_any_error(pg_marketplace: Marketplace) -> None:
+    text = pg_marketplace.client.get("/metrics").text
+    for status in ("500", "503"):
+        line = f'http_requests_total{{method="POST",route="/api/jobs",status="{status}"}} 0.0'
+        assert line in text
