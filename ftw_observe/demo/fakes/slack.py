@@ -123,7 +123,8 @@ class FakeSlack(FakeServer):
         return status, extra, payload
 
     def received(self) -> dict[str, Any]:
-        """Return the Web API calls (tokens left out) and every channel's messages, by name."""
+        """Return the Web API calls (tokens left out), every channel's messages by name, and
+        the channel ids by name."""
         calls = [
             {
                 "received_at": request.received_at,
@@ -139,7 +140,7 @@ class FakeSlack(FakeServer):
             names.get(channel_id, channel_id): [dict(m) for m in channel_messages]
             for channel_id, channel_messages in self.messages.items()
         }
-        return {"calls": calls, "messages": messages}
+        return {"calls": calls, "messages": messages, "channels": dict(self.channels)}
 
     def channel_id(self, channel: Any, *, names: bool = False) -> str | None:
         """Return the id of a channel given by id (or by name with `names`)."""

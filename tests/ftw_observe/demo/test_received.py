@@ -109,7 +109,8 @@ def test_slack_shows_calls_without_tokens_and_messages_by_channel_name(
 
     assert len(fake_slack.requests) == recorded
     assert fake_slack.token not in response.text
-    assert set(body) == {"calls", "messages"}
+    assert set(body) == {"calls", "messages", "channels"}
+    assert body["channels"] == {"incidents": "C0INCIDENTS", "slo-alerts": "C0SLOALERTS"}
     calls = body["calls"]
     assert [c["method"] for c in calls] == [
         r.path.removeprefix("/api/") for r in fake_slack.requests
