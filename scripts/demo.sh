@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: the whole stack on one machine. The marketplace with synthetic traffic and its
 # exporter, the SLO engine, Prometheus (scraping all of them, loading alerts/*.rules.yml) and
-# Alertmanager (routing to the engine's webhook). Ctrl-C or SIGTERM stops everything.
-# Data and logs live under $FTW_HOME (default .ftw/).
+# Alertmanager (routing to the engine's webhook). Without SLACK_BOT_TOKEN or
+# PAGERDUTY_ROUTING_KEY, local fake Slack and PagerDuty servers stand in for the missing ones.
+# Ctrl-C or SIGTERM stops everything. Data and logs live under $FTW_HOME (default .ftw/);
+# $FTW_HOME/demo.json describes the running stack for `ftw-observe demo --drill`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,12 +16,15 @@ EXPORTER_PORT=${EXPORTER_PORT:-9464}
 ENGINE_PORT=${ENGINE_PORT:-8080}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 ALERTMANAGER_PORT=${ALERTMANAGER_PORT:-9093}
+FAKE_PAGERDUTY_PORT=${FAKE_PAGERDUTY_PORT:-8091}
+FAKE_SLACK_PORT=${FAKE_SLACK_PORT:-8092}
 RATE=${DEMO_RATE:-20}
 DURATION=${DEMO_DURATION:-86400}
 INTERVAL=${DEMO_INTERVAL:-5}
 UPDATES=${DEMO_UPDATES:-0}
 EVAL_INTERVAL=${DEMO_EVAL_INTERVAL:-15}
 READY_TIMEOUT=${DEMO_READY_TIMEOUT:-90}
+HISTORY_HOURS=${DEMO_HISTORY_HOURS:-36}
 
 URL="http://127.0.0.1:${MARKETPLACE_PORT}"
 ENGINE_URL="http://127.0.0.1:${ENGINE_PORT}"
@@ -28,13 +33,18 @@ ALERTMANAGER_URL="http://127.0.0.1:${ALERTMANAGER_PORT}"
 EXPORTER_URL="http://127.0.0.1:${EXPORTER_PORT}"
 
 PROMETHEUS_BIN=$(command -v prometheus || true)
+PROMTOOL_BIN=$(command -v promtool || true)
 ALERTMANAGER_BIN=$(command -v prometheus-alertmanager alertmanager | head -n 1 || true)
 if [ -z "$PROMETHEUS_BIN" ] || [ -z "$ALERTMANAGER_BIN" ]; then
   echo "demo: prometheus and prometheus-alertmanager are needed; run \`make setup\`" >&2
   exit 1
 fi
 
-for port_var in MARKETPLACE_PORT EXPORTER_PORT ENGINE_PORT PROMETHEUS_PORT ALERTMANAGER_PORT; do
+fakes=0
+[ -n "${PAGERDUTY_ROUTING_KEY:-}" ] && [ -n "${SLACK_BOT_TOKEN:-}" ] || fakes=1
+port_vars=(MARKETPLACE_PORT EXPORTER_PORT ENGINE_PORT PROMETHEUS_PORT ALERTMANAGER_PORT)
+[ "$fakes" = 1 ] && port_vars+=(FAKE_PAGERDUTY_PORT FAKE_SLACK_PORT)
+for port_var in "${port_vars[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/${!port_var}") 2>/dev/null; then
     echo "demo: port ${!port_var} is already in use; set ${port_var} to a free port" >&2
     exit 1
@@ -52,6 +62,7 @@ names=()
 cleanup() {
   local status=$? pid i deadline
   trap - EXIT INT TERM
+  rm -f "$FTW_HOME/demo.json"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   deadline=$((SECONDS + 20))
   for i in "${!pids[@]}"; do
@@ -102,6 +113,23 @@ FTW_DATA_DIR=$FTW_HOME start exporter "$BIN/ftw-exporter" --port "$EXPORTER_PORT
 FTW_OPERATOR_KEY=$operator_key start loadgen "$BIN/ftw-loadgen" run --url "$URL" --rate "$RATE" \
   --duration "$DURATION" --progress-interval 0
 
+# Local fake receivers for whichever of Slack and PagerDuty has no credentials.
+receiver_env=()
+if [ "$fakes" = 1 ]; then
+  rm -f "$FTW_HOME/receivers.json"
+  start receivers "$BIN/ftw-observe" demo receivers --pagerduty-port "$FAKE_PAGERDUTY_PORT" \
+    --slack-port "$FAKE_SLACK_PORT" --ready-file "$FTW_HOME/receivers.json"
+  wait_until receivers "import os,sys; sys.exit(not os.path.exists('$FTW_HOME/receivers.json'))"
+  if [ -z "${PAGERDUTY_ROUTING_KEY:-}" ]; then
+    receiver_env+=(PAGERDUTY_ROUTING_KEY=fake-demo-routing-key
+      "PAGERDUTY_EVENTS_URL=http://127.0.0.1:${FAKE_PAGERDUTY_PORT}")
+  fi
+  if [ -z "${SLACK_BOT_TOKEN:-}" ]; then
+    slack_token=$("$BIN/python" -c "import json; print(json.load(open('$FTW_HOME/receivers.json'))['slack_token'])")
+    receiver_env+=("SLACK_BOT_TOKEN=${slack_token}" "SLACK_API_URL=http://127.0.0.1:${FAKE_SLACK_PORT}/api/")
+  fi
+fi
+
 # The engine, with the bearer token Alertmanager presents on its webhook.
 token_file=$FTW_HOME/webhook-token
 (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))' >"$token_file")
@@ -115,6 +143,7 @@ env -u PROMETHEUS_MULTIPROC_DIR \
   FTW_EVALUATION_INTERVAL_SECONDS="$EVAL_INTERVAL" \
   FTW_WEBHOOK_TOKEN="$(cat "$token_file")" \
   FTW_STATUS_PAGE_URL="${FTW_STATUS_PAGE_URL:-${ENGINE_URL}}" \
+  ${receiver_env[@]+"${receiver_env[@]}"} \
   "$BIN/ftw-observe" serve --port "$ENGINE_PORT" >"$LOGS/engine.log" 2>&1 &
 pids+=($!)
 names+=(engine)
@@ -169,6 +198,30 @@ for receiver in alertmanager.get("receivers", []):
 )
 PY
 
+# A new Prometheus would know only the minutes since it started: long burn-rate windows would
+# then hold so few events that any outage fires the slow tiers at once. Backfill days of
+# steady, error-free traffic at the rates the live targets show (see ftw_observe/demo/history.py).
+history_end=""
+if [ "$HISTORY_HOURS" != 0 ] && [ ! -d "$FTW_HOME/prometheus" ]; then
+  echo "demo: backfilling ${HISTORY_HOURS} h of steady traffic at the rates measured now"
+  wait_until exporter "$(ok "${EXPORTER_URL}/metrics")"
+  history_end=$(($(date +%s) + 15))  # the rates are measured over the next 15 s
+  history_start=$((history_end - HISTORY_HOURS * 3600))
+  if ! { "$BIN/ftw-observe" demo history --hours "$HISTORY_HOURS" --out "$FTW_HOME/history.om" \
+    --end "$history_end" --step 100 \
+    --target "marketplace=127.0.0.1:${MARKETPLACE_PORT}" \
+    --target "ftw-exporter=127.0.0.1:${EXPORTER_PORT}" \
+    --metric-prefix http_requests --metric-prefix http_request_duration_seconds \
+    --metric-prefix ftw_bid_response_seconds --metric-prefix ftw_payouts &&
+    "$PROMTOOL_BIN" tsdb create-blocks-from openmetrics "$FTW_HOME/history.om" \
+      "$FTW_HOME/prometheus"; } >"$LOGS/history.log" 2>&1; then
+    echo "demo: backfilling failed; its log:" >&2
+    tail -n 20 "$LOGS/history.log" >&2
+    exit 1
+  fi
+  rm -f "$FTW_HOME/history.om"
+fi
+
 start prometheus "$PROMETHEUS_BIN" \
   --config.file="$FTW_HOME/prometheus.yml" \
   --storage.tsdb.path="$FTW_HOME/prometheus" \
@@ -202,6 +255,90 @@ for t in httpx.get('${PROMETHEUS_URL}/api/v1/targets', timeout=5).json()['data']
   exit 1
 fi
 
+# The period's budget sums recorded 5-minute series, which exist only from now on: record them
+# over the backfilled hours too, with promtool evaluating those rules against this Prometheus.
+if [ -n "$history_end" ]; then
+  echo "demo: recording the SLOs' 5-minute series over the backfilled hours"
+  if ! { "$BIN/python" - "$FTW_HOME/history-rules.yml" alerts/*.rules.yml <<'PY'
+import sys
+from pathlib import Path
+
+import yaml
+
+wanted = {"ftw_slo:errors:increase5m", "ftw_slo:events:increase5m"}
+groups = []
+for path in sys.argv[2:]:
+    for group in (yaml.safe_load(Path(path).read_text()) or {}).get("groups", []):
+        rules = [rule for rule in group["rules"] if rule.get("record") in wanted]
+        if rules:
+            groups.append({"name": group["name"], "rules": rules})
+Path(sys.argv[1]).write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
+PY
+  } >>"$LOGS/history.log" 2>&1 ||
+    ! "$PROMTOOL_BIN" tsdb create-blocks-from rules --url="$PROMETHEUS_URL" \
+      --start="$history_start" --end="$((history_end - 60))" --eval-interval=5m \
+      --output-dir="$FTW_HOME/history-rules" "$FTW_HOME/history-rules.yml" \
+      >>"$LOGS/history.log" 2>&1; then
+    echo "demo: recording the backfilled hours failed; its log:" >&2
+    tail -n 20 "$LOGS/history.log" >&2
+    exit 1
+  fi
+  # Prometheus loads blocks moved into its data directory at its next compaction check (each
+  # minute), without a restart. Wait for them, so the first budgets shown count the history.
+  mv "$FTW_HOME"/history-rules/*/ "$FTW_HOME/prometheus/"
+  rm -rf "$FTW_HOME/history-rules" "$FTW_HOME/history-rules.yml"
+  echo "demo: waiting for Prometheus to load them"
+  history_loaded="
+import httpx, sys
+query = 'max(count_over_time(ftw_slo:events:increase5m[${HISTORY_HOURS}h]))'
+found = httpx.get('${PROMETHEUS_URL}/api/v1/query', params={'query': query}, timeout=5).json()
+sys.exit(not any(float(r['value'][1]) > 12 for r in found['data']['result']))
+"
+  READY_TIMEOUT=180 wait_until prometheus "$history_loaded"
+fi
+
+# What `ftw-observe demo --drill` needs to find this stack; removed when the demo stops.
+fake_pd=""
+fake_slack=""
+if [ "$fakes" = 1 ]; then
+  [ -z "${PAGERDUTY_ROUTING_KEY:-}" ] && fake_pd="http://127.0.0.1:${FAKE_PAGERDUTY_PORT}"
+  [ -z "${SLACK_BOT_TOKEN:-}" ] && fake_slack="http://127.0.0.1:${FAKE_SLACK_PORT}"
+fi
+DEMO_PID=$$ MARKETPLACE_URL=$URL ENGINE_URL=$ENGINE_URL PROMETHEUS_URL=$PROMETHEUS_URL \
+  ALERTMANAGER_URL=$ALERTMANAGER_URL EXPORTER_URL=$EXPORTER_URL FTW_HOME=$FTW_HOME \
+  FAKE_PD=$fake_pd FAKE_SLACK=$fake_slack "$BIN/python" - <<'PY'
+import json
+import os
+import time
+from pathlib import Path
+
+env = os.environ
+home = Path(env["FTW_HOME"])
+stack = {
+    "pid": int(env["DEMO_PID"]),
+    "started_at": time.time(),
+    "marketplace_url": env["MARKETPLACE_URL"],
+    "engine_url": env["ENGINE_URL"],
+    "prometheus_url": env["PROMETHEUS_URL"],
+    "alertmanager_url": env["ALERTMANAGER_URL"],
+    "exporter_url": env["EXPORTER_URL"],
+    "operator_key_file": str(home / "operator.key"),
+    "fake_pagerduty_url": env["FAKE_PD"] or None,
+    "fake_slack_url": env["FAKE_SLACK"] or None,
+}
+(home / "demo.json.tmp").write_text(json.dumps(stack, indent=2) + "\n")
+(home / "demo.json.tmp").replace(home / "demo.json")
+PY
+
+receivers_note="Pages go to the PagerDuty and Slack configured in the environment."
+if [ -n "$fake_pd$fake_slack" ]; then
+  receivers_note="Local fakes stand in for unconfigured receivers; what they received:"
+  [ -n "$fake_pd" ] && receivers_note+="
+  fake PagerDuty    ${fake_pd}/_fake/received   (set PAGERDUTY_ROUTING_KEY for the real one)"
+  [ -n "$fake_slack" ] && receivers_note+="
+  fake Slack        ${fake_slack}/_fake/received   (set SLACK_BOT_TOKEN for the real one)"
+fi
+
 cat <<MSG
 demo: the whole stack is up; the load generator sends ${RATE} requests/s.
   status page       ${ENGINE_URL}/
@@ -211,14 +348,15 @@ demo: the whole stack is up; the load generator sends ${RATE} requests/s.
   marketplace docs  ${URL}/docs
   exporter metrics  ${EXPORTER_URL}/metrics   (business, Postgres, Redis, host)
   logs              ${LOGS}/
-Try an outage drill and watch the status page, or \`${BIN}/ftw-observe status --url ${ENGINE_URL}\`:
+Prove the pager works: in another terminal, \`make drill\` (or \`${BIN}/ftw-observe demo --drill\`)
+breaks job posting, waits for the page and its resolve, and prints the times and budget spent.
+Or break things by hand and watch the status page, or \`${BIN}/ftw-observe status --url ${ENGINE_URL}\`:
   export FTW_OPERATOR_KEY=\$(cat ${FTW_HOME}/operator.key)
   ${BIN}/ftw-loadgen fault set --url ${URL} --route /api/jobs --error-ratio 1
   ${BIN}/ftw-loadgen fault clear --url ${URL}
 Where would a page go:
   ${BIN}/ftw-observe alerts routes service=marketplace severity=page tier=page-1h
-Without SLACK_BOT_TOKEN / PAGERDUTY_ROUTING_KEY the receivers only log what they would send,
-in ${LOGS}/engine.log.
+${receivers_note}
 Live figures every ${INTERVAL} s; Ctrl-C stops everything.
 MSG
 # In the background, so that a SIGTERM or Ctrl-C interrupts `wait` and the trap runs at once.

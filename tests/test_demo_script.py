@@ -21,6 +21,8 @@ PORT_VARIABLES = (
     "ENGINE_PORT",
     "PROMETHEUS_PORT",
     "ALERTMANAGER_PORT",
+    "FAKE_PAGERDUTY_PORT",
+    "FAKE_SLACK_PORT",
 )
 
 
@@ -39,6 +41,8 @@ def demo_env(home: Path, ports: dict[str, int], **extra: str) -> dict[str, str]:
         "REDIS_URL",
         "PROMETHEUS_MULTIPROC_DIR",
         "FTW_OBSERVE_DATABASE_URL",
+        "SLACK_BOT_TOKEN",
+        "PAGERDUTY_ROUTING_KEY",
     ):
         env.pop(name, None)
     return env
