@@ -1,13 +1,16 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo drill test lint typecheck unit bench clean
 
 setup:
 	@bash scripts/setup.sh
 
 demo: setup
 	@bash scripts/demo.sh
+
+drill: setup
+	@$(BIN)/ftw-observe demo --drill
 
 test: setup
 	$(BIN)/ruff check .
@@ -28,6 +31,7 @@ bench: setup
 	$(BIN)/python benchmarks/exporter_scrape.py
 	$(BIN)/python benchmarks/engine_cycle.py
 	$(BIN)/python benchmarks/alert_delivery.py
+	$(BIN)/python benchmarks/time_to_page.py
 
 clean:
 	rm -rf .ftw .pytest_cache .mypy_cache .ruff_cache

@@ -117,6 +117,7 @@ def serve(
 
 
 def _register_commands() -> None:
+    from ftw_observe.demo.cli import demo_app
     from ftw_observe.importers.command import import_specs
     from ftw_observe.notify.commands import routes, silence_add, silence_expire, silence_list
     from ftw_observe.notify.probe import send_test
@@ -135,6 +136,7 @@ def _register_commands() -> None:
     silence_app.command("list")(silence_list)
     silence_app.command("expire")(silence_expire)
     app.add_typer(silence_app, name="silence")
+    app.add_typer(demo_app, name="demo")
 
 
 _register_commands()

@@ -60,7 +60,8 @@ def demo(
         if not DEMO_SCRIPT.is_file():
             typer.echo(f"error: {DEMO_SCRIPT} not found; run the demo from a clone", err=True)
             raise typer.Exit(EXIT_FAILED)
-        os.execvpe("bash", ["bash", str(DEMO_SCRIPT)], {**os.environ, "FTW_HOME": str(directory)})
+        environment = {**os.environ, "FTW_HOME": str(directory)}
+        os.execvpe("bash", ["bash", str(DEMO_SCRIPT)], environment)  # noqa: S606, S607
     console = Console(stderr=json_output)
 
     def say(line: str) -> None:
@@ -118,6 +119,10 @@ def history(
     measure_seconds: Annotated[
         float, typer.Option(help="Seconds between the two scrapes that measure the rates.")
     ] = 15.0,
+    end: Annotated[
+        float | None,
+        typer.Option(help="Unix time of the last sample [default: a minute before the end]"),
+    ] = None,
 ) -> None:
     """Write steady past traffic at the targets' current rates, for promtool to backfill."""
     targets = []
@@ -134,5 +139,6 @@ def history(
         measure_seconds=measure_seconds,
         prefixes=tuple(metric_prefix or [""]),
         out=out,
+        end=end,
     ):
         typer.echo(f"history: {line}")

@@ -1,0 +1,150 @@
+"""What the receivers got: read from the demo's fake receivers, or from the engine's outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+
+from ftw_observe.notify.slack import EVENT_TYPE as SLACK_EVENT_TYPE
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One notification as a receiver got it.
+
+    `message` is True for what a person sees as a new message or page: a PagerDuty trigger,
+    a top-level Slack post. Resolves, thread replies and "still firing" reminders are not.
+    """
+
+    receiver: str
+    kind: str  # trigger or resolve
+    dedup_key: str
+    at: float  # Unix time it arrived (or was sent, for real receivers)
+    text: str
+    message: bool
+
+
+class Inbox(Protocol):
+    """Where the drill looks for the page and the resolve."""
+
+    description: str
+
+    def receipts(self) -> list[Receipt]:
+        """Return every receipt so far, oldest first."""
+        ...
+
+
+class FakeReceiversInbox:
+    """The demo's fake PagerDuty and Slack, read through their `/_fake/received` endpoints.
+
+    Usage::
+
+        inbox = FakeReceiversInbox("http://127.0.0.1:8091", "http://127.0.0.1:8092")
+        [r for r in inbox.receipts() if r.kind == "trigger"]
+    """
+
+    def __init__(self, pagerduty_url: str | None, slack_url: str | None) -> None:
+        self.pagerduty_url = pagerduty_url
+        self.slack_url = slack_url
+        names = [n for n, url in (("PagerDuty", pagerduty_url), ("Slack", slack_url)) if url]
+        self.description = f"the demo's fake {' and '.join(names)}"
+
+    def receipts(self) -> list[Receipt]:
+        """Return what both fakes accepted, oldest first."""
+        found: list[Receipt] = []
+        if self.pagerduty_url:
+            data = _get_json(f"{self.pagerduty_url}/_fake/received")
+            found += [pagerduty_receipt(item) for item in data.get("events", [])]
+        if self.slack_url:
+            data = _get_json(f"{self.slack_url}/_fake/received")
+            names = {cid: f"#{name}" for name, cid in (data.get("channels") or {}).items()}
+            calls = data.get("calls", [])
+            found += [r for call in calls if (r := slack_receipt(call, names))]
+        return sorted(found, key=lambda r: r.at)
+
+
+def pagerduty_receipt(item: dict[str, Any]) -> Receipt:
+    """Return the receipt of one event the fake PagerDuty accepted."""
+    event = item.get("event") or {}
+    action = str(event.get("event_action", ""))
+    summary = str((event.get("payload") or {}).get("summary") or "")
+    return Receipt(
+        receiver="pagerduty",
+        kind=action,
+        dedup_key=str(event.get("dedup_key", "")),
+        at=float(item.get("received_at", 0.0)),
+        text=summary,
+        message=action == "trigger",
+    )
+
+
+def slack_receipt(call: dict[str, Any], names: dict[str, str] | None = None) -> Receipt | None:
+    """Return the receipt of one Slack post of an alert, or None for any other call.
+
+    `names` maps channel ids (which thread replies use) to `#name`.
+    """
+    if call.get("method") != "chat.postMessage" or not call.get("ok"):
+        return None
+    params = call.get("params") or {}
+    metadata = params.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != SLACK_EVENT_TYPE or "dedup_key" not in payload:
+        return None
+    channel = str(params.get("channel", ""))
+    channel = (names or {}).get(channel, channel)
+    return Receipt(
+        receiver=f"slack {channel}",
+        kind=str(payload.get("kind", "")),
+        dedup_key=str(payload["dedup_key"]),
+        at=float(call.get("received_at", 0.0)),
+        text=str(params.get("text", "")),
+        message=not params.get("thread_ts"),
+    )
+
+
+class EngineOutboxInbox:
+    """Deliveries the engine reports as sent, for drills against the real Slack and PagerDuty.
+
+    Usage::
+
+        inbox = EngineOutboxInbox("http://127.0.0.1:8080", dedup_key_prefix="ftw/marketplace/")
+    """
+
+    def __init__(self, engine_url: str, *, dedup_key_prefix: str, since: datetime) -> None:
+        self.engine_url = engine_url
+        self.dedup_key_prefix = dedup_key_prefix
+        self.since = since
+        self.description = "the configured receivers (as the engine delivered to them)"
+
+    def receipts(self) -> list[Receipt]:
+        """Return the deliveries since the drill began, oldest first."""
+        params = {
+            "since": self.since.isoformat(),
+            "dedup_key_prefix": self.dedup_key_prefix,
+            "limit": 1000,
+        }
+        data = _get_json(f"{self.engine_url}/api/notifications/sent", params=params)
+        found = []
+        for row in data.get("sent", []):
+            sent_at = datetime.fromisoformat(str(row["sent_at"]))
+            found.append(
+                Receipt(
+                    receiver=str(row.get("receiver")),
+                    kind=str(row["kind"]),
+                    dedup_key=str(row["dedup_key"]),
+                    at=sent_at.timestamp(),
+                    text=str(row.get("summary") or ""),
+                    message=row["kind"] == "trigger",
+                )
+            )
+        return sorted(found, key=lambda r: r.at)
+
+
+def _get_json(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = httpx.get(url, params=params, timeout=10)
+    response.raise_for_status()
+    data = response.json()
+    return data if isinstance(data, dict) else {}

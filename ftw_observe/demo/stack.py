@@ -1,0 +1,168 @@
+"""Find the running demo stack, or start one with `scripts/demo.sh` and stop it afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEMO_SCRIPT = REPOSITORY / "scripts" / "demo.sh"
+
+
+class StackError(RuntimeError):
+    """The demo stack cannot be found, started or used."""
+
+
+@dataclass(frozen=True)
+class DemoStack:
+    """Where the parts of a running demo listen, as `scripts/demo.sh` wrote them down.
+
+    Usage::
+
+        stack = DemoStack.load(Path(".ftw"))
+        stack.engine_url          # http://127.0.0.1:8080
+        stack.operator_key()      # read from the file only when needed
+    """
+
+    home: Path
+    pid: int
+    marketplace_url: str
+    engine_url: str
+    prometheus_url: str
+    alertmanager_url: str
+    operator_key_file: Path
+    fake_pagerduty_url: str | None
+    fake_slack_url: str | None
+
+    @classmethod
+    def load(cls, home: Path) -> DemoStack:
+        """Read `<home>/demo.json`, naming the file and field when it is unusable."""
+        path = home / "demo.json"
+        try:
+            data: Any = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise StackError(f"{path}: no demo runs here (start one with `make demo`)") from None
+        except ValueError as error:
+            raise StackError(f"{path}: not JSON: {error}") from None
+        try:
+            return cls(
+                home=home,
+                pid=int(data["pid"]),
+                marketplace_url=str(data["marketplace_url"]),
+                engine_url=str(data["engine_url"]),
+                prometheus_url=str(data["prometheus_url"]),
+                alertmanager_url=str(data["alertmanager_url"]),
+                operator_key_file=Path(data["operator_key_file"]),
+                fake_pagerduty_url=data.get("fake_pagerduty_url") or None,
+                fake_slack_url=data.get("fake_slack_url") or None,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise StackError(f"{path}: missing or bad field {error}") from None
+
+    def is_alive(self) -> bool:
+        """Tell whether the demo process that wrote the file still runs."""
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def operator_key(self) -> str:
+        """Return the marketplace operator key the demo seeded."""
+        try:
+            return self.operator_key_file.read_text().strip()
+        except OSError as error:
+            message = f"{self.operator_key_file}: cannot read the operator key: {error}"
+            raise StackError(message) from None
+
+
+def find_stack(home: Path) -> DemoStack | None:
+    """Return the demo running with this home, or None when there is none."""
+    try:
+        stack = DemoStack.load(home)
+    except StackError:
+        return None
+    return stack if stack.is_alive() else None
+
+
+class StartedStack:
+    """A demo this process started; `stop` ends it and everything it started.
+
+    Usage::
+
+        started = StartedStack.start(Path(".ftw"), timeout=240)
+        try:
+            run_drill(started.stack)
+        finally:
+            started.stop()
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], stack: DemoStack, log: Path) -> None:
+        self.process = process
+        self.stack = stack
+        self.log = log
+
+    @classmethod
+    def start(
+        cls,
+        home: Path,
+        *,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> StartedStack:
+        """Run `scripts/demo.sh` in the background and wait until it reports ready."""
+        if not DEMO_SCRIPT.is_file():
+            raise StackError(f"{DEMO_SCRIPT}: not found; the demo runs from a clone of the repo")
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "demo.json").unlink(missing_ok=True)
+        (home / "logs").mkdir(exist_ok=True)
+        log = home / "logs" / "demo.log"
+        environment = {**os.environ, **(env or {}), "FTW_HOME": str(home.resolve())}
+        progress(f"starting the demo stack (log: {log})")
+        with log.open("wb") as out:
+            process = subprocess.Popen(  # noqa: S603 - our own script
+                ["bash", str(DEMO_SCRIPT)],  # noqa: S607 - bash from PATH, as `make` uses
+                cwd=REPOSITORY,
+                env=environment,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            stack = find_stack(home)
+            if stack is not None and stack.pid == process.pid:
+                return cls(process, stack, log)
+            if process.poll() is not None:
+                raise StackError(f"the demo stopped before it was ready:\n{_tail(log)}")
+            time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        raise StackError(f"the demo was not ready within {timeout:g} s:\n{_tail(log)}")
+
+    def stop(self, timeout: float = 60) -> None:
+        """Stop the demo with SIGTERM, as Ctrl-C would, and wait for it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no log at {log})"
