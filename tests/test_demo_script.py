@@ -76,7 +76,7 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
         env=demo_env(home, ports, DEMO_UPDATES="1"),
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
     )
     output = result.stdout + result.stderr
@@ -92,6 +92,10 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
     ):
         assert url in result.stdout, output
     assert "all 4 scrape targets up" in result.stdout, output
+    assert "backfilling 36 h of steady traffic" in result.stdout, output
+    assert f"fake PagerDuty    http://127.0.0.1:{ports['FAKE_PAGERDUTY_PORT']}" in result.stdout
+    assert f"fake Slack        http://127.0.0.1:{ports['FAKE_SLACK_PORT']}" in result.stdout
+    assert not (home / "demo.json").exists()  # it describes a running stack only
     assert "--error-ratio 1" in result.stdout
     assert "req/s" in result.stdout
     assert "/api/jobs" in result.stdout
@@ -101,7 +105,8 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
     assert str(home / "webhook-token") in rendered
     assert f"http://127.0.0.1:{engine}/api/webhooks/alertmanager" in rendered
     assert "job_name: ftw-exporter" in (home / "prometheus.yml").read_text()
-    for name in ("marketplace", "exporter", "loadgen", "engine", "prometheus", "alertmanager"):
+    names = ("marketplace", "exporter", "loadgen", "engine", "prometheus", "alertmanager")
+    for name in (*names, "receivers", "history"):
         assert (home / "logs" / f"{name}.log").stat().st_size > 0, name
     assert leftovers(ports, home) == []
 
@@ -112,7 +117,7 @@ def test_sigterm_stops_the_whole_stack(tmp_path: Path) -> None:
     with log.open("w") as sink:
         process = subprocess.Popen(
             ["bash", str(DEMO)],
-            env=demo_env(home, ports),
+            env=demo_env(home, ports, DEMO_HISTORY_HOURS="0"),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
