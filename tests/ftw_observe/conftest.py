@@ -13,7 +13,7 @@ import uvicorn
 from ftw_observe.api.app import create_app
 from ftw_observe.api.runtime_status import RuntimeStatus
 from tests.conftest import free_port, wait_until
-from tests.ftw_observe.api.seed import marketplace_specs, seeded_store
+from tests.ftw_observe.api.seed import Seeded, marketplace_specs, seeded_store
 
 
 @dataclass
@@ -23,6 +23,7 @@ class Server:
     url: str
     server: uvicorn.Server
     thread: threading.Thread
+    seeded: Seeded
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: running.started, timeout=20)
-        yield Server(url, running, thread)
+        yield Server(url, running, thread, seeded)
     finally:
         running.should_exit = True
         thread.join(timeout=20)
