@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import psycopg
 import pytest
@@ -440,3 +440,27 @@ def fake_slack() -> Iterator[FakeSlack]:
     """A fake Slack Web API with channels #incidents and #slo-alerts, stopped afterwards."""
     with FakeSlack() as fake:
         yield fake
+
+
+if TYPE_CHECKING:
+    from tests.support.drill import BackgroundDrill
+
+# The end-to-end drill runs in the background from the end of collection (tests/support/drill.py).
+DRILL: pytest.StashKey[BackgroundDrill] = pytest.StashKey()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the end-to-end drill early when its tests are selected."""
+    if any(item.path.name == "test_drill_e2e.py" for item in session.items):
+        from tests.support.drill import BackgroundDrill
+
+        drill = BackgroundDrill()
+        session.config.stash[DRILL] = drill
+        drill.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the drill's stack if the session ends before the drill does."""
+    drill = session.config.stash.get(DRILL, None)
+    if drill is not None:
+        drill.abort()

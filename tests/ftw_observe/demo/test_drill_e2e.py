@@ -8,94 +8,22 @@ with template variables substituted the way Grafana would: no "No data" panel.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
-import httpx
 import pytest
 
 from ftw_observe.dashboards.variables import substitute
-from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
-from ftw_observe.demo.inbox import FakeReceiversInbox, Receipt
-from ftw_observe.demo.stack import StartedStack
-from tests.conftest import (
-    REDIS_TEST_URL,
-    create_database,
-    delete_redis_keys,
-    drop_database,
-    free_port,
-)
+from ftw_observe.demo.inbox import Receipt
+from tests.conftest import DRILL
 from tests.support.dashboards import targets
+from tests.support.drill import Drilled
 
 # The drill waits out a real page and resolve: minutes, not the suite's default timeout.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
-PORTS = (
-    "MARKETPLACE_PORT",
-    "EXPORTER_PORT",
-    "ENGINE_PORT",
-    "PROMETHEUS_PORT",
-    "ALERTMANAGER_PORT",
-    "FAKE_PAGERDUTY_PORT",
-    "FAKE_SLACK_PORT",
-)
-
-
-@dataclass(frozen=True)
-class Drilled:
-    """A finished drill and what could be read from the stack before it stopped."""
-
-    result: DrillResult
-    receipts: list[Receipt]  # everything the fakes accepted during the drill
-    answered: dict[str, bool]  # dashboard expression -> whether its query returned data
-
-
-def _environment(home: Path, database: str, prefix: str) -> dict[str, str]:
-    ports: set[int] = set()
-    while len(ports) < len(PORTS):
-        ports.add(free_port())
-    env = {name: str(port) for name, port in zip(PORTS, sorted(ports), strict=True)}
-    env |= {
-        "DATABASE_URL": database,
-        "REDIS_URL": REDIS_TEST_URL,
-        "REDIS_KEY_PREFIX": prefix,
-        "DEMO_RATE": "20",
-    }
-    # Empty counts as unset: the demo then starts its fake receivers and shares the database.
-    env |= {"SLACK_BOT_TOKEN": "", "PAGERDUTY_ROUTING_KEY": "", "FTW_OBSERVE_DATABASE_URL": ""}
-    return env
-
-
-def _answered(prometheus_url: str) -> dict[str, bool]:
-    answered = {}
-    for case in targets():
-        expr = str(case.values[2])
-        query = substitute(expr)  # the demo values Grafana would use
-        response = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=30)
-        answered[expr] = bool(response.json()["data"]["result"])
-    return answered
 
 
 @pytest.fixture(scope="module")
-def drilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drilled]:
-    home = tmp_path_factory.mktemp("drill")
-    database = create_database()
-    prefix = f"ftw-drill-{os.getpid()}-{free_port()}:"
-    try:
-        env = _environment(home, database, prefix)
-        started = StartedStack.start(home, timeout=300, env=env)
-        try:
-            stack = started.stack
-            result = run_drill(stack, DrillPlan(page_timeout=240, resolve_timeout=480))
-            inbox = FakeReceiversInbox(stack.fake_pagerduty_url, stack.fake_slack_url)
-            during = [r for r in inbox.receipts() if r.at >= result.fault_at]
-            yield Drilled(result, during, _answered(stack.prometheus_url))
-        finally:
-            started.stop()
-    finally:
-        drop_database(database)
-        delete_redis_keys(prefix)
+def drilled(request: pytest.FixtureRequest) -> Drilled:
+    """The drill started when collection ended (see `pytest_collection_finish`)."""
+    return request.config.stash[DRILL].wait(timeout=880)
 
 
 def _of_page(drilled: Drilled, receiver: str, kind: str) -> list[Receipt]:
