@@ -42,7 +42,7 @@ def demo(
     ] = False,
     home: Annotated[
         Path | None,
-        typer.Option(help="The demo's data directory [default: $FTW_HOME or .ftw]"),
+        typer.Option(help="The demo's data directory (default: $FTW_HOME, else .ftw)"),
     ] = None,
     min_outage: Annotated[
         float, typer.Option(help="Keep job posting broken at least this many seconds.")
@@ -114,14 +114,14 @@ def history(
     step: Annotated[float, typer.Option(help="Seconds between samples.")] = 300.0,
     metric_prefix: Annotated[
         list[str] | None,
-        typer.Option(help="Only metrics whose names start so; repeat for each [default: all]"),
+        typer.Option(help="Only metrics whose names start so; repeat for each (default: all)"),
     ] = None,
     measure_seconds: Annotated[
         float, typer.Option(help="Seconds between the two scrapes that measure the rates.")
     ] = 15.0,
     end: Annotated[
         float | None,
-        typer.Option(help="Unix time of the last sample [default: a minute before the end]"),
+        typer.Option(help="Unix time of the last sample (default: a minute ago)"),
     ] = None,
 ) -> None:
     """Write steady past traffic at the targets' current rates, for promtool to backfill."""
