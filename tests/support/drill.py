@@ -89,6 +89,7 @@ class BackgroundDrill:
     def __init__(self) -> None:
         self._thread = threading.Thread(target=self._run, name="e2e-drill", daemon=True)
         self._started: StartedStack | None = None
+        self._aborting = threading.Event()
         self._outcome: Drilled | None = None
         self._error: BaseException | None = None
 
@@ -107,10 +108,15 @@ class BackgroundDrill:
         return self._outcome
 
     def abort(self) -> None:
-        """Stop the stack if it still runs (an interrupted session), and wait for the thread."""
+        """Stop the stack if it still runs (an interrupted session), and wait for the thread.
+
+        A stack still starting is stopped as soon as it is up, so no process outlives the
+        session.
+        """
+        self._aborting.set()
         if self._started is not None:
             self._started.stop()
-        self._thread.join(120)
+        self._thread.join(360)
 
     def _run(self) -> None:
         home = Path(tempfile.mkdtemp(prefix="ftw-drill-"))
@@ -119,6 +125,8 @@ class BackgroundDrill:
         try:
             env = demo_environment(database, prefix)
             self._started = StartedStack.start(home, timeout=300, env=env)
+            if self._aborting.is_set():
+                return
             stack = self._started.stack
             result = run_drill(stack, DrillPlan(page_timeout=240, resolve_timeout=480))
             inbox = FakeReceiversInbox(stack.fake_pagerduty_url, stack.fake_slack_url)
