@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,7 +39,12 @@ def no_library_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(seconds: float) -> None:
         raise AssertionError(f"pagerduty slept {seconds} s")
 
-    monkeypatch.setattr("pagerduty.api_client.time.sleep", refuse)
+    # Only the library's view of `time`: patching `time.sleep` itself would stop every thread.
+    library_time = SimpleNamespace(
+        **{name: getattr(time, name) for name in dir(time) if not name.startswith("_")}
+    )
+    library_time.sleep = refuse
+    monkeypatch.setattr("pagerduty.api_client.time", library_time)
 
 
 def test_trigger_sends_every_field(sender: PagerDutySender, fake_pagerduty: FakePagerDuty) -> None:
