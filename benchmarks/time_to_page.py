@@ -25,43 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.stack import StartedStack
-from tests.conftest import (
-    REDIS_TEST_URL,
-    create_database,
-    delete_redis_keys,
-    drop_database,
-    free_port,
-)
+from tests.conftest import create_database, delete_redis_keys, drop_database
+from tests.support.drill import demo_environment
 
 PAGE_GOAL = 90.0
 RESOLVE_GOAL = 360.0
-PORTS = (
-    "MARKETPLACE_PORT",
-    "EXPORTER_PORT",
-    "ENGINE_PORT",
-    "PROMETHEUS_PORT",
-    "ALERTMANAGER_PORT",
-    "FAKE_PAGERDUTY_PORT",
-    "FAKE_SLACK_PORT",
-)
 
 
 def one_run(index: int, rate: float) -> DrillResult:
     """Start a fresh stack, drill it, stop it."""
     database = create_database()
     prefix = f"ftw-bench-drill-{os.getpid()}-{index}:"
-    ports: set[int] = set()
-    while len(ports) < len(PORTS):
-        ports.add(free_port())
-    env = {name: str(port) for name, port in zip(PORTS, sorted(ports), strict=True)}
-    env |= {
-        "DATABASE_URL": database,
-        "REDIS_URL": REDIS_TEST_URL,
-        "REDIS_KEY_PREFIX": prefix,
-        "DEMO_RATE": f"{rate:g}",
-        "SLACK_BOT_TOKEN": "",
-        "PAGERDUTY_ROUTING_KEY": "",
-    }
+    env = demo_environment(database, prefix) | {"DEMO_RATE": f"{rate:g}"}
     try:
         with tempfile.TemporaryDirectory(prefix="ftw-drill-") as home:
             started = StartedStack.start(Path(home), timeout=300, env=env)

@@ -11,19 +11,11 @@ from pathlib import Path
 
 import psutil
 
+from ftw_observe.demo.stack import PORT_VARIABLES
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scripts" / "demo.sh"
-PORT_VARIABLES = (
-    "MARKETPLACE_PORT",
-    "EXPORTER_PORT",
-    "ENGINE_PORT",
-    "PROMETHEUS_PORT",
-    "ALERTMANAGER_PORT",
-    "FAKE_PAGERDUTY_PORT",
-    "FAKE_SLACK_PORT",
-)
 
 
 def demo_env(home: Path, ports: dict[str, int], **extra: str) -> dict[str, str]:

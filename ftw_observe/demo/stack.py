@@ -14,6 +14,16 @@ from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEMO_SCRIPT = REPOSITORY / "scripts" / "demo.sh"
+# The environment variables that choose the demo's ports (scripts/demo.sh).
+PORT_VARIABLES = (
+    "MARKETPLACE_PORT",
+    "EXPORTER_PORT",
+    "ENGINE_PORT",
+    "PROMETHEUS_PORT",
+    "ALERTMANAGER_PORT",
+    "FAKE_PAGERDUTY_PORT",
+    "FAKE_SLACK_PORT",
+)
 
 
 class StackError(RuntimeError):

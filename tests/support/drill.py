@@ -18,7 +18,7 @@ import httpx
 from ftw_observe.dashboards.variables import substitute
 from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.inbox import FakeReceiversInbox, Receipt
-from ftw_observe.demo.stack import StartedStack
+from ftw_observe.demo.stack import PORT_VARIABLES, StartedStack
 from tests.conftest import (
     REDIS_TEST_URL,
     create_database,
@@ -27,16 +27,6 @@ from tests.conftest import (
     free_port,
 )
 from tests.support.dashboards import targets
-
-PORTS = (
-    "MARKETPLACE_PORT",
-    "EXPORTER_PORT",
-    "ENGINE_PORT",
-    "PROMETHEUS_PORT",
-    "ALERTMANAGER_PORT",
-    "FAKE_PAGERDUTY_PORT",
-    "FAKE_SLACK_PORT",
-)
 
 
 @dataclass(frozen=True)
@@ -51,9 +41,9 @@ class Drilled:
 def demo_environment(database: str, prefix: str) -> dict[str, str]:
     """Return the demo's environment: free ports, its own database and Redis prefix, fakes."""
     ports: set[int] = set()
-    while len(ports) < len(PORTS):
+    while len(ports) < len(PORT_VARIABLES):
         ports.add(free_port())
-    env = {name: str(port) for name, port in zip(PORTS, sorted(ports), strict=True)}
+    env = {name: str(port) for name, port in zip(PORT_VARIABLES, sorted(ports), strict=True)}
     env |= {
         "DATABASE_URL": database,
         "REDIS_URL": REDIS_TEST_URL,
