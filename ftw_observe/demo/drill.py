@@ -94,10 +94,6 @@ class DrillResult:
         """Return seconds from healing job posting to the page's resolve arriving."""
         return self.resolved_at - self.cleared_at
 
-    def of_page(self) -> list[Receipt]:
-        """Return the receipts of the drill's page: triggers and resolves."""
-        return [r for r in self.receipts if r.dedup_key == self.dedup_key]
-
 
 def workbook_bound(tier: dict[str, object], objective: float, scrape: float, rule: float) -> float:
     """Return how long a 100 % outage takes to fire the tier, plus scrape and rule intervals."""
