@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ftw_observe.demo.fakes.http import Failure
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
-from ftw_observe.engine.model import NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher
 from ftw_observe.notify.policy import load_policy
 from ftw_observe.notify.receivers import build_senders

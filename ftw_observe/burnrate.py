@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ftw_observe.spec.durations import format_duration
+from ftw_observe.durations import format_duration
 
 HOUR = 3_600
 DAY = 86_400

@@ -96,8 +96,8 @@ def serve(
 
     import uvicorn
 
-    from ftw_observe.engine.service import EngineService
     from ftw_observe.engine.settings import EngineSettings, SettingsError
+    from ftw_observe.service import EngineService
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

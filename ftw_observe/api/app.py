@@ -27,10 +27,10 @@ from ftw_observe.api import (
     slos,
     webhook,
 )
-from ftw_observe.api import format as fmt
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
-from ftw_observe.api.runtime_status import STOPPED, RuntimeStatus
+from ftw_observe.display import format as fmt
+from ftw_observe.engine.runtime_status import STOPPED, RuntimeStatus
 from ftw_observe.spec.model import ServiceSpec
 
 log = logging.getLogger("ftw_observe.api")

@@ -10,8 +10,8 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from ftw_observe.api.catalog import Catalog
-from ftw_observe.api.runtime_status import RuntimeStatus
-from ftw_observe.engine.model import (
+from ftw_observe.engine.runtime_status import RuntimeStatus
+from ftw_observe.model import (
     AlertKey,
     AlertState,
     EngineHealth,

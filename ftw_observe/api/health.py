@@ -8,11 +8,11 @@ import logging
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ftw_observe.api import format as fmt
 from ftw_observe.api.deps import ContextDep
-from ftw_observe.api.runtime_status import merged
 from ftw_observe.api.schemas import Liveness, Readiness
-from ftw_observe.engine.model import EngineHealth
+from ftw_observe.display import format as fmt
+from ftw_observe.engine.runtime_status import merged
+from ftw_observe.model import EngineHealth
 
 log = logging.getLogger("ftw_observe.api")
 READINESS_TIMEOUT_SECONDS = 2.0

@@ -10,14 +10,15 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from markupsafe import Markup
 
-from ftw_observe.api import charts, slos, views
-from ftw_observe.api import format as fmt
+from ftw_observe.api import slos, views
 from ftw_observe.api.deps import Context, ContextDep
-from ftw_observe.api.runtime_status import RuntimeStatus, merged
 from ftw_observe.api.schemas import ErrorBody, InstanceDetail, SLODetail, doc
 from ftw_observe.budget import Status
 from ftw_observe.burnrate import TIER_NAMES
-from ftw_observe.engine.model import InstanceKey
+from ftw_observe.display import charts
+from ftw_observe.display import format as fmt
+from ftw_observe.engine.runtime_status import RuntimeStatus, merged
+from ftw_observe.model import InstanceKey
 
 WINDOWS = ("5m", "1h", "6h", "1d", "3d")
 STALE_AFTER = timedelta(minutes=5)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ftw_observe.budget import Status
-from ftw_observe.engine.model import AlertPhase, TransitionKind
+from ftw_observe.model import AlertPhase, TransitionKind
 
 
 class _Body(BaseModel):

@@ -18,8 +18,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ftw_observe.api.deps import ContextDep
 from ftw_observe.api.schemas import STORE_DOWN, ErrorBody, Responses, doc
-from ftw_observe.notify.silences import Silence, SilenceError, SilenceState, new_silence
-from ftw_observe.spec.durations import parse_duration
+from ftw_observe.durations import parse_duration
+from ftw_observe.matching.silences import Silence, SilenceError, SilenceState, new_silence
 
 AUTH_VARIABLE = "FTW_API_TOKEN"
 UNAUTHORIZED: Responses = {401: doc(ErrorBody, f"Missing or wrong bearer token ({AUTH_VARIABLE})")}

@@ -19,7 +19,7 @@ from ftw_observe.api.schemas import (
     SLOSummary,
     doc,
 )
-from ftw_observe.spec.durations import format_duration
+from ftw_observe.durations import format_duration
 
 router = APIRouter(prefix="/api/slos", tags=["slos"], responses=STORE_DOWN)
 

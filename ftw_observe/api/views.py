@@ -19,7 +19,7 @@ from ftw_observe.api.schemas import (
 )
 from ftw_observe.budget import Status
 from ftw_observe.burnrate import TIERS
-from ftw_observe.engine.model import (
+from ftw_observe.model import (
     AlertKey,
     AlertPhase,
     AlertState,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from ftw_observe.api.deps import ContextDep
 from ftw_observe.api.schemas import ErrorBody, doc
-from ftw_observe.engine.model import Notification
+from ftw_observe.model import Notification
 from ftw_observe.notify.alertmanager import AlertmanagerPayload, describe, notifications
 
 log = logging.getLogger("ftw_observe.webhook")

@@ -12,7 +12,7 @@ from typing import TypeVar
 from ftw_observe.demo import probes
 from ftw_observe.demo.inbox import EngineOutboxInbox, FakeReceiversInbox, Inbox, Receipt
 from ftw_observe.demo.stack import DemoStack
-from ftw_observe.spec.durations import parse_duration
+from ftw_observe.durations import parse_duration
 
 T = TypeVar("T")
 Progress = Callable[[str], None]

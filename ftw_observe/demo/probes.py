@@ -9,7 +9,7 @@ import httpx
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from ftw_observe.spec.durations import parse_duration
+from ftw_observe.durations import parse_duration
 
 TIMEOUT = 10.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ftw_observe.engine.model import AlertKey, AlertPhase, AlertState, Transition, TransitionKind
+from ftw_observe.model import AlertKey, AlertPhase, AlertState, Transition, TransitionKind
 
 
 def advance(

@@ -10,7 +10,7 @@ from typing import Protocol
 from ftw_observe.burnrate import TIERS
 from ftw_observe.engine import evaluate, notes
 from ftw_observe.engine.alert_state import advance
-from ftw_observe.engine.model import (
+from ftw_observe.model import (
     AlertKey,
     AlertPhase,
     AlertState,

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from ftw_observe import budget
 from ftw_observe.burnrate import TIERS, WINDOWS, Tier
-from ftw_observe.engine.model import Evaluation, InstanceKey, WindowBurn
+from ftw_observe.durations import format_duration
+from ftw_observe.model import Evaluation, InstanceKey, WindowBurn
 from ftw_observe.prometheus import Sample
-from ftw_observe.spec.durations import format_duration
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 PERIOD = "period"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ftw_observe.burnrate import Tier, display_number
+from ftw_observe.durations import format_duration
 from ftw_observe.engine.evaluate import Target
-from ftw_observe.engine.model import Evaluation
+from ftw_observe.model import Evaluation
 from ftw_observe.rules import names
 from ftw_observe.rules.annotations import fill_link
 from ftw_observe.rules.recording import identity_labels
-from ftw_observe.spec.durations import format_duration
 
 
 def _duration(seconds: float | None) -> str:

@@ -11,9 +11,9 @@ from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from ftw_observe.api.runtime_status import Role, RuntimeStatus
 from ftw_observe.engine.cycle import CycleResult, Engine
 from ftw_observe.engine.metrics import EngineMetrics
+from ftw_observe.engine.runtime_status import Role, RuntimeStatus
 from ftw_observe.engine.settings import EngineSettings
 
 log = logging.getLogger("ftw_observe.engine")

@@ -9,11 +9,11 @@ from typing import Any, NamedTuple
 import yaml
 
 from ftw_observe.burnrate import TIERS, display_number
+from ftw_observe.durations import parse_duration
 from ftw_observe.importers import DEFAULT_PERIOD, DEFAULT_TEAM
 from ftw_observe.importers.common import Notes, SpecImportError
 from ftw_observe.importers.openslo import OPENSLO_VERSION, convert_openslo
 from ftw_observe.importers.sloth import SLOTH_VERSION, convert_sloth
-from ftw_observe.spec.durations import parse_duration
 from ftw_observe.spec.issues import SpecIssue
 from ftw_observe.spec.load import validate_text
 from ftw_observe.spec.model import SPEC_VERSION

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ftw_observe.engine.model import AlertKey, InstanceKey, Notification, NotificationKind
+from ftw_observe.model import AlertKey, InstanceKey, Notification, NotificationKind
 from ftw_observe.rules import names
 
 # Labels that describe an alert rather than identify it.

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from ftw_observe.engine.model import Notification
-from ftw_observe.spec.durations import parse_duration
+from ftw_observe.durations import parse_duration
+from ftw_observe.model import Notification
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150
@@ -37,7 +37,7 @@ _COUNT_NAMES = {"error_count": "errors", "errors": "errors"}  # the others count
 class AlertFacts:
     """What a notification says, read from its labels and annotations.
 
-    >>> from ftw_observe.engine.model import NotificationKind
+    >>> from ftw_observe.model import NotificationKind
     >>> n = Notification("k", NotificationKind.TRIGGER, datetime.now(UTC), {"slo": "a"}, {})
     >>> alert_facts(n).slo
     'a'

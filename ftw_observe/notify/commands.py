@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ftw_observe.durations import parse_duration
+from ftw_observe.matching.matchers import describe
+from ftw_observe.matching.silences import SilenceError, parse_matchers
 from ftw_observe.notify.decide import routing, show_repeat
-from ftw_observe.notify.matchers import describe
 from ftw_observe.notify.policy import DEFAULT_PATH, RoutingPolicy, load_policy
-from ftw_observe.notify.silences import SilenceError, parse_matchers
-from ftw_observe.spec.durations import parse_duration
 from ftw_observe.spec.issues import SpecError
 
 DEFAULT_URL = "http://127.0.0.1:8080"

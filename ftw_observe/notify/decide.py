@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ftw_observe.engine.model import Notification, NotificationKind
-from ftw_observe.notify.matchers import describe, matches_all
+from ftw_observe.durations import format_duration
+from ftw_observe.matching.matchers import describe, matches_all
+from ftw_observe.matching.silences import Silence
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.model import RouteDecision
 from ftw_observe.notify.policy import InhibitRule, RoutingPolicy
-from ftw_observe.notify.silences import Silence
-from ftw_observe.spec.durations import format_duration
 
 DEFAULT_ROUTE = "default_receivers"
 

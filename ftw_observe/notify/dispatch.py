@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.decide import decide, routing
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.model import DeliveryResult, Outcome, Sender

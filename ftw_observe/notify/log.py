@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ftw_observe.engine.model import Notification
+from ftw_observe.model import Notification
 from ftw_observe.notify.model import DeliveryResult, Outcome
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ftw_observe.engine.model import Notification
+from ftw_observe.model import Notification
 
 
 class Outcome(StrEnum):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx2
 import pagerduty
 
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.blocks import alert_facts, truncate
 from ftw_observe.notify.model import DeliveryResult, Outcome
 

@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from ftw_observe.notify.matchers import Matcher, policy_matcher
+from ftw_observe.durations import parse_duration
+from ftw_observe.matching.matchers import Matcher, policy_matcher
 from ftw_observe.notify.policy_checks import check_references, find_secrets
-from ftw_observe.spec.durations import parse_duration
 from ftw_observe.spec.issues import Path as FieldPath
 from ftw_observe.spec.issues import SpecError, SpecIssue, field_name, sort_issues
 from ftw_observe.spec.loader import Document, parse_document

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ftw_observe.notify.matchers import LABEL_NAME
+from ftw_observe.matching.matchers import LABEL_NAME
 from ftw_observe.spec.issues import Path as FieldPath
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.log import LogSender
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.policy import DEFAULT_PATH, load_policy

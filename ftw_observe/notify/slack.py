@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify import blocks
 from ftw_observe.notify.model import DeliveryResult, Outcome
 from ftw_observe.notify.pagerduty import check_endpoint, parse_retry_after

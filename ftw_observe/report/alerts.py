@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from ftw_observe.engine.model import InstanceKey, Transition, TransitionKind
+from ftw_observe.model import InstanceKey, Transition, TransitionKind
 from ftw_observe.report.tables import ALERTS, FIRINGS, KEY, frame
 
 

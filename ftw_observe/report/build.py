@@ -22,7 +22,7 @@ from fractions import Fraction
 import pandas as pd
 
 from ftw_observe.budget import Counts, Status
-from ftw_observe.engine.model import InstanceKey
+from ftw_observe.model import InstanceKey
 from ftw_observe.report.alerts import alert_summary, firing_episodes
 from ftw_observe.report.model import (
     SAMPLE_WITHIN,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from ftw_observe.api import format as fmt
-from ftw_observe.api.charts import Frame, Point, burn_down_svg
+from ftw_observe.display import format as fmt
+from ftw_observe.display.charts import Frame, Point, burn_down_svg
 
 MAX_LINE_POINTS = 600  # enough for a smooth line at the chart's width
 

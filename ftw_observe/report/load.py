@@ -9,7 +9,7 @@ from dataclasses import replace
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ftw_observe.engine.model import InstanceKey
+from ftw_observe.model import InstanceKey
 from ftw_observe.report.model import InstanceData, ReportWindow, SLOInfo
 from ftw_observe.report.queries import instance_data
 from ftw_observe.spec.model import ServiceSpec

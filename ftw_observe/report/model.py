@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from ftw_observe.engine.model import Evaluation, InstanceKey, Transition
-from ftw_observe.spec.durations import parse_duration
+from ftw_observe.durations import parse_duration
+from ftw_observe.model import Evaluation, InstanceKey, Transition
 
 HOUR_WINDOW = "1h"
 # Retention keeps the first snapshot of every 5-minute bucket (buckets align with hours), so a

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Text, and_, cast, literal_column, select
 
-from ftw_observe.engine.model import Evaluation, InstanceKey
+from ftw_observe.model import Evaluation, InstanceKey
 from ftw_observe.report.model import (
     HOUR_WINDOW,
     SAMPLE_WITHIN,

@@ -11,8 +11,8 @@ import pandas as pd
 from jinja2 import Environment
 from markupsafe import Markup
 
-from ftw_observe.api import format as fmt
-from ftw_observe.api.charts import Point
+from ftw_observe.display import format as fmt
+from ftw_observe.display.charts import Point
 from ftw_observe.report.build import NO_DATA, Report
 from ftw_observe.report.charts import budget_svg, hourly_bars_svg
 from ftw_observe.report.model import chart_start

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ftw_observe.burnrate import TIERS, Tier, display_number, promql_number
+from ftw_observe.durations import format_duration
 from ftw_observe.rules import annotations as notes
 from ftw_observe.rules import names
 from ftw_observe.rules.recording import identity_labels, identity_selector
 from ftw_observe.rules.sli import presence_selectors
-from ftw_observe.spec.durations import format_duration
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 Rule = dict[str, Any]

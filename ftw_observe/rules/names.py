@@ -6,7 +6,7 @@ Every series carries the identity labels `service`, `slo` and `team` (plus the S
 
 from __future__ import annotations
 
-from ftw_observe.spec.durations import format_duration
+from ftw_observe.durations import format_duration
 
 ERRORS = "ftw_slo:errors:increase{window}"
 EVENTS = "ftw_slo:events:increase{window}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ftw_observe.burnrate import WINDOWS, promql_number
+from ftw_observe.durations import format_duration
 from ftw_observe.rules import names
 from ftw_observe.rules.sli import window_queries
-from ftw_observe.spec.durations import format_duration
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 # Step of the subquery that sums 5-minute counts over the period: equal to the count's window,

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from ftw_observe.spec.durations import format_duration, parse_duration
+from ftw_observe.durations import format_duration, parse_duration
 from ftw_observe.spec.selectors import check_raw_query, check_selector
 
 SPEC_VERSION = "ftw-observe/v1"

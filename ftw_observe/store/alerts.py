@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
-from ftw_observe.engine.model import (
+from ftw_observe.model import (
     AlertKey,
     AlertPhase,
     AlertState,

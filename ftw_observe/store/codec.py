@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ftw_observe.engine.model import InstanceKey
+from ftw_observe.model import InstanceKey
 
 
 def encode_group(group: tuple[tuple[str, str], ...]) -> list[list[str]]:

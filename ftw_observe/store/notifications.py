@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
-from ftw_observe.engine.model import Notification
+from ftw_observe.model import Notification
 from ftw_observe.store.outbox import (
     MAX_ERROR_LENGTH,
     OutboxItem,

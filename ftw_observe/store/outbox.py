@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.store.tables import OutboxRow
 
 MAX_ERROR_LENGTH = 2000

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ftw_observe.engine.model import (
+from ftw_observe.matching.silences import Silence
+from ftw_observe.model import (
     AlertKey,
     AlertState,
     EngineHealth,
@@ -17,7 +18,6 @@ from ftw_observe.engine.model import (
     Notification,
     Transition,
 )
-from ftw_observe.notify.silences import Silence
 from ftw_observe.store import alerts, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.outbox import OutboxItem, SentItem

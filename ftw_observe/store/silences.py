@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, or_, select, update
 
-from ftw_observe.notify.silences import Silence, expired, parse_matchers
+from ftw_observe.matching.silences import Silence, expired, parse_matchers
 from ftw_observe.store.tables import SilenceRow
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, and_, func, insert, select
 from sqlalchemy.orm import aliased
 
 from ftw_observe.budget import Status
-from ftw_observe.engine.model import Evaluation, InstanceKey, WindowBurn
+from ftw_observe.model import Evaluation, InstanceKey, WindowBurn
 from ftw_observe.store.codec import decode_float, encode_float, encode_group, instance_key
 from ftw_observe.store.tables import Snapshot
 

@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 
 from ftw_observe.api.app import create_app
-from ftw_observe.api.runtime_status import RuntimeStatus
+from ftw_observe.engine.runtime_status import RuntimeStatus
 from tests.conftest import free_port, wait_until
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs, seeded_store
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from ftw_observe.api import format as fmt
+from ftw_observe.display import format as fmt
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 INDEX_WINDOWS = ("5m", "1h", "6h", "1d", "3d")

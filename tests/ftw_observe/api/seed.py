@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ftw_observe.budget import Status
-from ftw_observe.engine.model import (
+from ftw_observe.model import (
     AlertKey,
     AlertPhase,
     AlertState,

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from ftw_observe.api.app import ROUTERS, create_app
-from ftw_observe.api.runtime_status import RuntimeStatus
-from ftw_observe.engine.model import EngineHealth
+from ftw_observe.engine.runtime_status import RuntimeStatus
+from ftw_observe.model import EngineHealth
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs
 
 JSON_ROUTES = {

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ftw_observe.api.app import create_app
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs
 
 PATH = "/api/notifications/sent"

@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from ftw_observe.api.app import create_app
-from ftw_observe.api.runtime_status import RuntimeStatus
+from ftw_observe.engine.runtime_status import RuntimeStatus
 from tests.ftw_observe.api.dom import expected_detail, expected_row, read_page
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ftw_observe.demo.inbox import EngineOutboxInbox
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind
 from tests.ftw_observe.conftest import Server
 
 KEY = "ftw/marketplace/job-posting-availability//page-1h"

@@ -13,7 +13,7 @@ import pytest
 from ftw_observe.demo.fakes.http import Answer, FakeServer, RecordedRequest
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
-from ftw_observe.engine.model import NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.pagerduty import PagerDutySender
 from ftw_observe.notify.slack import SlackSender

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ftw_observe.engine.alert_state import advance
-from ftw_observe.engine.model import AlertKey, AlertPhase, InstanceKey, TransitionKind
+from ftw_observe.model import AlertKey, AlertPhase, InstanceKey, TransitionKind
 
 KEY = AlertKey(InstanceKey("api", "availability"), "page-1h")
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

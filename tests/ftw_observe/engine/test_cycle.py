@@ -10,7 +10,7 @@ import pytest
 from ftw_observe.budget import Status
 from ftw_observe.engine.cycle import META_ALERT, META_KEY, Engine
 from ftw_observe.engine.evaluate import targets
-from ftw_observe.engine.model import AlertPhase, NotificationKind, TransitionKind
+from ftw_observe.model import AlertPhase, NotificationKind, TransitionKind
 from ftw_observe.prometheus import PrometheusError, Sample
 from ftw_observe.spec.load import validate_text
 from ftw_observe.store import Store

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.matching.silences import Silence, expired, new_silence
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.decide import (
     active_silence,
     decide,
@@ -16,7 +17,6 @@ from ftw_observe.notify.decide import (
     routing,
 )
 from ftw_observe.notify.policy import RoutingPolicy, load_policy, validate_policy_text
-from ftw_observe.notify.silences import Silence, expired, new_silence
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)

@@ -12,12 +12,12 @@ from prometheus_client import CollectorRegistry
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
-from ftw_observe.engine.model import Notification, NotificationKind
+from ftw_observe.matching.silences import new_silence
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher, DispatchReport, backoff
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy import load_policy
 from ftw_observe.notify.receivers import build_senders
-from ftw_observe.notify.silences import new_silence
 from ftw_observe.store import Store
 from tests.support.notifications import burn_notification
 

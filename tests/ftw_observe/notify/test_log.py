@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from ftw_observe.engine.model import NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.notify.log import LogSender
 from ftw_observe.notify.model import Outcome
 from tests.support.notifications import burn_notification

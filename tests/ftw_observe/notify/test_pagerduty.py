@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty, event_errors
-from ftw_observe.engine.model import NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.pagerduty import PagerDutySender, pagerduty_dedup_key
 from tests.support.notifications import burn_notification

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ftw_observe.demo.fakes.slack import FakeSlack, block_errors
-from ftw_observe.engine.model import NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.slack import SlackSender, notification_id
 from tests.support.notifications import burn_notification

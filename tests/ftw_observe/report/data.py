@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ftw_observe.budget import Status
-from ftw_observe.engine.model import (
+from ftw_observe.model import (
     AlertKey,
     AlertPhase,
     AlertState,

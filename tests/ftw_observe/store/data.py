@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ftw_observe.budget import Status
-from ftw_observe.engine.model import (
+from ftw_observe.model import (
     AlertKey,
     AlertPhase,
     AlertState,

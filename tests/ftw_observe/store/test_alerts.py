@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import StatementError
 
-from ftw_observe.engine.model import AlertPhase, EngineHealth, TransitionKind
+from ftw_observe.model import AlertPhase, EngineHealth, TransitionKind
 from ftw_observe.store import Store
 from tests.ftw_observe.store.data import (
     OTHER,

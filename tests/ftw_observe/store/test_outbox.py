@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from ftw_observe.engine.model import NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.store import Store
 from ftw_observe.store.outbox import claim_due
 from tests.ftw_observe.store.data import T0, notification, save

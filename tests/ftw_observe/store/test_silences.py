@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from ftw_observe.notify.silences import Silence, SilenceState, new_silence
+from ftw_observe.matching.silences import Silence, SilenceState, new_silence
 from ftw_observe.store import Store
 from ftw_observe.store.tables import VERSION_TABLE, include_name, metadata
 

@@ -8,7 +8,7 @@ from datetime import UTC, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 
-from ftw_observe.engine.model import EngineHealth
+from ftw_observe.model import EngineHealth
 from ftw_observe.store import Store
 from tests.ftw_observe.store.data import (
     OTHER,

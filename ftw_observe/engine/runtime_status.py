@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from ftw_observe.engine.model import EngineHealth
+from ftw_observe.model import EngineHealth
 
 Role = Literal["leader", "standby", "stopped"]
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ftw_observe.api import charts
-from ftw_observe.api import format as fmt
+from ftw_observe.display import charts
+from ftw_observe.display import format as fmt
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = START + timedelta(days=30)

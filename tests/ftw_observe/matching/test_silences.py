@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ftw_observe.notify import silences
-from ftw_observe.notify.silences import (
+from ftw_observe.matching import silences
+from ftw_observe.matching.silences import (
     SilenceError,
     SilenceState,
     expired,

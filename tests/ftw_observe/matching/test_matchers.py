@@ -6,8 +6,8 @@ import doctest
 
 import pytest
 
-from ftw_observe.notify import matchers
-from ftw_observe.notify.matchers import Op, parse_matcher, policy_matcher
+from ftw_observe.matching import matchers
+from ftw_observe.matching.matchers import Op, parse_matcher, policy_matcher
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftw_observe.spec.durations import format_duration, parse_duration
+from ftw_observe.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

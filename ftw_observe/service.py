@@ -1,4 +1,4 @@
-"""Assemble the running engine: settings → store, lease, Prometheus client, schedule, web app."""
+"""The composition root: settings → store, lease, Prometheus client, engine, router, web app."""
 
 from __future__ import annotations
 

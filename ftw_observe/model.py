@@ -1,4 +1,8 @@
-"""What the engine computes and keeps: evaluations of SLO instances and alert states."""
+"""The vocabulary every layer speaks: SLO instances, evaluations, alerts and notifications.
+
+The engine computes these, the store keeps them, the router delivers them and the API and
+reports show them; none of those layers owns them.
+"""
 
 from __future__ import annotations
 

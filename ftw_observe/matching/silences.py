@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from ftw_observe.notify.matchers import Matcher, matches_all, parse_matcher
+from ftw_observe.matching.matchers import Matcher, matches_all, parse_matcher
 
 MAX_REASON = 2000
 MAX_AUTHOR = 200
