@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import os
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 import httpx2
 import pagerduty
 
 from ftw_observe.model import Notification, NotificationKind
-from ftw_observe.notify.blocks import alert_facts, truncate
+from ftw_observe.notify.endpoints import check_endpoint, parse_retry_after
+from ftw_observe.notify.facts import alert_facts, truncate
 from ftw_observe.notify.model import DeliveryResult, Outcome
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EVENTS_URL = "https://events.pagerduty.com"
-DEFAULT_RETRY_AFTER = 30.0
 SUMMARY_LIMIT = 1024
 DEDUP_KEY_LIMIT = 255
 DETAIL_VALUE_LIMIT = 4096
@@ -34,47 +31,6 @@ SEVERITIES = {
     "warning": "warning",
     "info": "info",
 }
-
-
-def check_endpoint(url: str, variable: str) -> str:
-    """Return `url` when it is https://, or http:// on a loopback host; raise ValueError."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and _loopback(host):
-        return url
-    shown = f"{parts.scheme}://{host}" if parts.scheme else repr(url[:40])
-    raise ValueError(
-        f"{variable} must be an https:// URL (plain http:// only for 127.0.0.1, ::1 or "
-        f"localhost), not {shown}"
-    )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def parse_retry_after(value: str | None, default: float = DEFAULT_RETRY_AFTER) -> float:
-    """Return the seconds a `Retry-After` header asks for (seconds or an HTTP date)."""
-    if not value:
-        return default
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def pagerduty_dedup_key(key: str) -> str:

@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify import blocks
+from ftw_observe.notify.endpoints import check_endpoint, parse_retry_after
+from ftw_observe.notify.facts import AlertFacts, alert_facts
 from ftw_observe.notify.model import DeliveryResult, Outcome
-from ftw_observe.notify.pagerduty import check_endpoint, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class SlackSender:
             )
 
     def _trigger(self, notification: Notification, attempt: int) -> DeliveryResult:
-        facts = blocks.alert_facts(notification, self.status_page_url)
+        facts = alert_facts(notification, self.status_page_url)
         if attempt > 1 and (found := self._find(notification)):
             return DeliveryResult(
                 Outcome.DELIVERED, "adopted the message of an earlier attempt", delivery=found
@@ -142,7 +143,7 @@ class SlackSender:
             return DeliveryResult(
                 Outcome.DELIVERED, "reminder already in thread", delivery=delivery
             )
-        facts = blocks.alert_facts(notification, self.status_page_url)
+        facts = alert_facts(notification, self.status_page_url)
         self._client.chat_postMessage(
             channel=channel,
             thread_ts=ts,
@@ -154,7 +155,7 @@ class SlackSender:
     def _resolve(
         self, notification: Notification, previous: dict[str, Any] | None, attempt: int
     ) -> DeliveryResult:
-        facts = blocks.alert_facts(notification, self.status_page_url)
+        facts = alert_facts(notification, self.status_page_url)
         channel, ts = (previous or {}).get("channel"), (previous or {}).get("ts")
         if not (isinstance(channel, str) and isinstance(ts, str)):
             return self._post_resolved(notification, facts, attempt)
@@ -186,7 +187,7 @@ class SlackSender:
         return DeliveryResult(Outcome.DELIVERED, "updated and replied in thread", delivery=delivery)
 
     def _post_resolved(
-        self, notification: Notification, facts: blocks.AlertFacts, attempt: int
+        self, notification: Notification, facts: AlertFacts, attempt: int
     ) -> DeliveryResult:
         if attempt > 1 and (found := self._find(notification)):
             return DeliveryResult(

@@ -8,6 +8,7 @@ import pytest
 
 from ftw_observe.demo.fakes.slack import block_errors
 from ftw_observe.notify import blocks
+from ftw_observe.notify.facts import alert_facts
 from tests.support.notifications import burn_notification
 
 STATUS_PAGE = "http://127.0.0.1:8080/"
@@ -27,7 +28,7 @@ def texts(message: list[dict[str, Any]]) -> str:
 
 def test_trigger_blocks_show_everything_on_call_needs() -> None:
     notification = burn_notification()
-    facts = blocks.alert_facts(notification, STATUS_PAGE)
+    facts = alert_facts(notification, STATUS_PAGE)
     message = blocks.trigger_blocks(notification, facts)
 
     assert block_errors(message) == []
@@ -60,7 +61,7 @@ def test_trigger_blocks_show_everything_on_call_needs() -> None:
 
 def test_resolved_blocks_say_resolved() -> None:
     notification = burn_notification()
-    facts = blocks.alert_facts(notification)
+    facts = alert_facts(notification)
     message = blocks.resolved_blocks(notification, facts)
 
     assert block_errors(message) == []
@@ -83,7 +84,7 @@ def test_resolved_blocks_say_resolved() -> None:
 def test_severity_emoji(severity: str, emoji: str) -> None:
     labels = {**burn_notification().labels, "severity": severity}
     notification = burn_notification(labels=labels)
-    facts = blocks.alert_facts(notification)
+    facts = alert_facts(notification)
     header = blocks.trigger_blocks(notification, facts)[0]["text"]["text"]
     assert header.startswith(f"{emoji} {severity.upper()}: ")
     assert blocks.fallback_text(facts, resolved=False).startswith(emoji)
@@ -99,7 +100,7 @@ def test_huge_texts_stay_within_every_limit() -> None:
     }
     labels = {**burn_notification().labels, "team": "t" * 5000, "alertname": "A" * 5000}
     notification = burn_notification(labels=labels, annotations=notes)
-    facts = blocks.alert_facts(notification, STATUS_PAGE)
+    facts = alert_facts(notification, STATUS_PAGE)
 
     for message in (
         blocks.trigger_blocks(notification, facts),
@@ -119,7 +120,7 @@ def test_many_windows_and_counts_stay_within_ten_fields() -> None:
     notes = {f"burn_rate_{n}m": str(n) for n in range(1, 30)}
     notes |= {f"errors_{n}h": str(n) for n in range(1, 10)}
     notification = burn_notification(annotations=notes)
-    message = blocks.trigger_blocks(notification, blocks.alert_facts(notification))
+    message = blocks.trigger_blocks(notification, alert_facts(notification))
     fields = message[2]["fields"]
     assert len(fields) == blocks.MAX_FIELDS
     assert fields[0]["text"] == "*Burn rate 29m*\n29x"  # longest window first
@@ -129,7 +130,7 @@ def test_many_windows_and_counts_stay_within_ten_fields() -> None:
 def test_markup_in_values_is_escaped() -> None:
     notes = {"summary": "a <b> & c", "description": "<!channel> ping & <http://x|y>"}
     notification = burn_notification(annotations=notes)
-    message = blocks.trigger_blocks(notification, blocks.alert_facts(notification))
+    message = blocks.trigger_blocks(notification, alert_facts(notification))
     section = message[1]["text"]["text"]
     assert "&lt;!channel&gt; ping &amp; &lt;http://x|y&gt;" in section
     assert "<!channel>" not in section
@@ -146,7 +147,7 @@ def test_threshold_alert_without_slo() -> None:
         labels={"alertname": "HostDiskFull", "severity": "warning", "instance": "db-1"},
         annotations={"summary": "Disk 91 % full on db-1"},
     )
-    facts = blocks.alert_facts(notification, STATUS_PAGE)
+    facts = alert_facts(notification, STATUS_PAGE)
     message = blocks.trigger_blocks(notification, facts)
 
     assert block_errors(message) == []
@@ -157,14 +158,3 @@ def test_threshold_alert_without_slo() -> None:
     assert facts.instance == "db-1"
     assert [b["type"] for b in message] == ["header", "section", "context", "actions"]
     assert message[-1]["elements"][0]["url"] == "http://127.0.0.1:8080/"
-
-
-def test_facts_accept_counts_in_any_spelling() -> None:
-    notes = {"error_count": "3", "total_count": "900", "events_1h": "60", "errors_1h": "1"}
-    facts = blocks.alert_facts(burn_notification(annotations=notes))
-    assert dict(facts.counts) == {
-        "errors": "3",
-        "events": "900",
-        "events 1h": "60",
-        "errors 1h": "1",
-    }
