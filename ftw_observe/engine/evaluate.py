@@ -18,11 +18,12 @@ from ftw_observe.burnrate import TIERS, WINDOWS, Tier
 from ftw_observe.durations import format_duration
 from ftw_observe.model import Evaluation, InstanceKey, WindowBurn
 from ftw_observe.prometheus import Sample
+from ftw_observe.rules import names
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 PERIOD = "period"
 EXHAUSTION_WINDOW = "1h"  # the burn rate time to exhaustion is projected from
-_NAME = re.compile(r"ftw_slo:(errors|events|error_ratio):(?:increase|rate)?(\w+)")
+_SERIES = names.recorded_counts(WINDOWS)  # series name → (kind, window)
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ def targets(specs: Iterable[ServiceSpec]) -> list[Target]:
 
 def series_query(services: Sequence[str]) -> str:
     """Return the one query that reads every recorded count and ratio of these services."""
-    names = "ftw_slo:(errors|events):(increase.+|period)|ftw_slo:error_ratio:(rate.+|period)"
+    series = "|".join(re.escape(name) for name in sorted(_SERIES))
     pattern = "|".join(re.escape(s) for s in sorted(set(services)))
-    return f'{{__name__=~"{names}",service=~"{pattern}"}}'
+    return f'{{__name__=~"{series}",service=~"{pattern}"}}'
 
 
 @dataclass
@@ -62,10 +63,10 @@ def collect(targets_: Sequence[Target], samples: Iterable[Sample]) -> dict[Insta
     readings: dict[InstanceKey, _Readings] = defaultdict(lambda: _Readings({}, {}, {}))
     for sample in samples:
         target = wanted.get((sample.labels.get("service", ""), sample.labels.get("slo", "")))
-        match = _NAME.fullmatch(sample.labels.get("__name__", ""))
-        if target is None or match is None:
+        series = _SERIES.get(sample.labels.get("__name__", ""))
+        if target is None or series is None:
             continue
-        kind, window = match.groups()
+        kind, window = series
         key = InstanceKey(target.service.service, target.slo.name, _group(target, sample.labels))
         bucket = readings[key]
         by_kind = {"errors": bucket.errors, "events": bucket.events, "error_ratio": bucket.ratios}
@@ -108,8 +109,8 @@ def evaluate_instance(
     """Return an instance's evaluation and, per enabled tier, whether its condition holds."""
     slo = target.slo
     error_budget = float(slo.error_budget)
-    names = [format_duration(w) for w in WINDOWS]
-    windows = {name: _burn(name, readings, error_budget) for name in [*names, PERIOD]}
+    window_names = [format_duration(w) for w in WINDOWS]
+    windows = {name: _burn(name, readings, error_budget) for name in [*window_names, PERIOD]}
     conditions = {
         tier.name: tier_condition(target, tier, windows) for tier in enabled_tiers(target)
     }
@@ -140,7 +141,7 @@ def evaluate_instance(
         seconds_to_exhaustion=budget.seconds_to_exhaustion(
             remaining, windows[EXHAUSTION_WINDOW].burn_rate, slo.period
         ),
-        windows=tuple(windows[name] for name in [*names, PERIOD]),
+        windows=tuple(windows[name] for name in [*window_names, PERIOD]),
         detail="" if period.error_ratio is not None else "no events in the period yet",
     )
     return evaluation, conditions

@@ -6,6 +6,8 @@ Every series carries the identity labels `service`, `slo` and `team` (plus the S
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ftw_observe.durations import format_duration
 
 ERRORS = "ftw_slo:errors:increase{window}"
@@ -33,3 +35,19 @@ EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 def windowed(template: str, seconds: int) -> str:
     """Return a per-window series name: `windowed(ERRORS, 300)` → `ftw_slo:errors:increase5m`."""
     return template.format(window=format_duration(seconds))
+
+
+def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
+    """Map each recorded count and ratio series to (kind, window), the period's included.
+
+    >>> recorded_counts([300])["ftw_slo:events:increase5m"]
+    ('events', '5m')
+    """
+    found = {}
+    for kind, template in (("errors", ERRORS), ("events", EVENTS), ("error_ratio", ERROR_RATIO)):
+        for seconds in windows:
+            found[windowed(template, seconds)] = (kind, format_duration(seconds))
+    found[PERIOD_ERRORS] = ("errors", "period")
+    found[PERIOD_EVENTS] = ("events", "period")
+    found[PERIOD_ERROR_RATIO] = ("error_ratio", "period")
+    return found
