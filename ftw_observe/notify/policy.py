@@ -26,9 +26,9 @@ from pydantic import (
 from ftw_observe.durations import parse_duration
 from ftw_observe.matching.matchers import Matcher, policy_matcher
 from ftw_observe.notify.policy_checks import check_references, find_secrets
+from ftw_observe.spec.document import Document, parse_document
 from ftw_observe.spec.issues import Path as FieldPath
 from ftw_observe.spec.issues import SpecError, SpecIssue, field_name, sort_issues
-from ftw_observe.spec.loader import Document, parse_document
 
 DEFAULT_PATH = Path("alerts/routing.yaml")
 PAGE_REPEAT = 4 * 3600  # default repeat interval of routes that reach PagerDuty

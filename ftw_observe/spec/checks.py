@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ftw_observe.burnrate import TIER_NAMES, TIERS, display_number
 from ftw_observe.durations import format_duration
-from ftw_observe.spec.catalogue import known_buckets
+from ftw_observe.spec.contract import known_buckets
 from ftw_observe.spec.issues import Path
 from ftw_observe.spec.model import RESERVED_LABELS, LatencySLI, SLOSpec
 from ftw_observe.spec.selectors import Selector

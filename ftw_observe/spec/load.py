@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ftw_observe.spec.checks import check_slo
+from ftw_observe.spec.document import Document, parse_document
 from ftw_observe.spec.issues import Path, SpecError, SpecIssue, field_name, sort_issues
-from ftw_observe.spec.loader import Document, parse_document
 from ftw_observe.spec.model import SPEC_VERSION, ServiceSpec, SLOSpec
 
 SPEC_SUFFIXES = (".yaml", ".yml")

@@ -1,4 +1,4 @@
-"""Read spec YAML keeping the line of every field, so errors can point at it."""
+"""A YAML document that remembers the line of every field, so errors can point at it."""
 
 from __future__ import annotations
 
