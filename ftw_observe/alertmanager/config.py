@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from ftw_observe.burnrate import TIER_NAMES
+from ftw_observe.spec.model import LABEL_NAME
 
 # Burn-rate tiers of SLO alerts, fastest first: a firing tier mutes every slower one.
 TIERS = TIER_NAMES
@@ -16,15 +16,13 @@ TWIN_LABELS = ("alertname", "service", "job", "instance", "path")
 URGENT = "ftw-observe-urgent"
 DEFAULT = "ftw-observe"
 
-_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-
 
 def alertmanager_config(
     *, webhook_url: str, token_file: str, equal_labels: Sequence[str]
 ) -> dict[str, Any]:
     """Return an Alertmanager config that posts every alert to the engine's webhook."""
     for label in equal_labels:
-        if not _LABEL_NAME.fullmatch(label):
+        if not LABEL_NAME.fullmatch(label):
             raise ValueError(f"{label!r} is not a Prometheus label name")
     return {
         "global": {"resolve_timeout": "5m"},

@@ -29,7 +29,7 @@ from ftw_observe.importers.common import (
     warn_unknown,
 )
 from ftw_observe.spec.issues import SpecIssue
-from ftw_observe.spec.model import SPEC_VERSION
+from ftw_observe.spec.model import NAME, SPEC_VERSION
 from ftw_observe.spec.selectors import WINDOW_PLACEHOLDER
 
 SLOTH_VERSION = "prometheus/v1"
@@ -40,7 +40,6 @@ RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _RATE = re.compile(r"\brate\(")
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 _SERVICE_KEYS = {"version", "service", "labels", "slos"}
 _SLO_KEYS = {"name", "objective", "description", "labels", "sli", "alerting"}
 _ALERTING_KEYS = {"name", "labels", "annotations", "page_alert", "ticket_alert"}
@@ -204,7 +203,7 @@ def _tier(raw: Any, at: str, notes: Notes) -> dict[str, Any]:
     options: dict[str, Any] = {}
     raw_labels = mapping(data.get("labels"), f"{at}.labels", notes)
     severity = raw_labels.get("severity")
-    if severity is not None and _NAME.fullmatch(label_value(severity)):
+    if severity is not None and NAME.fullmatch(label_value(severity)):
         options["severity"] = label_value(severity)
     elif severity is not None:
         notes.warn(f"{at}.labels.severity", f"{severity!r} is not a valid severity; dropped")

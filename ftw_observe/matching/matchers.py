@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+from ftw_observe.spec.model import LABEL_NAME
+
 _TEXT = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*")
 # In policy files, a value starting with one of these is an operator; `\` escapes it.
 _SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")

@@ -29,18 +29,18 @@ from ftw_observe.notify.policy_checks import check_references, find_secrets
 from ftw_observe.spec.document import Document, parse_document
 from ftw_observe.spec.issues import Path as FieldPath
 from ftw_observe.spec.issues import SpecError, SpecIssue, field_name, sort_issues
+from ftw_observe.spec.model import NAME
 
 DEFAULT_PATH = Path("alerts/routing.yaml")
 PAGE_REPEAT = 4 * 3600  # default repeat interval of routes that reach PagerDuty
 OTHER_REPEAT = 24 * 3600
 
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 _ENV = re.compile(r"[A-Z_][A-Z0-9_]*")
 _CHANNEL = re.compile(r"#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{8,}")
 
 
 def _name(value: str) -> str:
-    if not _NAME.fullmatch(value) or len(value) > 63:
+    if not NAME.fullmatch(value) or len(value) > 63:
         raise ValueError(f"{value!r} is not a name: lowercase letters, digits, '-' or '_'")
     return value
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ftw_observe.matching.matchers import LABEL_NAME
 from ftw_observe.spec.issues import Path as FieldPath
+from ftw_observe.spec.model import LABEL_NAME
 
 if TYPE_CHECKING:
     from ftw_observe.notify.policy import RoutingPolicy

@@ -23,12 +23,13 @@ RESERVED_LABELS = frozenset(
     | {"alertname", "job", "instance", "__name__"}
 )
 
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
-_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# The names of services, SLOs, teams, receivers and routes; and Prometheus label names.
+NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 def _name(value: str) -> str:
-    if not _NAME.fullmatch(value) or len(value) > 63:
+    if not NAME.fullmatch(value) or len(value) > 63:
         raise ValueError(
             f"{value!r} is not a name: use lowercase letters, digits, '-' or '_', "
             "starting with a letter, at most 63 characters"
@@ -37,7 +38,7 @@ def _name(value: str) -> str:
 
 
 def _label_name(value: str) -> str:
-    if not _LABEL.fullmatch(value) or value.startswith("__"):
+    if not LABEL_NAME.fullmatch(value) or value.startswith("__"):
         raise ValueError(f"{value!r} is not a Prometheus label name")
     return value
 
