@@ -33,7 +33,7 @@ from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.model import NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher
-from ftw_observe.notify.policy import load_policy
+from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store, make_store_engine, upgrade_url
 from tests.support.notifications import burn_notification

@@ -18,7 +18,7 @@ from ftw_observe.engine.runtime import EngineRuntime
 from ftw_observe.engine.settings import EngineSettings
 from ftw_observe.notify.dispatch import Dispatcher
 from ftw_observe.notify.metrics import DispatchMetrics
-from ftw_observe.notify.policy import load_policy
+from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.prometheus import PrometheusClient
 from ftw_observe.spec.load import load_specs

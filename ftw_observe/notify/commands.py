@@ -22,7 +22,8 @@ from ftw_observe.durations import parse_duration
 from ftw_observe.matching.matchers import describe
 from ftw_observe.matching.silences import SilenceError, parse_matchers
 from ftw_observe.notify.decide import routing, show_repeat
-from ftw_observe.notify.policy import DEFAULT_PATH, RoutingPolicy, load_policy
+from ftw_observe.notify.policy import DEFAULT_PATH, RoutingPolicy
+from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.spec.issues import SpecError
 
 DEFAULT_URL = "http://127.0.0.1:8080"

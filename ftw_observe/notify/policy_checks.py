@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ftw_observe.notify.policy import RoutingPolicy
 from ftw_observe.spec.issues import Path as FieldPath
 from ftw_observe.spec.model import LABEL_NAME
-
-if TYPE_CHECKING:
-    from ftw_observe.notify.policy import RoutingPolicy
 
 # Labels the engine's alerts and the generated rules carry; `labels:` in the file adds more.
 KNOWN_LABELS = frozenset(

@@ -11,7 +11,8 @@ import typer
 from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.log import LogSender
 from ftw_observe.notify.model import Outcome
-from ftw_observe.notify.policy import DEFAULT_PATH, load_policy
+from ftw_observe.notify.policy import DEFAULT_PATH
+from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.spec.issues import SpecError
 

@@ -16,7 +16,8 @@ from ftw_observe.notify.decide import (
     route,
     routing,
 )
-from ftw_observe.notify.policy import RoutingPolicy, load_policy, validate_policy_text
+from ftw_observe.notify.policy import RoutingPolicy
+from ftw_observe.notify.policy_file import load_policy, validate_policy_text
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from ftw_observe.matching.silences import new_silence
 from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher, DispatchReport, backoff
 from ftw_observe.notify.metrics import DispatchMetrics
-from ftw_observe.notify.policy import load_policy
+from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store
 from tests.support.notifications import burn_notification

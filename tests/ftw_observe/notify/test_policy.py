@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ftw_observe.burnrate import TIER_NAMES
-from ftw_observe.notify.policy import load_policy, validate_policy_text
+from ftw_observe.notify.policy_file import load_policy, validate_policy_text
 from ftw_observe.spec.issues import SpecError
 from ftw_observe.spec.load import load_specs
 
