@@ -118,7 +118,7 @@ def test_a_burn_fires_once_and_enqueues_one_trigger(make_engine, store: Store) -
     assert state.annotations["burn_rate_6h"] == "0.00"
     assert (state.annotations["errors"], state.annotations["events"]) == ("2000", "100000")
     assert state.annotations["events_period"] == "100000"
-    claimed = store.claim_due(clock(), 10)
+    claimed = store.notifications.claim(clock(), 10, routed=False)
     assert [(item.notification.kind, item.notification.dedup_key) for item in claimed] == [
         (NotificationKind.TRIGGER, "ftw/api/availability//page-1h")
     ]
@@ -132,7 +132,9 @@ def test_recovery_resolves_and_enqueues_the_resolve(make_engine, store: Store) -
     prometheus.answer = samples({"1h": 2_000.0})  # the short window has recovered
     result = engine.run_cycle()
     assert [t.kind for t in result.transitions] == [TransitionKind.RESOLVED]
-    kinds = [item.notification.kind for item in store.claim_due(clock(), 10)]
+    kinds = [
+        item.notification.kind for item in store.notifications.claim(clock(), 10, routed=False)
+    ]
     assert kinds == [NotificationKind.TRIGGER, NotificationKind.RESOLVE]
 
 
@@ -143,7 +145,7 @@ def test_a_restarted_engine_does_not_page_again(make_engine, store: Store) -> No
     restarted, _, _ = make_engine()
     clock.advance(30)
     assert restarted.run_cycle().transitions == []
-    assert len(store.claim_due(clock(), 10)) == 1
+    assert len(store.notifications.claim(clock(), 10, routed=False)) == 1
 
 
 def test_unreachable_prometheus_is_unknown_and_resolves_nothing(make_engine, store: Store) -> None:

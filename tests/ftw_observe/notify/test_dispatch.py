@@ -56,7 +56,7 @@ class Rig:
     def make(self, env: dict[str, str]) -> Dispatcher:
         senders = build_senders(self.policy, status_page_url="http://observe.test", env=env)
         return Dispatcher(
-            self.store,
+            self.store.notifications,
             lambda: self.policy,
             senders,
             metrics=self.metrics,
@@ -175,7 +175,7 @@ def test_a_crash_between_send_and_mark_sent_pages_once(rig: Rig) -> None:
     rig.emit(PAGE)
     rig.dispatcher._route(rig.clock(), DispatchReport())
     # Deliver, then "crash" before marking sent: the rows stay claimed.
-    items = rig.dispatcher.notes.claim(rig.clock(), 10, routed=True)
+    items = rig.store.notifications.claim(rig.clock(), 10, routed=True)
     for item in items:
         rig.dispatcher._send(item, item.receiver or "")
     assert rig.pd_actions() == [("trigger", KEY)]
@@ -252,7 +252,7 @@ def test_without_credentials_receivers_only_log(
 ) -> None:
     policy = load_policy(REPO / "alerts" / "routing.yaml")
     dispatcher = Dispatcher(
-        store, lambda: policy, build_senders(policy, status_page_url="", env={})
+        store.notifications, lambda: policy, build_senders(policy, status_page_url="", env={})
     )
     store.enqueue([PAGE])
     with caplog.at_level("INFO"):
