@@ -11,17 +11,58 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ftw_observe.budget import Status
 from ftw_observe.model import (
+    AlertKey,
+    AlertPhase,
     AlertState,
     EngineHealth,
     Evaluation,
+    InstanceKey,
     Notification,
     NotificationKind,
     OutboxState,
     Settlement,
     Transition,
+    TransitionKind,
+    WindowBurn,
 )
 from ftw_observe.store import Store
+
+DAY = 86_400
+MONTH = 30 * DAY
+
+
+def evaluation(key: InstanceKey, at: datetime, **fields: Any) -> Evaluation:
+    """Return an evaluation of `key` at `at`: OK, 99.9 % over 30 days, no figures unless given."""
+    blank = Evaluation(key, at, Status.OK, 99.9, MONTH, None, None, None, None, None, None)
+    return replace(blank, **fields)
+
+
+def burn(window: str, rate: float | None, *, budget: float, events: float = 1000.0) -> WindowBurn:
+    """Return a window burning `rate` times `budget` (an error ratio), with counts to match."""
+    if rate is None:
+        return WindowBurn(window, None, None, None, None)
+    return WindowBurn(window, rate * budget * events, events, rate * budget, rate)
+
+
+def burn_labels(key: InstanceKey, tier: str) -> dict[str, str]:
+    """Return the labels the engine gives a burn-rate alert of `key` and `tier` (`page-1h`)."""
+    severity = tier.split("-")[0]
+    return {"alertname": "SLOBurnRate", **key.labels, "tier": tier, "severity": severity}
+
+
+def alert_state(
+    key: InstanceKey, tier: str = "page-1h", phase: AlertPhase = AlertPhase.FIRING, **fields: Any
+) -> AlertState:
+    """Return the state of the alert of `key` and `tier`, labelled as a burn-rate alert."""
+    return replace(AlertState(AlertKey(key, tier), phase, labels=burn_labels(key, tier)), **fields)
+
+
+def transition(state: AlertState, at: datetime) -> Transition:
+    """Return the transition into `state`: firing if it fires, resolved otherwise."""
+    kind = TransitionKind.FIRING if state.phase is AlertPhase.FIRING else TransitionKind.RESOLVED
+    return Transition(state, kind, at)
 
 
 def notification(dedup_key: str, at: datetime, **fields: Any) -> Notification:

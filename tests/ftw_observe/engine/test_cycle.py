@@ -14,6 +14,7 @@ from ftw_observe.model import AlertPhase, NotificationKind, TransitionKind
 from ftw_observe.prometheus import PrometheusError, Sample
 from ftw_observe.spec.load import validate_text
 from ftw_observe.store import Store
+from tests.support.clock import Clock
 
 SPEC = """\
 service: api
@@ -58,22 +59,11 @@ class ScriptedPrometheus:
         return self.answer
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def make_engine(store: Store) -> Callable[[], tuple[Engine, ScriptedPrometheus, Clock]]:
     spec, issues = validate_text(SPEC, "slo/api.yaml")
     assert spec is not None, issues
-    prometheus, clock = ScriptedPrometheus(), Clock()
+    prometheus, clock = ScriptedPrometheus(), Clock(T0)
 
     def make() -> tuple[Engine, ScriptedPrometheus, Clock]:
         engine = Engine(

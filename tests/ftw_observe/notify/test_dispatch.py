@@ -19,6 +19,7 @@ from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store
+from tests.support.clock import Clock
 from tests.support.notifications import burn_notification
 
 REPO = Path(__file__).resolve().parents[3]
@@ -26,22 +27,11 @@ ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 class Rig:
     """A dispatcher over a real store, the committed policy and the two fakes."""
 
     def __init__(self, store: Store, pagerduty: FakePagerDuty, slack: FakeSlack) -> None:
-        self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock()
+        self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock(T0)
         self.policy = load_policy(REPO / "alerts" / "routing.yaml")
         env = {
             "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,

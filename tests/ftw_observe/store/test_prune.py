@@ -17,10 +17,8 @@ from tests.ftw_observe.store.data import (
     alert,
     evaluation,
     notification,
-    save,
-    transition,
 )
-from tests.support.seed import settle
+from tests.support.seed import save, settle, transition
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
