@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from ftw_observe.model import (
 from ftw_observe.store import alerts, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.notifications import NotificationStore
+from ftw_observe.store.report_reads import ReportReads
 from ftw_observe.store.retention import prune as apply_retention
 
 
@@ -99,6 +101,12 @@ class Store:
         """Return alert transitions, newest first."""
         with self.engine.connect() as connection:
             return alerts.events(connection, service=service, slo=slo, since=since, limit=limit)
+
+    @contextmanager
+    def report_reads(self) -> Iterator[ReportReads]:
+        """Yield the report's read model over one connection, closed afterwards."""
+        with self.engine.connect() as connection:
+            yield ReportReads(connection)
 
     def health(self) -> EngineHealth:
         """Return the engine's health as last saved."""
