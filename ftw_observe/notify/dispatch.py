@@ -48,6 +48,12 @@ class DispatchReport:
     outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # key, receiver, outcome
 
 
+def _about(incident: Incident, kind: NotificationKind, now: datetime, source: str) -> Notification:
+    """Return a notification the router makes itself about an incident, as of `now`."""
+    labels, annotations = incident.labels, incident.annotations
+    return Notification(incident.dedup_key, kind, now, labels, annotations, source)
+
+
 class Dispatcher:
     """Route and deliver every due notification once per call.
 
@@ -166,14 +172,8 @@ class Dispatcher:
         silences = self.store.silences(now=now)
         firing = [incident.labels for incident in self.store.firing()]
         for incident in muted:
-            notification = Notification(
-                dedup_key=incident.dedup_key,
-                kind=NotificationKind.TRIGGER,
-                created_at=now,
-                labels=incident.labels,
-                annotations=incident.annotations,
-                source=next(iter(incident.sources), "engine"),
-            )
+            source = next(iter(incident.sources), "engine")
+            notification = _about(incident, NotificationKind.TRIGGER, now, source)
             others = [labels for labels in firing if labels != incident.labels]
             decision = decide(
                 notification, policy=policy, firing=others, silences=silences, now=now
@@ -195,14 +195,7 @@ class Dispatcher:
             last = incident.notified_at or incident.opened_at
             if not seconds or last is None or (now - last).total_seconds() < seconds:
                 continue
-            reminder = Notification(
-                dedup_key=incident.dedup_key,
-                kind=NotificationKind.REMIND,
-                created_at=now,
-                labels=incident.labels,
-                annotations=incident.annotations,
-                source="reminder",
-            )
+            reminder = _about(incident, NotificationKind.REMIND, now, "reminder")
             self._queue(incident, reminder, now, report)
 
     def _queue(
