@@ -191,7 +191,13 @@ class OutboxItem:
 
 @dataclass(frozen=True)
 class SentItem:
-    """A notification delivered to one receiver; the receiver's data is left in the store."""
+    """A notification delivered to one receiver; the receiver's data is left in the store.
+
+    Usage::
+
+        for item in store.sent(since=an_hour_ago):
+            print(item.receiver, item.notification.dedup_key, item.sent_at)
+    """
 
     id: int
     notification: Notification

@@ -66,6 +66,10 @@ class DispatchStore(Protocol):
     `ftw_observe.store.Store(engine).notifications` is the one the engine runs with. Claims
     are exclusive: no two claimers get the same row, and a row of an alert is not claimed
     while an older row of that alert (and receiver) is on its way.
+
+    Usage::
+
+        dispatcher = Dispatcher(store.notifications, lambda: policy, senders)
     """
 
     def release_stuck(self, older_than: datetime) -> int:

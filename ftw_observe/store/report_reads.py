@@ -52,7 +52,13 @@ class HourStart:
 
 @dataclass(frozen=True)
 class Edges:
-    """The snapshots at the edges of a time range that a report reads."""
+    """The snapshots at the edges of a time range that a report reads.
+
+    Usage::
+
+        edges = reads.edges(key, window.start, window.end)
+        consumed = edges.first_budget.remaining - edges.last_budget.remaining
+    """
 
     first_budget: Evaluation | None  # the oldest with a remaining budget
     last_budget: Evaluation | None  # the newest with a remaining budget
