@@ -77,7 +77,7 @@ def main() -> None:
             "SLACK_API_URL": slack.api_url,
         }
         senders = build_senders(policy, status_page_url="http://127.0.0.1:8080", env=env)
-        dispatcher = Dispatcher(store, lambda: policy, senders)
+        dispatcher = Dispatcher(store.notifications, lambda: policy, senders)
         stop = threading.Event()
 
         def dispatch_every_second() -> None:
@@ -133,21 +133,10 @@ def main() -> None:
             for key in expected
         )
         throttled = sum(1 for r in pagerduty.requests if r.status == 429)
-        latencies = []
-        from sqlalchemy import text
-
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT created_at, sent_at FROM ftw_observe_outbox "
-                    "WHERE receiver IS NOT NULL AND state = 'sent'"
-                )
-            ).all()
-        for created, sent in rows:
-            created_at = datetime.fromisoformat(str(created))
-            sent_at = datetime.fromisoformat(str(sent))
-            latencies.append((sent_at - created_at).total_seconds())
-        deliveries = len(rows)
+        # Every delivery to a receiver: at most one per receiver of each transition.
+        delivered = store.sent(limit=len(schedule) * len(policy.receivers))
+        latencies = [(d.sent_at - d.notification.created_at).total_seconds() for d in delivered]
+        deliveries = len(delivered)
         print(f"{len(schedule)} transitions at {args.rate:g}/s; {deliveries} deliveries", end="")
         print(f" in {elapsed:.1f} s")
         print(f"PagerDuty answered 429 to {throttled} requests")

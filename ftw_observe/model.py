@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ftw_observe.budget import Status
 
@@ -151,3 +152,97 @@ class EngineHealth:
     last_success_at: datetime | None = None
     prometheus_error: str | None = None
     prometheus_unreachable_since: datetime | None = None
+
+
+class OutboxState(StrEnum):
+    """Where a notification is on its way to a receiver."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A notification in the outbox with its delivery bookkeeping.
+
+    `receiver` is None while the notification waits to be routed, then one row per receiver
+    holds it. `attempts` counts claims, this one included: 1 on the first delivery attempt.
+    `delivery` is receiver-specific data (a Slack message ts, a PagerDuty dedup key).
+
+    Usage::
+
+        notes = store.notifications
+        for item in notes.claim(now, limit=50, routed=True):
+            previous = notes.last_delivery(item.notification.dedup_key, receiver=item.receiver)
+            delivery = send(item.notification, previous=previous)  # {"ts": ...} from Slack
+            notes.settle_deliveries([Settlement(item.id, OutboxState.SENT, now, delivery)])
+    """
+
+    id: int
+    notification: Notification
+    attempts: int
+    receiver: str | None = None
+    delivery: dict[str, Any] | None = None
+    last_error: str | None = None
+    rejected_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SentItem:
+    """A notification delivered to one receiver; the receiver's data is left in the store.
+
+    Usage::
+
+        for item in store.sent(since=an_hour_ago):
+            print(item.receiver, item.notification.dedup_key, item.sent_at)
+    """
+
+    id: int
+    notification: Notification
+    receiver: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The outcome of one delivery attempt: sent, back to pending for a retry, or rejected.
+
+    >>> Settlement(7, OutboxState.REJECTED, datetime(2025, 1, 1), error="invalid key").state
+    <OutboxState.REJECTED: 'rejected'>
+    """
+
+    item_id: int
+    state: OutboxState
+    at: datetime
+    delivery: dict[str, Any] | None = None
+    error: str = ""
+    next_attempt_at: datetime | None = None
+
+
+@dataclass
+class Incident:
+    """What the router knows of one alert identity (dedup key), kept between notifications.
+
+    >>> incident = Incident("ftw/marketplace/api-availability//page-1h")
+    >>> incident.sources["engine"] = "firing"
+    >>> incident.firing
+    True
+    """
+
+    dedup_key: str
+    state: str = "closed"  # open (receivers paged), muted (firing, nobody paged) or closed
+    sources: dict[str, str] = field(default_factory=dict)  # source -> firing | resolved
+    receivers: list[str] = field(default_factory=list)  # who got the trigger
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    muted_by: str | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    notified_at: datetime | None = None  # last trigger or reminder queued for its receivers
+
+    @property
+    def firing(self) -> bool:
+        """Tell whether any source still reports the alert firing."""
+        return any(state == "firing" for state in self.sources.values())

@@ -56,7 +56,7 @@ class EngineService:
         prune = partial(_prune, store, settings)
         policy = load_policy(settings.routing_policy)
         dispatcher = Dispatcher(
-            store,
+            store.notifications,
             lambda: policy,
             build_senders(policy, status_page_url=settings.status_page_url),
             metrics=DispatchMetrics.create(metrics.registry),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from ftw_observe.api.deps import ContextDep
 from ftw_observe.api.schemas import STORE_DOWN
 from ftw_observe.api.slos import as_utc
-from ftw_observe.store.outbox import OutboxItem, SentItem
+from ftw_observe.model import OutboxItem, SentItem
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], responses=STORE_DOWN)
 

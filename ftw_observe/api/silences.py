@@ -111,17 +111,7 @@ router = APIRouter(prefix="/api/silences", tags=["silences"], responses=STORE_DO
 
 def silence_out(silence: Silence, now: datetime) -> SilenceOut:
     """Return the response body of a silence."""
-    return SilenceOut(
-        id=silence.id,
-        matchers=silence.matcher_texts(),
-        author=silence.author,
-        reason=silence.reason,
-        starts_at=silence.starts_at,
-        ends_at=silence.ends_at,
-        created_at=silence.created_at,
-        expired_at=silence.expired_at,
-        state=silence.state(now),
-    )
+    return SilenceOut(**silence.record(), state=silence.state(now))
 
 
 def _invalid(loc: tuple[str | int, ...], message: str, value: object) -> RequestValidationError:

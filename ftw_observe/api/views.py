@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ftw_observe.api.catalog import Catalog, Entry
 from ftw_observe.api.schemas import (
@@ -56,6 +57,21 @@ class Row:
         """Return the remaining budget, None when unknown."""
         return None if self.evaluation is None else finite(self.evaluation.remaining)
 
+    def figures(self) -> dict[str, Any]:
+        """Return the instance and its newest figures, as every body of an instance shows them."""
+        e = self.evaluation
+        shown: dict[str, Any] = {
+            "instance": self.key.instance,
+            "group": dict(self.key.group),
+            "status": Status.UNKNOWN if e is None else e.status,
+            "remaining": self.remaining,
+            "evaluated_at": None if e is None else e.evaluated_at,
+            "detail": NOT_EVALUATED if e is None else e.detail,
+        }
+        for name in ("sli", "remaining_minutes", "seconds_to_exhaustion", "events", "errors"):
+            shown[name] = None if e is None else finite(getattr(e, name))
+        return shown
+
 
 def current(evaluations: Iterable[Evaluation], catalog: Catalog) -> list[Row]:
     """Return one row per current SLO instance, worst budget first and unknown budgets last.
@@ -99,26 +115,16 @@ def burn_rates(evaluation: Evaluation | None) -> dict[str, float | None]:
 
 def summary(row: Row, catalog: Catalog) -> SLOSummary:
     """Return the API body of one SLO instance."""
-    entry, e = row.entry, row.evaluation
+    entry = row.entry
     return SLOSummary(
         service=row.key.service,
         slo=row.key.slo,
-        instance=row.key.instance,
-        group=dict(row.key.group),
-        status=Status.UNKNOWN if e is None else e.status,
         objective=entry.slo.objective,
         period_days=entry.slo.period / 86_400,
-        sli=None if e is None else finite(e.sli),
-        remaining=row.remaining,
-        remaining_minutes=None if e is None else finite(e.remaining_minutes),
-        seconds_to_exhaustion=None if e is None else finite(e.seconds_to_exhaustion),
-        events=None if e is None else finite(e.events),
-        errors=None if e is None else finite(e.errors),
-        burn_rates=burn_rates(e),
-        evaluated_at=None if e is None else e.evaluated_at,
-        detail=NOT_EVALUATED if e is None else e.detail,
+        burn_rates=burn_rates(row.evaluation),
         description=entry.slo.description.strip(),
         links=catalog.links(entry),
+        **row.figures(),
     )
 
 
@@ -165,17 +171,7 @@ def instance_detail(
     ]
     windows = [] if e is None else e.windows
     return InstanceDetail(
-        instance=row.key.instance,
-        group=dict(row.key.group),
-        status=Status.UNKNOWN if e is None else e.status,
-        sli=None if e is None else finite(e.sli),
-        remaining=row.remaining,
-        remaining_minutes=None if e is None else finite(e.remaining_minutes),
-        seconds_to_exhaustion=None if e is None else finite(e.seconds_to_exhaustion),
-        events=None if e is None else finite(e.events),
-        errors=None if e is None else finite(e.errors),
-        evaluated_at=None if e is None else e.evaluated_at,
-        detail=NOT_EVALUATED if e is None else e.detail,
+        **row.figures(),
         windows=[
             WindowOut(
                 window=w.window,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ftw_observe.matching.matchers import Matcher, matches_all, parse_matcher
 
@@ -79,6 +80,17 @@ class Silence:
     def matcher_texts(self) -> list[str]:
         """Return the matchers as text (`service=marketplace`), as stored and shown."""
         return [str(matcher) for matcher in self.matchers]
+
+    def record(self) -> dict[str, Any]:
+        """Return its fields as the store keeps them and the API shows them: matchers as text."""
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        return {**values, "matchers": self.matcher_texts()}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Silence:
+        """Return the silence a `record` describes; raise SilenceError if its matchers are bad."""
+        values = {item.name: record[item.name] for item in fields(cls)}
+        return cls(**{**values, "matchers": parse_matchers(list(record["matchers"]))})
 
 
 def parse_matchers(texts: Sequence[str]) -> tuple[Matcher, ...]:

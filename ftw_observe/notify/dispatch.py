@@ -15,14 +15,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.model import (
+    Incident,
+    Notification,
+    NotificationKind,
+    OutboxItem,
+    OutboxState,
+    Settlement,
+)
 from ftw_observe.notify.decide import decide, routing
 from ftw_observe.notify.metrics import DispatchMetrics
-from ftw_observe.notify.model import DeliveryResult, Outcome, Sender
+from ftw_observe.notify.model import DeliveryResult, DispatchStore, Outcome, Sender
 from ftw_observe.notify.policy import RoutingPolicy
-from ftw_observe.store import Store
-from ftw_observe.store.notifications import Incident, NotificationStore, Settlement
-from ftw_observe.store.outbox import OutboxItem, OutboxState
 
 log = logging.getLogger("ftw_observe.notify")
 MAX_BACKOFF_SECONDS = 300.0
@@ -44,16 +48,24 @@ class DispatchReport:
     outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # key, receiver, outcome
 
 
+def _about(incident: Incident, kind: NotificationKind, now: datetime, source: str) -> Notification:
+    """Return a notification the router makes itself about an incident, as of `now`."""
+    labels, annotations = incident.labels, incident.annotations
+    return Notification(incident.dedup_key, kind, now, labels, annotations, source)
+
+
 class Dispatcher:
     """Route and deliver every due notification once per call.
 
-    >>> # dispatcher = Dispatcher(store, lambda: policy, senders)
-    >>> # dispatcher.run_once()
+    Usage::
+
+        dispatcher = Dispatcher(Store(engine).notifications, lambda: policy, senders)
+        dispatcher.run_once()
     """
 
     def __init__(
         self,
-        store: Store,
+        store: DispatchStore,
         policy: Callable[[], RoutingPolicy],
         senders: Mapping[str, Sender],
         *,
@@ -64,7 +76,6 @@ class Dispatcher:
         workers: int = 8,
     ) -> None:
         self.store = store
-        self.notes = NotificationStore(store.engine)
         self.policy = policy
         self.senders = dict(senders)
         self.metrics = metrics
@@ -87,22 +98,22 @@ class Dispatcher:
     # Stage one: routing.
 
     def _route(self, now: datetime, report: DispatchReport) -> None:
-        while items := self.notes.claim(now, self.batch, routed=False):
+        while items := self.store.claim(now, self.batch, routed=False):
             self._route_batch(items, now, report)
 
     def _route_batch(self, items: list[OutboxItem], now: datetime, report: DispatchReport) -> None:
         policy = self.policy()
         silences = self.store.silences(now=now)
-        firing = [incident.labels for incident in self.notes.firing()]
+        firing = [incident.labels for incident in self.store.firing()]
         for item in items:
-            incident = self.notes.incident(item.notification.dedup_key)
+            incident = self.store.incident(item.notification.dedup_key)
             if item.notification.kind is NotificationKind.TRIGGER:
                 deliveries, outcome = self._trigger(item, incident, policy, firing, silences, now)
                 if incident.firing and incident.labels not in firing:
                     firing.append(incident.labels)
             else:
                 deliveries, outcome = self._resolve(item, incident, now)
-            self.notes.settle_routing(item, incident, deliveries, at=now, outcome=outcome)
+            self.store.settle_routing(item, incident, deliveries, at=now, outcome=outcome)
             report.routed += 1
 
     def _trigger(
@@ -154,21 +165,15 @@ class Dispatcher:
         return [(name, resolve) for name in receivers], {"receivers": receivers}
 
     def _unmute(self, now: datetime, report: DispatchReport) -> None:
-        muted = [i for i in self.notes.firing() if i.state == "muted"]
+        muted = [i for i in self.store.firing() if i.state == "muted"]
         if not muted:
             return
         policy = self.policy()
         silences = self.store.silences(now=now)
-        firing = [incident.labels for incident in self.notes.firing()]
+        firing = [incident.labels for incident in self.store.firing()]
         for incident in muted:
-            notification = Notification(
-                dedup_key=incident.dedup_key,
-                kind=NotificationKind.TRIGGER,
-                created_at=now,
-                labels=incident.labels,
-                annotations=incident.annotations,
-                source=next(iter(incident.sources), "engine"),
-            )
+            source = next(iter(incident.sources), "engine")
+            notification = _about(incident, NotificationKind.TRIGGER, now, source)
             others = [labels for labels in firing if labels != incident.labels]
             decision = decide(
                 notification, policy=policy, firing=others, silences=silences, now=now
@@ -181,7 +186,7 @@ class Dispatcher:
 
     def _remind(self, now: datetime, report: DispatchReport) -> None:
         """Queue a reminder for alerts still firing after their route's repeat interval."""
-        incidents = [i for i in self.notes.open_incidents() if i.firing]
+        incidents = [i for i in self.store.open_incidents() if i.firing]
         if not incidents:
             return
         policy = self.policy()
@@ -190,14 +195,7 @@ class Dispatcher:
             last = incident.notified_at or incident.opened_at
             if not seconds or last is None or (now - last).total_seconds() < seconds:
                 continue
-            reminder = Notification(
-                dedup_key=incident.dedup_key,
-                kind=NotificationKind.REMIND,
-                created_at=now,
-                labels=incident.labels,
-                annotations=incident.annotations,
-                source="reminder",
-            )
+            reminder = _about(incident, NotificationKind.REMIND, now, "reminder")
             self._queue(incident, reminder, now, report)
 
     def _queue(
@@ -207,7 +205,7 @@ class Dispatcher:
         incident.notified_at = now
         placeholder = OutboxItem(id=-1, notification=notification, attempts=0)
         deliveries = [(name, notification) for name in incident.receivers]
-        self.notes.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
+        self.store.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
         report.routed += 1
 
     # Stage two: delivery.
@@ -215,14 +213,14 @@ class Dispatcher:
     def _deliver(self, now: datetime, report: DispatchReport) -> None:
         # Sends run in parallel: rows of one alert and receiver are never claimed together,
         # so order per alert holds. Claim again until nothing is due, to drain bursts.
-        while items := self.notes.claim(now, self.batch, routed=True):
+        while items := self.store.claim(now, self.batch, routed=True):
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 results = list(pool.map(lambda item: self._send(item, item.receiver or ""), items))
             settlements = [
                 self._settle(item, item.receiver or "", result, now, report)
                 for item, result in zip(items, results, strict=True)
             ]
-            self.notes.settle_deliveries(settlements)
+            self.store.settle_deliveries(settlements)
             now = self.clock()
 
     def _send(self, item: OutboxItem, receiver: str) -> DeliveryResult:

@@ -1,12 +1,15 @@
-"""Contracts between the router, the receivers and the delivery loop."""
+"""Contracts between the router, the receivers, the delivery loop and the store."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ftw_observe.model import Notification
+from ftw_observe.matching.silences import Silence
+from ftw_observe.model import Incident, Notification, OutboxItem, Settlement
 
 
 class Outcome(StrEnum):
@@ -55,3 +58,62 @@ class RouteDecision:
     receivers: tuple[str, ...]
     muted_by: str | None = None  # "silence <id>" or "inhibited by <alert>" when muted
     details: dict[str, str] = field(default_factory=dict)
+
+
+class DispatchStore(Protocol):
+    """What the router and the delivery loop need of the store: claims, incidents, settlements.
+
+    `ftw_observe.store.Store(engine).notifications` is the one the engine runs with. Claims
+    are exclusive: no two claimers get the same row, and a row of an alert is not claimed
+    while an older row of that alert (and receiver) is on its way.
+
+    Usage::
+
+        dispatcher = Dispatcher(store.notifications, lambda: policy, senders)
+    """
+
+    def release_stuck(self, older_than: datetime) -> int:
+        """Put rows claimed before `older_than` and never settled back to pending."""
+        ...
+
+    def claim(self, now: datetime, limit: int, *, routed: bool) -> list[OutboxItem]:
+        """Claim due rows to route (`routed=False`) or to deliver (`routed=True`), oldest first."""
+        ...
+
+    def incident(self, dedup_key: str) -> Incident:
+        """Return the incident of a dedup key (closed and empty if never seen)."""
+        ...
+
+    def firing(self) -> list[Incident]:
+        """Return every incident some source still reports firing."""
+        ...
+
+    def open_incidents(self) -> list[Incident]:
+        """Return incidents whose receivers were paged and not yet told it resolved."""
+        ...
+
+    def silences(self, *, now: datetime) -> list[Silence]:
+        """Return the silences active or pending at `now`."""
+        ...
+
+    def settle_routing(
+        self,
+        item: OutboxItem,
+        incident: Incident,
+        deliveries: Sequence[tuple[str, Notification]],
+        *,
+        at: datetime,
+        outcome: dict[str, Any],
+    ) -> None:
+        """Save the incident, queue per-receiver rows and settle the routed row, atomically."""
+        ...
+
+    def settle_deliveries(self, settlements: Sequence[Settlement]) -> None:
+        """Record the outcome of delivery attempts."""
+        ...
+
+    def last_delivery(
+        self, dedup_key: str, *, receiver: str | None = None
+    ) -> dict[str, Any] | None:
+        """Return the receiver data of the last delivered notification with this dedup key."""
+        ...

@@ -59,13 +59,10 @@ def _scrub(text: str, url: str) -> str:
 
 def _missing_sqlite_file(url: str) -> bool:
     """Tell whether `url` names an SQLite file that does not exist (connecting would make it)."""
-    from sqlalchemy.engine import make_url
+    from ftw_observe.store import database_url, sqlite_file
 
-    parsed = make_url(url)
-    name = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:"):
-        return False
-    return not name.startswith("file:") and not Path(name).is_file()
+    path = sqlite_file(database_url(url))
+    return path is not None and not path.is_file()
 
 
 def _renderer(name: ReportFormat) -> Callable[[Report], str]:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from ftw_observe.store.database import make_store_engine
+from ftw_observe.store.database import database_url, make_store_engine, sqlite_file
 from ftw_observe.store.lease import Lease
 from ftw_observe.store.migrate import upgrade_url
-from ftw_observe.store.outbox import OutboxItem
+from ftw_observe.store.notifications import NotificationStore
 from ftw_observe.store.repository import Store
 
-__all__ = ["Lease", "OutboxItem", "Store", "make_store_engine", "upgrade_url"]
+__all__ = [
+    "Lease",
+    "NotificationStore",
+    "Store",
+    "database_url",
+    "make_store_engine",
+    "sqlite_file",
+    "upgrade_url",
+]

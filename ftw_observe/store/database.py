@@ -2,31 +2,62 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase
 
-from marketplace.db.session import ensure_sqlite_directory, normalise_url
+# Plain Postgres URLs name no driver (SQLAlchemy would pick psycopg2); the store uses psycopg 3.
+_POSTGRES = ("postgresql", "postgres")
 
 
-def make_store_engine(url: str, **kwargs: Any) -> Engine:
+def database_url(url: str | URL) -> URL:
+    """Return `url` parsed, with psycopg 3 as the driver of a plain Postgres URL.
+
+    >>> database_url("postgres://observe@db:5432/ftw").render_as_string()
+    'postgresql+psycopg://observe@db:5432/ftw'
+    >>> database_url("sqlite:///.ftw/observe.db").drivername
+    'sqlite'
+    """
+    parsed = make_url(url)
+    if parsed.drivername in _POSTGRES:
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """Return the file of an SQLite URL, or None for other databases and in-memory ones."""
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def ensure_sqlite_directory(url: URL) -> None:
+    """Create the directory of an SQLite database file if it is missing."""
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_store_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Create an engine for the store at `url`; this opens no connection.
 
     >>> make_store_engine("sqlite:///:memory:").dialect.name
     'sqlite'
     """
-    url = normalise_url(url)
+    parsed = database_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True}
-    sqlite_file = url.startswith("sqlite")
-    if sqlite_file:
-        ensure_sqlite_directory(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        ensure_sqlite_directory(parsed)
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     options.update(kwargs)
-    engine = create_engine(url, **options)
-    if sqlite_file:
+    engine = create_engine(parsed, **options)
+    if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

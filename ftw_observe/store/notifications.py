@@ -9,75 +9,62 @@ its trigger, even one waiting for a retry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, insert, select, update
+from sqlalchemy import Connection, Engine, exists, select, update
 from sqlalchemy.orm import aliased
 
-from ftw_observe.model import Notification
-from ftw_observe.store.outbox import (
-    MAX_ERROR_LENGTH,
-    OutboxItem,
-    OutboxState,
-    _item,
-    insert_notifications,
-)
+from ftw_observe.matching.silences import Silence
+from ftw_observe.model import Incident, Notification, OutboxItem, OutboxState, Settlement
+from ftw_observe.store import outbox
+from ftw_observe.store import silences as silence_rows
+from ftw_observe.store.database import upsert
 from ftw_observe.store.tables import IncidentRow, OutboxRow
 
-ACTIVE = (OutboxState.PENDING.value, OutboxState.SENDING.value)
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """The outcome of one delivery attempt: sent, back to pending for a retry, or rejected."""
-
-    item_id: int
-    state: OutboxState
-    at: datetime
-    delivery: dict[str, Any] | None = None
-    error: str = ""
-    next_attempt_at: datetime | None = None
-
-
-@dataclass
-class Incident:
-    """What the router knows of one alert identity."""
-
-    dedup_key: str
-    state: str = "closed"  # open (receivers paged), muted (firing, nobody paged) or closed
-    sources: dict[str, str] = field(default_factory=dict)
-    receivers: list[str] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    muted_by: str | None = None
-    opened_at: datetime | None = None
-    closed_at: datetime | None = None
-    notified_at: datetime | None = None  # last trigger or reminder queued for its receivers
-
-    @property
-    def firing(self) -> bool:
-        """Tell whether any source still reports the alert firing."""
-        return any(state == "firing" for state in self.sources.values())
+# IncidentRow's columns are Incident's fields, plus when the row last changed.
+_INCIDENT_FIELDS = [item.name for item in fields(Incident)]
 
 
 class NotificationStore:
-    """Claim, route and settle notifications in the engine's database.
+    """Claim, route and settle notifications in the engine's database: the outbox's one door.
 
-    >>> # notes = NotificationStore(store.engine)
-    >>> # for item in notes.claim(now, limit=50, routed=False): ...
+    `Store(engine).notifications` is one; it satisfies what the dispatcher needs
+    (ftw_observe.notify.model.DispatchStore).
+
+    Usage::
+
+        notes = NotificationStore(engine)
+        notes.release_stuck(now - timedelta(minutes=2))
+        for item in notes.claim(now, limit=50, routed=False):
+            incident = notes.incident(item.notification.dedup_key)
+            notes.settle_routing(item, incident, [("slack", item.notification)], at=now,
+                                 outcome={"receivers": ["slack"]})
+        delivered = [Settlement(item.id, OutboxState.SENT, now)
+                     for item in notes.claim(now, limit=50, routed=True)]
+        notes.settle_deliveries(delivered)
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def release_stuck(self, older_than: datetime) -> int:
+        """Put rows claimed before `older_than` back to pending (after a crash); count them."""
+        with self.engine.begin() as connection:
+            return outbox.release_stuck(connection, older_than)
+
     def claim(self, now: datetime, limit: int, *, routed: bool) -> list[OutboxItem]:
-        """Claim due rows of one stage, oldest first, never ahead of an older row of their alert."""
+        """Claim due rows of one stage, oldest first, never ahead of an older row of their alert.
+
+        One statement: on Postgres its subquery locks the rows FOR UPDATE SKIP LOCKED, so
+        concurrent claimers take disjoint rows without waiting on each other; SQLite, which
+        ignores FOR UPDATE, runs the statement under its single writer lock.
+        """
         older = aliased(OutboxRow)
         # Routing takes a batch in order, so only another claimer's rows hold it back; a
         # delivery waits for every older row of its alert and receiver, retries included.
-        holding = ACTIVE if routed else (OutboxState.SENDING.value,)
+        holding = outbox.ACTIVE if routed else (OutboxState.SENDING.value,)
         same_receiver = older.receiver == OutboxRow.receiver if routed else older.receiver.is_(None)
         blocked = exists().where(
             older.dedup_key == OutboxRow.dedup_key,
@@ -107,7 +94,7 @@ class NotificationStore:
             .returning(*OutboxRow.__table__.columns)
         )
         with self.engine.begin() as connection:
-            claimed = [_item(row) for row in connection.execute(claim)]
+            claimed = [outbox.outbox_item(row) for row in connection.execute(claim)]
         return sorted(claimed, key=lambda item: (item.notification.created_at, item.id))
 
     def incident(self, dedup_key: str) -> Incident:
@@ -132,6 +119,11 @@ class NotificationStore:
             rows = connection.execute(select(IncidentRow).where(IncidentRow.state == "open")).all()
         return [_incident(row) for row in rows]
 
+    def silences(self, *, now: datetime) -> list[Silence]:
+        """Return the silences active or pending at `now`, which routing consults."""
+        with self.engine.connect() as connection:
+            return silence_rows.silences(connection, now=now, include_expired=False)
+
     def settle_routing(
         self,
         item: OutboxItem,
@@ -141,82 +133,62 @@ class NotificationStore:
         at: datetime,
         outcome: dict[str, Any],
     ) -> None:
-        """Save the incident, queue per-receiver rows and settle the routed row, atomically."""
-        values = {
-            "state": incident.state,
-            "sources": incident.sources,
-            "receivers": incident.receivers,
-            "labels": incident.labels,
-            "annotations": incident.annotations,
-            "muted_by": incident.muted_by,
-            "opened_at": incident.opened_at,
-            "closed_at": incident.closed_at,
-            "notified_at": incident.notified_at,
-            "updated_at": at,
-        }
+        """Save the incident, queue per-receiver rows and settle the routed row, atomically.
+
+        An item with a negative id stands for a notification the router made itself (a
+        reminder): there is no routed row to settle. Raise KeyError for an unknown row.
+        """
         with self.engine.begin() as connection:
-            changed = connection.execute(
-                update(IncidentRow)
-                .where(IncidentRow.dedup_key == incident.dedup_key)
-                .values(values)
-            ).rowcount
-            if not changed:
-                connection.execute(
-                    insert(IncidentRow).values(dedup_key=incident.dedup_key, **values)
-                )
+            upsert(connection, IncidentRow, [{**asdict(incident), "updated_at": at}], ["dedup_key"])
             for receiver, notification in deliveries:
-                insert_notifications(connection, [notification], receiver)
+                outbox.insert_notifications(connection, [notification], receiver)
             if item.id >= 0:
-                connection.execute(
-                    update(OutboxRow)
-                    .where(and_(OutboxRow.id == item.id))
-                    .values(
-                        state=OutboxState.SENT.value, sent_at=at, claimed_at=None, delivery=outcome
-                    )
-                )
+                sent = {"state": OutboxState.SENT.value, "sent_at": at, "delivery": outcome}
+                _settle(connection, item.id, sent)
 
     def settle_deliveries(self, settlements: Sequence[Settlement]) -> None:
-        """Record the outcome of many delivery attempts in one transaction."""
+        """Record the outcome of many delivery attempts in one transaction.
+
+        Raise KeyError, recording none of them, when one names an unknown row.
+        """
         if not settlements:
             return
         with self.engine.begin() as connection:
             for settlement in settlements:
-                values: dict[str, Any] = {"state": settlement.state.value, "claimed_at": None}
-                if settlement.state is OutboxState.SENT:
-                    values["sent_at"] = settlement.at
-                    if settlement.delivery is not None:
-                        values["delivery"] = settlement.delivery
-                elif settlement.state is OutboxState.PENDING:
-                    values["next_attempt_at"] = settlement.next_attempt_at
-                    values["last_error"] = settlement.error[:MAX_ERROR_LENGTH]
-                else:
-                    values["rejected_at"] = settlement.at
-                    values["last_error"] = settlement.error[:MAX_ERROR_LENGTH]
-                connection.execute(
-                    update(OutboxRow).where(OutboxRow.id == settlement.item_id).values(values)
-                )
+                _settle(connection, settlement.item_id, _outcome(settlement))
 
-    def settled(self, dedup_key: str) -> list[OutboxItem]:
-        """Return every per-receiver row of an alert, oldest first (for tests and the API)."""
+    def last_delivery(
+        self, dedup_key: str, *, receiver: str | None = None
+    ) -> dict[str, Any] | None:
+        """Return the receiver data of the last delivered notification with this dedup key."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(OutboxRow)
-                .where(OutboxRow.dedup_key == dedup_key, OutboxRow.receiver.is_not(None))
-                .order_by(OutboxRow.id)
-            ).all()
-        return [_item(row) for row in rows]
+            return outbox.last_delivery(connection, dedup_key, receiver)
 
 
-def _incident(value: Any) -> Incident:
-    return Incident(
-        dedup_key=value.dedup_key,
-        state=value.state,
-        sources=dict(value.sources),
-        receivers=list(value.receivers),
-        labels=dict(value.labels),
-        annotations=dict(value.annotations),
-        muted_by=value.muted_by,
-        opened_at=value.opened_at,
-        closed_at=value.closed_at,
-        notified_at=value.notified_at,
-    )
+def _outcome(settlement: Settlement) -> dict[str, Any]:
+    """Return the column values that record a settlement."""
+    values: dict[str, Any] = {"state": settlement.state.value}
+    if settlement.state is OutboxState.SENT:
+        values["sent_at"] = settlement.at
+        if settlement.delivery is not None:
+            values["delivery"] = settlement.delivery
+        return values
+    values["last_error"] = settlement.error[: outbox.MAX_ERROR_LENGTH]
+    if settlement.state is OutboxState.PENDING:
+        values["next_attempt_at"] = settlement.next_attempt_at
+    else:
+        values["rejected_at"] = settlement.at
+    return values
+
+
+def _settle(connection: Connection, item_id: int, values: dict[str, Any]) -> None:
+    """Write a claimed row's outcome and release its claim; raise KeyError for an unknown row."""
+    changed = connection.execute(
+        update(OutboxRow).where(OutboxRow.id == item_id).values(claimed_at=None, **values)
+    ).rowcount
+    if changed == 0:
+        raise KeyError(f"no outbox row {item_id}")
+
+
+def _incident(row: Any) -> Incident:
+    return Incident(**{name: getattr(row, name) for name in _INCIDENT_FIELDS})

@@ -1,61 +1,22 @@
-"""The durable outbox: notifications wait here until a receiver has them."""
+"""The durable outbox's rows: notifications wait here until a receiver has them.
+
+Claims and settlements go through `NotificationStore` (ftw_observe.store.notifications); this
+module inserts rows, turns them into `OutboxItem`s and answers what the API and retention ask.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 
-from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.model import Notification, NotificationKind, OutboxItem, OutboxState, SentItem
 from ftw_observe.store.tables import OutboxRow
 
 MAX_ERROR_LENGTH = 2000
-
-
-class OutboxState(StrEnum):
-    """Where a notification is on its way to a receiver."""
-
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A notification in the outbox with its delivery bookkeeping.
-
-    `attempts` counts claims, this one included: 1 on the first delivery attempt.
-    `delivery` is receiver-specific data (a Slack message ts, a PagerDuty dedup key).
-
-    Usage::
-
-        for item in store.claim_due(now, limit=20):
-            ts = deliver(item.notification, thread=store.last_delivery(item.notification.dedup_key))
-            store.mark_sent(item.id, at=now, delivery={"ts": ts})
-    """
-
-    id: int
-    notification: Notification
-    attempts: int
-    receiver: str | None = None
-    delivery: dict[str, Any] | None = None
-    last_error: str | None = None
-    rejected_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class SentItem:
-    """A notification delivered to one receiver; the receiver's data is left in the store."""
-
-    id: int
-    notification: Notification
-    receiver: str
-    sent_at: datetime
+ACTIVE = (OutboxState.PENDING.value, OutboxState.SENDING.value)
 
 
 def rows(notifications: Iterable[Notification], receiver: str | None) -> list[dict[str, Any]]:
@@ -86,7 +47,8 @@ def insert_notifications(
         connection.execute(insert(OutboxRow), values)
 
 
-def _notification(row: Any) -> Notification:
+def notification(row: Any) -> Notification:
+    """Return the notification an outbox row holds."""
     return Notification(
         dedup_key=row.dedup_key,
         kind=NotificationKind(row.kind),
@@ -97,10 +59,11 @@ def _notification(row: Any) -> Notification:
     )
 
 
-def _item(row: Row[Any]) -> OutboxItem:
+def outbox_item(row: Row[Any]) -> OutboxItem:
+    """Return an outbox row with its delivery bookkeeping."""
     return OutboxItem(
         id=row.id,
-        notification=_notification(row),
+        notification=notification(row),
         attempts=row.attempts,
         receiver=row.receiver,
         delivery=row.delivery,
@@ -109,75 +72,9 @@ def _item(row: Row[Any]) -> OutboxItem:
     )
 
 
-def claim_due(connection: Connection, now: datetime, limit: int) -> list[OutboxItem]:
-    """Mark up to `limit` due pending rows as sending and return them, oldest first.
-
-    One statement: on Postgres its subquery locks the rows FOR UPDATE SKIP LOCKED, so
-    concurrent claimers take disjoint rows without waiting on each other; SQLite, which
-    ignores FOR UPDATE, runs the statement under its single writer lock.
-    """
-    due = (
-        select(OutboxRow.id)
-        .where(OutboxRow.state == OutboxState.PENDING.value, OutboxRow.next_attempt_at <= now)
-        .order_by(OutboxRow.created_at, OutboxRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claim = (
-        update(OutboxRow)
-        .where(OutboxRow.id.in_(due))
-        .values(state=OutboxState.SENDING.value, attempts=OutboxRow.attempts + 1, claimed_at=now)
-        .returning(*OutboxRow.__table__.columns)
-    )
-    claimed = [_item(row) for row in connection.execute(claim)]
-    return sorted(claimed, key=lambda item: (item.notification.created_at, item.id))
-
-
-def _mark(connection: Connection, item_id: int, **values: Any) -> None:
-    result = connection.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(**values))
-    if result.rowcount == 0:
-        raise KeyError(f"no outbox row {item_id}")
-
-
-def mark_sent(
-    connection: Connection, item_id: int, *, at: datetime, delivery: dict[str, Any] | None
-) -> None:
-    """Record a delivery; `delivery`, when given, replaces the stored receiver data."""
-    values: dict[str, Any] = {"state": OutboxState.SENT.value, "sent_at": at, "claimed_at": None}
-    if delivery is not None:
-        values["delivery"] = delivery
-    _mark(connection, item_id, **values)
-
-
-def mark_retry(
-    connection: Connection, item_id: int, *, error: str, next_attempt_at: datetime
-) -> None:
-    """Put a failed delivery back as pending, due again at `next_attempt_at`."""
-    _mark(
-        connection,
-        item_id,
-        state=OutboxState.PENDING.value,
-        last_error=error[:MAX_ERROR_LENGTH],
-        next_attempt_at=next_attempt_at,
-        claimed_at=None,
-    )
-
-
-def mark_rejected(connection: Connection, item_id: int, *, error: str, at: datetime) -> None:
-    """Give up on a delivery for good."""
-    _mark(
-        connection,
-        item_id,
-        state=OutboxState.REJECTED.value,
-        last_error=error[:MAX_ERROR_LENGTH],
-        rejected_at=at,
-        claimed_at=None,
-    )
-
-
 def depth(connection: Connection) -> int:
     """Return how many rows wait for delivery or are being delivered."""
-    active = OutboxRow.state.in_([OutboxState.PENDING.value, OutboxState.SENDING.value])
+    active = OutboxRow.state.in_(ACTIVE)
     return int(connection.execute(select(func.count()).where(active)).scalar_one())
 
 
@@ -189,7 +86,7 @@ def rejected(connection: Connection, limit: int) -> list[OutboxItem]:
         .order_by(OutboxRow.rejected_at.desc(), OutboxRow.id.desc())
         .limit(limit)
     )
-    return [_item(row) for row in connection.execute(query)]
+    return [outbox_item(row) for row in connection.execute(query)]
 
 
 def sent(
@@ -228,7 +125,7 @@ def sent(
         .limit(limit)
     )
     return [
-        SentItem(row.id, _notification(row), row.receiver, row.sent_at)
+        SentItem(row.id, notification(row), row.receiver, row.sent_at)
         for row in connection.execute(query)
     ]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -16,11 +16,14 @@ from ftw_observe.model import (
     Evaluation,
     InstanceKey,
     Notification,
+    OutboxItem,
+    SentItem,
     Transition,
 )
 from ftw_observe.store import alerts, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
-from ftw_observe.store.outbox import OutboxItem, SentItem
+from ftw_observe.store.notifications import NotificationStore
+from ftw_observe.store.report_reads import ReportReads
 from ftw_observe.store.retention import prune as apply_retention
 
 
@@ -28,19 +31,23 @@ class Store:
     """Persist evaluations, alert states and history, the outbox and the engine's health.
 
     Every method runs in its own transaction; `save_cycle` writes a whole cycle atomically.
-    The constructor does no I/O.
+    Notifications enter the outbox with `save_cycle` or `enqueue`; routing and delivery claim
+    and settle them through `notifications`, the outbox's bookkeeping. The constructor does
+    no I/O.
 
     Usage::
 
         store = Store(make_store_engine(os.environ["DATABASE_URL"]))
         store.save_cycle(evaluations=evaluations, states=states, transitions=transitions,
                          notifications=notifications, health=EngineHealth(last_cycle_at=now))
-        for item in store.claim_due(now, limit=20):
-            store.mark_sent(item.id, at=now)
+        for item in store.notifications.claim(now, limit=50, routed=False):
+            ...  # route it: see NotificationStore
+        store.outbox_depth()  # what waits to be routed or delivered
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.notifications = NotificationStore(engine)
 
     def save_cycle(
         self,
@@ -95,6 +102,12 @@ class Store:
         with self.engine.connect() as connection:
             return alerts.events(connection, service=service, slo=slo, since=since, limit=limit)
 
+    @contextmanager
+    def report_reads(self) -> Iterator[ReportReads]:
+        """Yield the report's read model over one connection, closed afterwards."""
+        with self.engine.connect() as connection:
+            yield ReportReads(connection)
+
     def health(self) -> EngineHealth:
         """Return the engine's health as last saved."""
         with self.engine.connect() as connection:
@@ -106,28 +119,6 @@ class Store:
         """Add notifications to the outbox in their own transaction (the webhook's path)."""
         with self.engine.begin() as connection:
             outbox.insert_notifications(connection, notifications, receiver)
-
-    def claim_due(self, now: datetime, limit: int) -> list[OutboxItem]:
-        """Take up to `limit` due notifications, oldest first; no other claimer gets them."""
-        with self.engine.begin() as connection:
-            return outbox.claim_due(connection, now, limit)
-
-    def mark_sent(
-        self, item_id: int, *, at: datetime, delivery: dict[str, Any] | None = None
-    ) -> None:
-        """Record that a claimed notification was delivered."""
-        with self.engine.begin() as connection:
-            outbox.mark_sent(connection, item_id, at=at, delivery=delivery)
-
-    def mark_retry(self, item_id: int, *, error: str, next_attempt_at: datetime) -> None:
-        """Schedule another delivery attempt of a claimed notification."""
-        with self.engine.begin() as connection:
-            outbox.mark_retry(connection, item_id, error=error, next_attempt_at=next_attempt_at)
-
-    def mark_rejected(self, item_id: int, *, error: str, at: datetime) -> None:
-        """Give up on a claimed notification."""
-        with self.engine.begin() as connection:
-            outbox.mark_rejected(connection, item_id, error=error, at=at)
 
     def outbox_depth(self) -> int:
         """Return how many notifications are pending or being sent."""
@@ -151,18 +142,6 @@ class Store:
             return outbox.sent(
                 connection, since=since, dedup_key_prefix=dedup_key_prefix, limit=limit
             )
-
-    def release_stuck(self, older_than: datetime) -> int:
-        """Put notifications claimed before `older_than` back to pending (after a crash)."""
-        with self.engine.begin() as connection:
-            return outbox.release_stuck(connection, older_than)
-
-    def last_delivery(
-        self, dedup_key: str, *, receiver: str | None = None
-    ) -> dict[str, Any] | None:
-        """Return the receiver data of the last delivered notification with this dedup key."""
-        with self.engine.connect() as connection:
-            return outbox.last_delivery(connection, dedup_key, receiver)
 
     def prune(self, *, now: datetime, retention: timedelta, raw_for: timedelta) -> int:
         """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""

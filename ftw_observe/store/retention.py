@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, delete, func, literal_column, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from ftw_observe.store.outbox import settled_before
-from ftw_observe.store.snapshots import CYCLE, DOWNSAMPLED
+from ftw_observe.store.snapshots import CYCLE, DOWNSAMPLED, evaluated_epoch
 from ftw_observe.store.tables import AlertEvent, OutboxRow, Snapshot
 
 BUCKET_SECONDS = 300
-
-# The 5-minute bucket of a snapshot, counted from the Unix epoch. SQLite keeps UTC text.
-_BUCKET_SQL = {
-    "postgresql": f"floor(extract(epoch from evaluated_at) / {BUCKET_SECONDS})",
-    "sqlite": f"CAST(strftime('%s', evaluated_at) AS INTEGER) / {BUCKET_SECONDS}",
-}
 
 
 def prune(
@@ -54,10 +47,7 @@ def _downsample(connection: Connection, *, oldest: datetime, raw_until: datetime
         return 0
     # Start at the bucket of the oldest raw snapshot, so snapshots already kept for it count.
     start = max(_bucket_start(first_raw), oldest)
-    dialect = connection.dialect.name
-    if dialect not in _BUCKET_SQL:
-        raise NotImplementedError(f"the store supports Postgres and SQLite, not {dialect}")
-    bucket: Any = literal_column(_BUCKET_SQL[dialect])
+    bucket = evaluated_epoch(connection) // BUCKET_SECONDS  # counted from the Unix epoch
     in_range = (Snapshot.evaluated_at >= start, Snapshot.evaluated_at < raw_until)
     ranked = (
         select(

@@ -7,37 +7,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, or_, select, update
 
-from ftw_observe.matching.silences import Silence, expired, parse_matchers
+from ftw_observe.matching.silences import Silence, expired
 from ftw_observe.store.tables import SilenceRow
 
 
 def insert_silence(connection: Connection, silence: Silence) -> None:
     """Insert a new silence."""
-    connection.execute(
-        insert(SilenceRow).values(
-            id=silence.id,
-            matchers=silence.matcher_texts(),
-            author=silence.author,
-            reason=silence.reason,
-            starts_at=silence.starts_at,
-            ends_at=silence.ends_at,
-            created_at=silence.created_at,
-            expired_at=silence.expired_at,
-        )
-    )
+    connection.execute(insert(SilenceRow).values(silence.record()))
 
 
 def _silence(row: Row[Any]) -> Silence:
-    return Silence(
-        id=row.id,
-        matchers=parse_matchers(list(row.matchers)),
-        author=row.author,
-        reason=row.reason,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        created_at=row.created_at,
-        expired_at=row.expired_at,
-    )
+    return Silence.from_record(row._asdict())
 
 
 def silences(connection: Connection, *, now: datetime, include_expired: bool) -> list[Silence]:

@@ -6,7 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from ftw_observe.budget import Status
@@ -16,6 +26,12 @@ from ftw_observe.store.tables import Snapshot
 
 CYCLE = "cycle"  # resolution of snapshots as written
 DOWNSAMPLED = "5m"  # resolution of snapshots kept one per 5 minutes
+
+# Whole seconds since the Unix epoch, whatever the session's time zone. SQLite keeps UTC text.
+_EPOCH_SQL = {
+    "postgresql": "floor(extract(epoch from evaluated_at))::bigint",
+    "sqlite": "CAST(strftime('%s', evaluated_at) AS INTEGER)",
+}
 
 COLUMNS = (
     Snapshot.id,
@@ -35,6 +51,14 @@ COLUMNS = (
     Snapshot.windows,
     Snapshot.detail,
 )
+
+
+def evaluated_epoch(connection: Connection) -> ColumnElement[int]:
+    """Return SQL for a snapshot's evaluation time in whole seconds since the Unix epoch."""
+    dialect = connection.dialect.name
+    if dialect not in _EPOCH_SQL:
+        raise NotImplementedError(f"the store supports Postgres and SQLite, not {dialect}")
+    return literal_column(_EPOCH_SQL[dialect], BigInteger)
 
 
 def insert_evaluations(connection: Connection, evaluations: Iterable[Evaluation]) -> None:

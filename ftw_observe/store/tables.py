@@ -6,23 +6,24 @@ so the two schemas (and their Alembic version tables) never collide.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    DateTime,
+    Dialect,
     Float,
     Index,
     Integer,
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from marketplace.db.models import UTCDateTime
 
 PREFIX = "ftw_observe_"
 VERSION_TABLE = "ftw_observe_alembic_version"
@@ -52,6 +53,33 @@ def include_name(name: str | None, type_: str, _parent_names: Any = None) -> boo
 
 
 _ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and read back as an aware UTC datetime, on either backend.
+
+    SQLite keeps no time zone, so a naive value read back is UTC; a naive value written is
+    refused, since nothing says which zone it meant.
+
+    Usage::
+
+        at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware datetime in UTC; refuse a naive one."""
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return a stored timestamp as an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Snapshot(Base):

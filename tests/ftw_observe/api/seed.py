@@ -7,26 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ftw_observe.budget import Status
-from ftw_observe.model import (
-    AlertKey,
-    AlertPhase,
-    AlertState,
-    EngineHealth,
-    Evaluation,
-    InstanceKey,
-    Notification,
-    NotificationKind,
-    Transition,
-    TransitionKind,
-    WindowBurn,
-)
+from ftw_observe.model import AlertPhase, AlertState, EngineHealth, Evaluation, InstanceKey
 from ftw_observe.spec.load import load_specs
 from ftw_observe.spec.model import ServiceSpec
 from ftw_observe.store import Store, make_store_engine, upgrade_url
+from tests.support import seed as build
 
 ROOT = Path(__file__).resolve().parents[3]
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "period")
-DAY = 86_400
+DAY = build.DAY
 AVAILABILITY = InstanceKey("marketplace", "api-availability")
 P95_JOBS = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/jobs"),))
 P95_BIDS = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/bids"),))
@@ -58,36 +47,27 @@ def evaluation(
     """Return an evaluation whose figures agree with each other (SLI, minutes, counts)."""
     budget = 1 - objective / 100
     period = period_days * DAY
-    burns = burns or {}
-    sli = errors = minutes = None
+    figures: dict[str, float] = {}
     if remaining is not None:
         error_ratio = (1 - remaining) * budget
-        sli, errors = 1 - error_ratio, error_ratio * events
-        minutes = remaining * budget * period / 60
-    windows = tuple(
-        WindowBurn(
-            window,
-            None if burns.get(window) is None else (burns[window] or 0) * budget * 1000,
-            None if burns.get(window) is None else 1000.0,
-            None if burns.get(window) is None else (burns[window] or 0) * budget,
-            burns.get(window),
-        )
-        for window in WINDOWS
-    )
-    return Evaluation(
-        key=key,
-        evaluated_at=at,
+        figures = {
+            "sli": 1 - error_ratio,
+            "errors": error_ratio * events,
+            "events": events,
+            "remaining": remaining,
+            "remaining_minutes": remaining * budget * period / 60,
+        }
+    windows = tuple(build.burn(w, burns.get(w), budget=budget) for w in WINDOWS) if burns else ()
+    return build.evaluation(
+        key,
+        at,
         status=status,
         objective=objective,
         period_seconds=period,
-        sli=sli,
-        errors=errors,
-        events=None if remaining is None else events,
-        remaining=remaining,
-        remaining_minutes=minutes,
         seconds_to_exhaustion=seconds_to_exhaustion,
-        windows=windows if burns else (),
+        windows=windows,
         detail=detail,
+        **figures,
     )
 
 
@@ -165,15 +145,8 @@ def current_cycle(now: datetime) -> list[Evaluation]:
 
 def alert(key: InstanceKey, tier: str, phase: AlertPhase, **times: datetime) -> AlertState:
     """Return an alert state with the labels a burn-rate alert carries."""
-    labels = {"alertname": "SLOBurnRate", **key.labels, "tier": tier, "severity": tier[:-3]}
-    return AlertState(
-        AlertKey(key, tier),
-        phase,
-        value=2.0,
-        labels=labels,
-        annotations={"summary": f"{key.slo} burns <fast>"},
-        **times,
-    )
+    summary = {"summary": f"{key.slo} burns <fast>"}
+    return build.alert_state(key, tier, phase, value=2.0, annotations=summary, **times)
 
 
 def seed(store: Store, now: datetime) -> None:
@@ -187,9 +160,7 @@ def seed(store: Store, now: datetime) -> None:
                 evaluation(P95_PLACEHOLDER, at, status=Status.NO_DATA, objective=95, remaining=None)
             )
             past.append(evaluation(REMOVED, at, status=Status.OK, objective=99, remaining=0.01))
-        store.save_cycle(
-            evaluations=past, states=[], transitions=[], notifications=[], health=EngineHealth()
-        )
+        build.save(store, evaluations=past)
     fired = alert(AVAILABILITY, "page-6h", AlertPhase.FIRING, fired_at=now - timedelta(hours=3))
     resolved = alert(
         AVAILABILITY,
@@ -207,19 +178,16 @@ def seed(store: Store, now: datetime) -> None:
     )
     jobs = alert(P95_JOBS, "ticket-1d", AlertPhase.PENDING, active_since=now)
     transitions = [
-        Transition(fired, TransitionKind.FIRING, now - timedelta(hours=3)),
-        Transition(resolved, TransitionKind.RESOLVED, now - timedelta(hours=1)),
-        Transition(bids, TransitionKind.FIRING, now - timedelta(minutes=20)),
+        build.transition(fired, now - timedelta(hours=3)),
+        build.transition(resolved, now - timedelta(hours=1)),
+        build.transition(bids, now - timedelta(minutes=20)),
     ]
-    notifications = [
-        Notification(t.state.key.dedup_key, NotificationKind.TRIGGER, t.at, {}, {})
-        for t in transitions[1:]
-    ]
-    store.save_cycle(
+    build.save(
+        store,
         evaluations=current_cycle(now),
         states=[resolved, bids, jobs],
         transitions=transitions,
-        notifications=notifications,
+        notifications=[build.notification(t.state.key.dedup_key, t.at) for t in transitions[1:]],
         health=EngineHealth(last_cycle_at=now, last_success_at=now),
     )
 

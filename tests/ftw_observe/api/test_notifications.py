@@ -10,8 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ftw_observe.api.app import create_app
-from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.model import Incident, NotificationKind, OutboxState
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs
+from tests.support.seed import notification, settle
 
 PATH = "/api/notifications/sent"
 SECOND = timedelta(seconds=1)
@@ -20,38 +21,36 @@ SECOND = timedelta(seconds=1)
 def _deliveries(seeded: Seeded) -> dict[str, int]:
     """Deliver three routed notifications, reject one, leave one pending; return ids by key."""
     store, now = seeded.store, seeded.now
-    labels = {"service": "marketplace", "severity": "page"}
-    page = Notification(
+    notes = store.notifications
+    page = notification(
         "ftw/marketplace/api-availability//page",
-        NotificationKind.TRIGGER,
         now - 60 * SECOND,
-        labels,
-        {"summary": "Budget burns 14.4x", "runbook_url": "https://runbooks/x"},
+        annotations={"summary": "Budget burns 14.4x", "runbook_url": "https://runbooks/x"},
     )
-    resolve = Notification("am/50%_off", NotificationKind.RESOLVE, now, {}, {}, "alertmanager")
+    resolve = notification(
+        "am/50%_off", now, kind=NotificationKind.RESOLVE, annotations={}, source="alertmanager"
+    )
     store.enqueue([page], receiver="slack-incidents")
-    store.enqueue(
-        [resolve, Notification("am/50xyoff", NotificationKind.TRIGGER, now, {}, {})],
-        receiver="pagerduty",
+    store.enqueue([resolve, notification("am/50xyoff", now)], receiver="pagerduty")
+    store.enqueue([notification("ftw/refused", now)], receiver="slack-incidents")
+    staged = notes.claim(now + 60 * SECOND, 100, routed=False)  # the seeded cycle's, unrouted
+    claimed = notes.claim(now + 60 * SECOND, 100, routed=True)
+    ids = {item.notification.dedup_key: item.id for item in claimed}
+    sent = OutboxState.SENT
+    secret = {"ts": "1.0", "token": "xoxb-secret"}
+    settle(store, ids[page.dedup_key], sent, now - 30 * SECOND, delivery=secret)
+    settle(store, ids["am/50%_off"], sent, now, delivery={"routing_key": "R0UT1NGKEY"})
+    settle(store, ids["am/50xyoff"], sent, now + SECOND)
+    settle(store, ids["ftw/refused"], OutboxState.REJECTED, now, error="channel_not_found")
+    routed = staged[0]
+    notes.settle_routing(
+        routed,
+        Incident(routed.notification.dedup_key),
+        [],
+        at=now + 2 * SECOND,
+        outcome={"routed": ["slack-incidents"]},
     )
-    store.enqueue(
-        [Notification("ftw/refused", NotificationKind.TRIGGER, now, {}, {})],
-        receiver="slack-incidents",
-    )
-    claimed = store.claim_due(now + 60 * SECOND, 100)  # the seeded staged rows too
-    ids = {item.notification.dedup_key: item.id for item in claimed if item.receiver}
-    store.mark_sent(
-        ids[page.dedup_key], at=now - 30 * SECOND, delivery={"ts": "1.0", "token": "xoxb-secret"}
-    )
-    store.mark_sent(ids["am/50%_off"], at=now, delivery={"routing_key": "R0UT1NGKEY"})
-    store.mark_sent(ids["am/50xyoff"], at=now + SECOND)
-    store.mark_rejected(ids["ftw/refused"], error="channel_not_found", at=now)
-    staged = next(item for item in claimed if item.receiver is None)
-    store.mark_sent(staged.id, at=now + 2 * SECOND, delivery={"routed": ["slack-incidents"]})
-    store.enqueue(
-        [Notification("ftw/pending", NotificationKind.TRIGGER, now, {}, {})],
-        receiver="slack-incidents",
-    )
+    store.enqueue([notification("ftw/pending", now)], receiver="slack-incidents")
     return ids
 
 

@@ -87,7 +87,7 @@ def test_alerts_are_queued_with_the_engines_identity(client: TestClient, store: 
     assert response.json() == {"accepted": 2}
     from datetime import UTC, datetime
 
-    items = store.claim_due(datetime.now(UTC), 10)
+    items = store.notifications.claim(datetime.now(UTC), 10, routed=False)
     keys = {(item.notification.dedup_key, item.notification.kind.value) for item in items}
     assert keys == {
         ("ftw/marketplace/api-latency-p95/route=/api/jobs/page-1h", "trigger"),

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ftw_observe.demo.inbox import EngineOutboxInbox
-from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.model import NotificationKind, OutboxState
 from tests.ftw_observe.conftest import Server
+from tests.support.seed import notification, settle
 
 KEY = "ftw/marketplace/job-posting-availability//page-1h"
 
 
 def _deliver(server: Server, key: str, kind: NotificationKind, after: timedelta) -> None:
     store, now = server.seeded.store, server.seeded.now
-    notes = {"summary": f"{key} {kind.value}"}
-    store.enqueue([Notification(key, kind, now + after, {}, notes)], receiver="pagerduty-oncall")
-    for item in store.claim_due(now + after + timedelta(minutes=1), 100):
-        if item.receiver and item.notification.dedup_key == key:
-            store.mark_sent(item.id, at=now + after)
+    summary = {"summary": f"{key} {kind.value}"}
+    queued = notification(key, now + after, kind=kind, annotations=summary)
+    store.enqueue([queued], receiver="pagerduty-oncall")
+    for item in store.notifications.claim(now + after + timedelta(minutes=1), 100, routed=True):
+        if item.notification.dedup_key == key:
+            settle(store, item.id, OutboxState.SENT, now + after)
 
 
 def test_the_engine_outbox_lists_the_drill_page_and_resolve_oldest_first(server: Server) -> None:

@@ -14,6 +14,7 @@ from ftw_observe.model import AlertPhase, NotificationKind, TransitionKind
 from ftw_observe.prometheus import PrometheusError, Sample
 from ftw_observe.spec.load import validate_text
 from ftw_observe.store import Store
+from tests.support.clock import Clock
 
 SPEC = """\
 service: api
@@ -58,22 +59,11 @@ class ScriptedPrometheus:
         return self.answer
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def make_engine(store: Store) -> Callable[[], tuple[Engine, ScriptedPrometheus, Clock]]:
     spec, issues = validate_text(SPEC, "slo/api.yaml")
     assert spec is not None, issues
-    prometheus, clock = ScriptedPrometheus(), Clock()
+    prometheus, clock = ScriptedPrometheus(), Clock(T0)
 
     def make() -> tuple[Engine, ScriptedPrometheus, Clock]:
         engine = Engine(
@@ -118,7 +108,7 @@ def test_a_burn_fires_once_and_enqueues_one_trigger(make_engine, store: Store) -
     assert state.annotations["burn_rate_6h"] == "0.00"
     assert (state.annotations["errors"], state.annotations["events"]) == ("2000", "100000")
     assert state.annotations["events_period"] == "100000"
-    claimed = store.claim_due(clock(), 10)
+    claimed = store.notifications.claim(clock(), 10, routed=False)
     assert [(item.notification.kind, item.notification.dedup_key) for item in claimed] == [
         (NotificationKind.TRIGGER, "ftw/api/availability//page-1h")
     ]
@@ -132,7 +122,9 @@ def test_recovery_resolves_and_enqueues_the_resolve(make_engine, store: Store) -
     prometheus.answer = samples({"1h": 2_000.0})  # the short window has recovered
     result = engine.run_cycle()
     assert [t.kind for t in result.transitions] == [TransitionKind.RESOLVED]
-    kinds = [item.notification.kind for item in store.claim_due(clock(), 10)]
+    kinds = [
+        item.notification.kind for item in store.notifications.claim(clock(), 10, routed=False)
+    ]
     assert kinds == [NotificationKind.TRIGGER, NotificationKind.RESOLVE]
 
 
@@ -143,7 +135,7 @@ def test_a_restarted_engine_does_not_page_again(make_engine, store: Store) -> No
     restarted, _, _ = make_engine()
     clock.advance(30)
     assert restarted.run_cycle().transitions == []
-    assert len(store.claim_due(clock(), 10)) == 1
+    assert len(store.notifications.claim(clock(), 10, routed=False)) == 1
 
 
 def test_unreachable_prometheus_is_unknown_and_resolves_nothing(make_engine, store: Store) -> None:

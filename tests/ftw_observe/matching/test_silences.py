@@ -82,6 +82,26 @@ def test_matchers_must_all_hold():
     assert silence.matcher_texts() == ["service=marketplace", "slo=~api-.*", "tier!=ticket-3d"]
 
 
+def test_a_record_holds_the_matchers_as_text_and_gives_the_silence_back():
+    silence = expired(make(matchers=["service=marketplace", "slo=~api-.*"]), NOW + HOUR)
+
+    record = silence.record()
+
+    assert record == {
+        "id": silence.id,
+        "matchers": ["service=marketplace", "slo=~api-.*"],
+        "author": "ana",
+        "reason": "payment provider migration",
+        "starts_at": NOW,
+        "ends_at": NOW + 2 * HOUR,
+        "created_at": NOW,
+        "expired_at": NOW + HOUR,
+    }
+    assert silences.Silence.from_record(record) == silence
+    with pytest.raises(SilenceError, match="would silence every alert"):
+        silences.Silence.from_record({**record, "matchers": ["slo=~.*"]})
+
+
 @pytest.mark.parametrize(
     ("changes", "loc", "message"),
     [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ftw_observe.matching.silences import Silence, expired, new_silence
-from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.model import NotificationKind
 from ftw_observe.notify.decide import (
     active_silence,
     decide,
@@ -18,6 +18,7 @@ from ftw_observe.notify.decide import (
 )
 from ftw_observe.notify.policy import RoutingPolicy
 from ftw_observe.notify.policy_file import load_policy, validate_policy_text
+from tests.support.seed import notification
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
@@ -63,13 +64,8 @@ def threshold(severity: str, **extra: str) -> dict[str, str]:
 
 
 def trigger(labels: dict[str, str], kind: NotificationKind = NotificationKind.TRIGGER):
-    return Notification(
-        dedup_key="ftw/" + "/".join(labels.values()),
-        kind=kind,
-        created_at=NOW,
-        labels=labels,
-        annotations={"summary": "burning"},
-    )
+    dedup_key = "ftw/" + "/".join(labels.values())
+    return notification(dedup_key, NOW, kind=kind, labels=labels)
 
 
 def silence(*matchers: str, starts: timedelta = timedelta(0), hours: float = 2) -> Silence:

@@ -19,6 +19,7 @@ from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store
+from tests.support.clock import Clock
 from tests.support.notifications import burn_notification
 
 REPO = Path(__file__).resolve().parents[3]
@@ -26,22 +27,11 @@ ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 class Rig:
     """A dispatcher over a real store, the committed policy and the two fakes."""
 
     def __init__(self, store: Store, pagerduty: FakePagerDuty, slack: FakeSlack) -> None:
-        self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock()
+        self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock(T0)
         self.policy = load_policy(REPO / "alerts" / "routing.yaml")
         env = {
             "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
@@ -56,7 +46,7 @@ class Rig:
     def make(self, env: dict[str, str]) -> Dispatcher:
         senders = build_senders(self.policy, status_page_url="http://observe.test", env=env)
         return Dispatcher(
-            self.store,
+            self.store.notifications,
             lambda: self.policy,
             senders,
             metrics=self.metrics,
@@ -175,7 +165,7 @@ def test_a_crash_between_send_and_mark_sent_pages_once(rig: Rig) -> None:
     rig.emit(PAGE)
     rig.dispatcher._route(rig.clock(), DispatchReport())
     # Deliver, then "crash" before marking sent: the rows stay claimed.
-    items = rig.dispatcher.notes.claim(rig.clock(), 10, routed=True)
+    items = rig.store.notifications.claim(rig.clock(), 10, routed=True)
     for item in items:
         rig.dispatcher._send(item, item.receiver or "")
     assert rig.pd_actions() == [("trigger", KEY)]
@@ -252,7 +242,7 @@ def test_without_credentials_receivers_only_log(
 ) -> None:
     policy = load_policy(REPO / "alerts" / "routing.yaml")
     dispatcher = Dispatcher(
-        store, lambda: policy, build_senders(policy, status_page_url="", env={})
+        store.notifications, lambda: policy, build_senders(policy, status_page_url="", env={})
     )
     store.enqueue([PAGE])
     with caplog.at_level("INFO"):

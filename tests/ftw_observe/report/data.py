@@ -6,10 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from ftw_observe.budget import Status
 from ftw_observe.model import (
-    AlertKey,
     AlertPhase,
-    AlertState,
-    EngineHealth,
     Evaluation,
     InstanceKey,
     Transition,
@@ -18,6 +15,7 @@ from ftw_observe.model import (
 )
 from ftw_observe.report.model import ReportWindow, SLOInfo
 from ftw_observe.store import Store
+from tests.support import seed as build
 
 END = datetime(2024, 6, 8, 6, 0, tzinfo=UTC)
 START = END - timedelta(hours=6)
@@ -56,18 +54,15 @@ def snapshot(
     """Return an evaluation with a "1h" window of (errors, events) and period counts."""
     hour_errors, hour_events = hour
     errors, events = period
-    return Evaluation(
-        key=key,
-        evaluated_at=when,
+    return build.evaluation(
+        key,
+        when,
         status=status,
-        objective=99.9,
-        period_seconds=MONTH,
         sli=1 - errors / events,
         errors=errors,
         events=events,
         remaining=remaining,
         remaining_minutes=remaining * MINUTES_OF_BUDGET,
-        seconds_to_exhaustion=None,
         windows=(
             WindowBurn("5m", 0.0, 80.0, 0.0, 0.0),
             WindowBurn("1h", hour_errors, hour_events, None, None),
@@ -114,13 +109,11 @@ def jobs_history() -> list[Evaluation]:
 def transition(tier: str, kind: TransitionKind, when: datetime, fired: datetime) -> Transition:
     """Return a firing or resolved transition of an api-availability alert."""
     resolved = kind is TransitionKind.RESOLVED
-    state = AlertState(
-        key=AlertKey(AVAIL, tier),
-        phase=AlertPhase.RESOLVED if resolved else AlertPhase.FIRING,
-        fired_at=fired,
-        resolved_at=when if resolved else None,
+    phase = AlertPhase.RESOLVED if resolved else AlertPhase.FIRING
+    state = build.alert_state(
+        AVAIL, tier, phase, fired_at=fired, resolved_at=when if resolved else None
     )
-    return Transition(state, kind, when)
+    return build.transition(state, when)
 
 
 def episode(tier: str, fired: datetime, resolved: datetime | None) -> list[Transition]:
@@ -150,22 +143,9 @@ def seed(store: Store) -> None:
     evaluations = sorted(
         [*availability_history(), *jobs_history()], key=lambda item: item.evaluated_at
     )
-    transitions = alert_history()
     for item in evaluations:
-        store.save_cycle(
-            evaluations=[item],
-            states=[],
-            transitions=[],
-            notifications=[],
-            health=EngineHealth(),
-        )
-    store.save_cycle(
-        evaluations=[],
-        states=[],
-        transitions=transitions,
-        notifications=[],
-        health=EngineHealth(),
-    )
+        build.save(store, evaluations=[item])
+    build.save(store, transitions=alert_history())
 
 
 SPEC = """\

@@ -20,9 +20,8 @@ from tests.ftw_observe.store.data import (
     alert,
     evaluation,
     notification,
-    save,
-    transition,
 )
+from tests.support.seed import save, transition
 
 MINUTE = timedelta(minutes=1)
 

@@ -10,19 +10,18 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect
 
-from ftw_observe.store import upgrade_url
+from ftw_observe.store import database_url, upgrade_url
 from ftw_observe.store.migrate import alembic_config
 from ftw_observe.store.tables import PREFIX, VERSION_TABLE, include_name, metadata
 from marketplace.db.migrate import alembic_config as marketplace_config
 from marketplace.db.migrate import upgrade_url as upgrade_marketplace
 from marketplace.db.models import Base as MarketplaceBase
-from marketplace.db.session import normalise_url
 
 STORE_TABLES = {table.name for table in metadata.sorted_tables}
 
 
 def _engine(url: str) -> Engine:
-    return create_engine(normalise_url(url))
+    return create_engine(database_url(url))
 
 
 def _store_diff(engine: Engine) -> list[object]:
@@ -89,7 +88,7 @@ def test_downgrade_removes_only_the_store(
 ) -> None:
     upgrade_marketplace(store_url)
     upgrade_url(store_url)
-    command.downgrade(alembic_config(normalise_url(store_url)), "base")
+    command.downgrade(alembic_config(store_url), "base")
     engine = _engine(store_url)
     try:
         tables = set(inspect(engine).get_table_names())

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from ftw_observe.model import OutboxState
 from ftw_observe.store import Store
 from ftw_observe.store.tables import Snapshot
 from tests.ftw_observe.store.data import (
@@ -16,9 +17,8 @@ from tests.ftw_observe.store.data import (
     alert,
     evaluation,
     notification,
-    save,
-    transition,
 )
+from tests.support.seed import save, settle, transition
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -67,11 +67,14 @@ def test_prune_applies_retention_and_downsampling(store: Store) -> None:
             transition(alert(), at("2024-06-01 12:00:00")),
         ],
     )
-    store.enqueue([notification(key, at("2024-05-30 00:00:00")) for key in "abcd"])
-    sent, rejected, recent, _pending = store.claim_due(now, 10)
-    store.mark_sent(sent.id, at=at("2024-05-31 00:00:00"))  # deleted
-    store.mark_rejected(rejected.id, error="gone", at=at("2024-05-31 00:00:00"))  # deleted
-    store.mark_sent(recent.id, at=at("2024-06-02 00:00:00"))
+    store.enqueue(
+        [notification(key, at("2024-05-30 00:00:00")) for key in "abcd"], receiver="slack"
+    )
+    sent, rejected, recent, _pending = store.notifications.claim(now, 10, routed=True)
+    long_ago = at("2024-05-31 00:00:00")
+    settle(store, sent.id, OutboxState.SENT, long_ago)  # deleted
+    settle(store, rejected.id, OutboxState.REJECTED, long_ago, error="gone")  # deleted
+    settle(store, recent.id, OutboxState.SENT, at("2024-06-02 00:00:00"))
 
     deleted = store.prune(now=now, retention=DAY, raw_for=HOUR)
 

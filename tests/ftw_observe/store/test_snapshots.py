@@ -18,10 +18,9 @@ from tests.ftw_observe.store.data import (
     alert,
     evaluation,
     notification,
-    save,
     sparse,
-    transition,
 )
+from tests.support.seed import save, transition
 
 SECOND = timedelta(seconds=1)
 
@@ -107,7 +106,7 @@ def test_a_new_store_on_the_same_database_sees_everything(
         Store(engine),
         evaluations=[evaluation(ROUTE), sparse(PLAIN)],
         states=[firing],
-        transitions=[transition(firing)],
+        transitions=[transition(firing, T0)],
         notifications=[notification()],
         health=health,
     )
