@@ -14,6 +14,7 @@ from ftw_observe.importers import DEFAULT_PERIOD, DEFAULT_TEAM
 from ftw_observe.importers.common import Notes, SpecImportError
 from ftw_observe.importers.openslo import OPENSLO_VERSION, convert_openslo
 from ftw_observe.importers.sloth import SLOTH_VERSION, convert_sloth
+from ftw_observe.spec.emit import block_yaml
 from ftw_observe.spec.issues import SpecIssue
 from ftw_observe.spec.load import validate_text
 from ftw_observe.spec.model import SPEC_VERSION
@@ -47,26 +48,6 @@ class ImportResult(NamedTuple):
     warnings: list[SpecIssue]
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block-style YAML that keeps key order, indents lists and never wraps lines."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        """Indent block sequences under their key, as hand-written specs do."""
-        super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data: Any) -> bool:
-        """Write shared values out in full: no anchors in files people edit."""
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def header(source: str) -> str:
     """Return the comment line that opens an imported spec."""
     return f"# Imported from {source} by ftw-observe import; review, then edit freely.\n"
@@ -74,7 +55,7 @@ def header(source: str) -> str:
 
 def render_spec(doc: dict[str, Any], source: str) -> str:
     """Render an imported spec document as YAML for people to edit, SLOs a blank line apart."""
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+    body = block_yaml(doc, indent_lists=True)
     spaced = body.replace("\n  - name: ", "\n\n  - name: ").replace("\nslos:\n\n", "\nslos:\n", 1)
     return header(source) + spaced
 
