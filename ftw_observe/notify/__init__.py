@@ -1,1 +1,1 @@
-"""Alert notifications: routing policy, silences, receivers (Slack, PagerDuty), delivery."""
+"""Alert notifications: routing, silencing, inhibition, Slack and PagerDuty, delivery."""
