@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.render import PAGE_GOAL_SECONDS, RESOLVE_GOAL_SECONDS
 from ftw_observe.demo.stack import StartedStack
-from tests.conftest import create_database, delete_redis_keys, drop_database
 from tests.support.drill import demo_environment
+from tests.support.services import create_database, delete_redis_keys, drop_database
 
 
 def one_run(index: int, rate: float) -> DrillResult:
