@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-from ftw_observe.demo.stack import PORT_VARIABLES
+from ftw_observe.demo.settings import PORT_VARIABLES
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,22 +8,15 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ftw_observe.demo.files import write_atomic
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEMO_SCRIPT = REPOSITORY / "scripts" / "demo.sh"
-# The environment variables that choose the demo's ports (scripts/demo.sh).
-PORT_VARIABLES = (
-    "MARKETPLACE_PORT",
-    "EXPORTER_PORT",
-    "ENGINE_PORT",
-    "PROMETHEUS_PORT",
-    "ALERTMANAGER_PORT",
-    "FAKE_PAGERDUTY_PORT",
-    "FAKE_SLACK_PORT",
-)
+STACK_FILE = "demo.json"
 
 
 class StackError(RuntimeError):
@@ -50,11 +43,27 @@ class DemoStack:
     operator_key_file: Path
     fake_pagerduty_url: str | None
     fake_slack_url: str | None
+    exporter_url: str | None = None
+    started_at: float | None = None  # Unix time
+
+    @staticmethod
+    def path(home: Path) -> Path:
+        """Return the file that describes the demo running with this home."""
+        return home / STACK_FILE
+
+    def save(self) -> None:
+        """Write `<home>/demo.json` atomically, so a reader never sees half of it."""
+        data = {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in asdict(self).items()
+            if key != "home"
+        }
+        write_atomic(self.path(self.home), json.dumps(data, indent=2) + "\n")
 
     @classmethod
     def load(cls, home: Path) -> DemoStack:
         """Read `<home>/demo.json`, naming the file and field when it is unusable."""
-        path = home / "demo.json"
+        path = cls.path(home)
         try:
             data: Any = json.loads(path.read_text())
         except FileNotFoundError:
@@ -72,6 +81,8 @@ class DemoStack:
                 operator_key_file=Path(data["operator_key_file"]),
                 fake_pagerduty_url=data.get("fake_pagerduty_url") or None,
                 fake_slack_url=data.get("fake_slack_url") or None,
+                exporter_url=data.get("exporter_url") or None,
+                started_at=_optional_float(data.get("started_at")),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StackError(f"{path}: missing or bad field {error}") from None
@@ -93,6 +104,10 @@ class DemoStack:
         except OSError as error:
             message = f"{self.operator_key_file}: cannot read the operator key: {error}"
             raise StackError(message) from None
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(str(value))
 
 
 def find_stack(home: Path) -> DemoStack | None:

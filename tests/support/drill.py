@@ -18,7 +18,8 @@ import httpx
 from ftw_observe.dashboards.variables import substitute
 from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.inbox import FakeReceiversInbox, Receipt
-from ftw_observe.demo.stack import PORT_VARIABLES, StartedStack
+from ftw_observe.demo.settings import PORT_VARIABLES
+from ftw_observe.demo.stack import StartedStack
 from tests.support.dashboards import targets
 from tests.support.services import (
     REDIS_TEST_URL,
