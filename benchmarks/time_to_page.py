@@ -1,6 +1,6 @@
 """Time to page and time to resolve of the incident drill, on fresh demo stacks.
 
-Each run starts `scripts/demo.sh` with its own home, ports, Postgres database and Redis
+Each run starts `ftw-observe demo` with its own home, ports, Postgres database and Redis
 prefix (fake PagerDuty and Slack), runs the drill (100 % errors on job posting until the page
 arrives, then healed) and stops the stack. Printed: every run, then the medians against the
 Workbook bound (the 1 h / 5 m tier at 100 % errors: 14.4 x 0.1 % x 1 h = 51.8 s, plus the

@@ -1,4 +1,4 @@
-"""Find the running demo stack, or start one with `scripts/demo.sh` and stop it afterwards."""
+"""Find the running demo stack, or start one with `ftw-observe demo` and stop it afterwards."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ftw_observe.demo.files import write_atomic
+import psutil
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-DEMO_SCRIPT = REPOSITORY / "scripts" / "demo.sh"
+from ftw_observe.demo.files import write_atomic
+from ftw_observe.demo.settings import DemoError
+from ftw_observe.demo.tools import console_script
+
 STACK_FILE = "demo.json"
 
 
@@ -25,7 +27,7 @@ class StackError(RuntimeError):
 
 @dataclass(frozen=True)
 class DemoStack:
-    """Where the parts of a running demo listen, as `scripts/demo.sh` wrote them down.
+    """Where the parts of a running demo listen, as the demo wrote them down in `demo.json`.
 
     Usage::
 
@@ -143,22 +145,28 @@ class StartedStack:
         *,
         timeout: float,
         env: Mapping[str, str] | None = None,
+        project: Path | None = None,
         progress: Callable[[str], None] = lambda _: None,
     ) -> StartedStack:
-        """Run `scripts/demo.sh` in the background and wait until it reports ready."""
-        if not DEMO_SCRIPT.is_file():
-            raise StackError(f"{DEMO_SCRIPT}: not found; the demo runs from a clone of the repo")
+        """Run `ftw-observe demo` in the background and wait until it reports ready."""
         home.mkdir(parents=True, exist_ok=True)
-        (home / "demo.json").unlink(missing_ok=True)
+        DemoStack.path(home).unlink(missing_ok=True)
         (home / "logs").mkdir(exist_ok=True)
         log = home / "logs" / "demo.log"
-        environment = {**os.environ, **(env or {}), "FTW_HOME": str(home.resolve())}
+        try:
+            script = console_script("ftw-observe")
+        except DemoError as error:
+            raise StackError(str(error)) from None
+        command = [str(script), "demo", "--home", str(home.resolve())]
+        if project is not None:
+            command += ["--project", str(project)]
         progress(f"starting the demo stack (log: {log})")
         with log.open("wb") as out:
-            process = subprocess.Popen(  # noqa: S603 - our own script
-                ["bash", str(DEMO_SCRIPT)],  # noqa: S607 - bash from PATH, as `make` uses
-                cwd=REPOSITORY,
-                env=environment,
+            # A session of its own: a Ctrl-C meant for this process does not reach the demo,
+            # which stops when `stop` says so.
+            process = subprocess.Popen(  # noqa: S603 - our own console script
+                command,
+                env={**os.environ, **(env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -171,19 +179,30 @@ class StartedStack:
             if process.poll() is not None:
                 raise StackError(f"the demo stopped before it was ready:\n{_tail(log)}")
             time.sleep(0.5)
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        _stop_session(process, timeout=60)
         raise StackError(f"the demo was not ready within {timeout:g} s:\n{_tail(log)}")
 
     def stop(self, timeout: float = 60) -> None:
         """Stop the demo with SIGTERM, as Ctrl-C would, and wait for it."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        _stop_session(self.process, timeout)
+
+
+def _stop_session(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop the demo with SIGTERM; if it outlives `timeout`, kill all of its session."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # Each part of the demo runs in a process group of its own, all in the demo's session.
+        for proc in psutil.process_iter():
             try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+                if os.getsid(proc.pid) == process.pid:
+                    proc.kill()
+            except (OSError, psutil.Error):
+                continue
+        process.wait(timeout=10)
 
 
 def _tail(log: Path, lines: int = 30) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.demo import demo_env, free_ports, leftovers
+
 ROOT = Path(__file__).resolve().parents[3]
 # What setuptools needs to build the wheel; the symlinks under ftw_observe/demo/packaged/
 # point at slo/, alerts/ and docs/, so those come along.
@@ -129,3 +131,27 @@ def test_outside_a_checkout_the_demo_renders_its_configs_from_the_installed_file
         assert Path(path).is_relative_to(packaged), path
         assert Path(path).is_file(), path
     assert f"credentials_file: {token}" in found["alertmanager"]
+
+
+def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
+    installed: Installed, tmp_path: Path
+) -> None:
+    home, ports = tmp_path / "home", free_ports()
+    result = subprocess.run(
+        [str(installed.site / "bin" / "ftw-observe"), "demo"],
+        cwd=tmp_path,
+        env=installed.env(demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "all 4 scrape targets up" in result.stdout, output
+    packaged = installed.site / "ftw_observe" / "demo" / "packaged"
+    assert f"--policy {packaged / 'alerts' / 'routing.yaml'}" in result.stdout
+    prometheus = (home / "prometheus.yml").read_text()
+    assert f"- {packaged / 'alerts' / 'marketplace.rules.yml'}" in prometheus
+    assert "1 spec file(s)" in (home / "logs" / "engine.log").read_text()
+    assert leftovers(ports, home) == []
