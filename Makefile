@@ -7,7 +7,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	@bash scripts/demo.sh
+	@$(BIN)/ftw-observe demo
 
 drill: setup
 	@$(BIN)/ftw-observe demo --drill

@@ -1,6 +1,6 @@
 """Time to page and time to resolve of the incident drill, on fresh demo stacks.
 
-Each run starts `scripts/demo.sh` with its own home, ports, Postgres database and Redis
+Each run starts `ftw-observe demo` with its own home, ports, Postgres database and Redis
 prefix (fake PagerDuty and Slack), runs the drill (100 % errors on job posting until the page
 arrives, then healed) and stops the stack. Printed: every run, then the medians against the
 Workbook bound (the 1 h / 5 m tier at 100 % errors: 14.4 x 0.1 % x 1 h = 51.8 s, plus the
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.render import PAGE_GOAL_SECONDS, RESOLVE_GOAL_SECONDS
 from ftw_observe.demo.stack import StartedStack
-from tests.conftest import create_database, delete_redis_keys, drop_database
 from tests.support.drill import demo_environment
+from tests.support.services import create_database, delete_redis_keys, drop_database
 
 
 def one_run(index: int, rate: float) -> DrillResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from psycopg import sql
 from sqlalchemy import Engine
 
 from exporters.business.source import BusinessSource
@@ -29,8 +26,14 @@ from marketplace.db.migrate import upgrade_url
 from marketplace.db.session import Database
 from marketplace.seed import SeededUser, seed_users
 
-POSTGRES_ADMIN_URL = os.environ.get("FTW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
-REDIS_TEST_URL = os.environ.get("FTW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The provisioning helpers live in a plain module the benchmarks share; the rest of the suite
+# keeps importing them from here.
+from tests.support.services import POSTGRES_ADMIN_URL as POSTGRES_ADMIN_URL
+from tests.support.services import REDIS_TEST_URL as REDIS_TEST_URL
+from tests.support.services import create_database as create_database
+from tests.support.services import delete_redis_keys as delete_redis_keys
+from tests.support.services import drop_database as drop_database
+from tests.support.services import free_port as free_port
 
 
 def wait_until(
@@ -49,34 +52,6 @@ def wait_until(
                 return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s (last error: {last_error!r})")
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True)
-
-
-def create_database() -> str:
-    """Create an empty, uniquely named Postgres database and return its URL."""
-    name = f"ftw_test_{uuid.uuid4().hex[:12]}"
-    with _admin_connection() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{POSTGRES_ADMIN_URL}/{name}"
-
-
-def drop_database(url: str) -> None:
-    """Drop the database at `url`, disconnecting whoever still uses it."""
-    name = url.rsplit("/", 1)[1]
-    with _admin_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 @pytest.fixture
@@ -104,17 +79,6 @@ def redis_prefix() -> Iterator[str]:
     prefix = f"ftw-test-{uuid.uuid4().hex[:12]}:"
     yield prefix
     delete_redis_keys(prefix)
-
-
-def delete_redis_keys(prefix: str) -> None:
-    """Delete every key under `prefix` in the test Redis."""
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @dataclass

@@ -15,7 +15,7 @@ from ftw_observe.demo.drill import DrillError, DrillPlan, run_drill
 from ftw_observe.demo.history import Target, history_lines
 from ftw_observe.demo.probes import ProbeError
 from ftw_observe.demo.render import as_json, print_report
-from ftw_observe.demo.stack import DEMO_SCRIPT, REPOSITORY, StackError, StartedStack, find_stack
+from ftw_observe.demo.stack import StackError, StartedStack, find_stack
 
 EXIT_FAILED = 1
 
@@ -26,7 +26,7 @@ demo_app = typer.Typer(
 
 
 def _home(home: Path | None) -> Path:
-    return home if home is not None else Path(os.environ.get("FTW_HOME") or REPOSITORY / ".ftw")
+    return home if home is not None else Path(os.environ.get("FTW_HOME") or ".ftw")
 
 
 @demo_app.callback()
@@ -44,6 +44,14 @@ def demo(
         Path | None,
         typer.Option(help="The demo's data directory (default: $FTW_HOME, else .ftw)"),
     ] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            help="The project directory whose slo/, alerts/ and docs/runbooks/ the demo uses "
+            "(default: the current directory when it holds slo/ and alerts/, else the copies "
+            "installed with ftw-observe)"
+        ),
+    ] = None,
     min_outage: Annotated[
         float, typer.Option(help="Keep job posting broken at least this many seconds.")
     ] = 0.0,
@@ -57,11 +65,9 @@ def demo(
         return
     directory = _home(home)
     if not drill:
-        if not DEMO_SCRIPT.is_file():
-            typer.echo(f"error: {DEMO_SCRIPT} not found; run the demo from a clone", err=True)
-            raise typer.Exit(EXIT_FAILED)
-        environment = {**os.environ, "FTW_HOME": str(directory)}
-        os.execvpe("bash", ["bash", str(DEMO_SCRIPT)], environment)  # noqa: S606, S607
+        from ftw_observe.demo.run import run_demo
+
+        raise typer.Exit(run_demo(directory, project=project))
     console = Console(stderr=json_output)
 
     def say(line: str) -> None:
@@ -72,7 +78,9 @@ def demo(
     try:
         stack = find_stack(directory)
         if stack is None:
-            started = StartedStack.start(directory, timeout=start_timeout, progress=say)
+            started = StartedStack.start(
+                directory, timeout=start_timeout, project=project, progress=say
+            )
             stack = started.stack
         else:
             say(f"using the demo running in {directory}")

@@ -134,3 +134,44 @@ def prometheus_intervals(prometheus_url: str) -> tuple[float, float]:
     scrape = parse_duration(str(glob.get("scrape_interval", "1m")))
     evaluation = parse_duration(str(glob.get("evaluation_interval", "1m")))
     return float(scrape), float(evaluation)
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """One of Prometheus's active scrape targets.
+
+    Usage::
+
+        down = [t.job for t in scrape_targets("http://127.0.0.1:9090") if t.health != "up"]
+    """
+
+    job: str
+    url: str
+    health: str  # up, down or unknown
+    last_error: str
+
+
+def scrape_targets(prometheus_url: str, timeout: float = 2.0) -> list[ScrapeTarget]:
+    """Return Prometheus's active scrape targets."""
+    response = httpx.get(f"{prometheus_url}/api/v1/targets", timeout=timeout)
+    response.raise_for_status()
+    try:
+        return [
+            ScrapeTarget(
+                job=str(target["labels"]["job"]),
+                url=str(target["scrapeUrl"]),
+                health=str(target["health"]),
+                last_error=str(target.get("lastError") or ""),
+            )
+            for target in response.json()["data"]["activeTargets"]
+        ]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ProbeError(f"{prometheus_url}/api/v1/targets: unexpected answer: {error}") from None
+
+
+def target_lines(prometheus_url: str) -> list[str]:
+    """Return one line per scrape target: job, URL, health and last error."""
+    return [
+        f"{t.job:<14} {t.url:<40} {t.health} {t.last_error}".rstrip()
+        for t in scrape_targets(prometheus_url, timeout=5)
+    ]

@@ -1,4 +1,4 @@
-"""Find the running demo stack, or start one with `scripts/demo.sh` and stop it afterwards."""
+"""Find the running demo stack, or start one with `ftw-observe demo` and stop it afterwards."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-DEMO_SCRIPT = REPOSITORY / "scripts" / "demo.sh"
-# The environment variables that choose the demo's ports (scripts/demo.sh).
-PORT_VARIABLES = (
-    "MARKETPLACE_PORT",
-    "EXPORTER_PORT",
-    "ENGINE_PORT",
-    "PROMETHEUS_PORT",
-    "ALERTMANAGER_PORT",
-    "FAKE_PAGERDUTY_PORT",
-    "FAKE_SLACK_PORT",
-)
+import psutil
+
+from ftw_observe.demo.files import write_atomic
+from ftw_observe.demo.settings import DemoError
+from ftw_observe.demo.tools import console_script
+
+STACK_FILE = "demo.json"
 
 
 class StackError(RuntimeError):
@@ -32,7 +27,7 @@ class StackError(RuntimeError):
 
 @dataclass(frozen=True)
 class DemoStack:
-    """Where the parts of a running demo listen, as `scripts/demo.sh` wrote them down.
+    """Where the parts of a running demo listen, as the demo wrote them down in `demo.json`.
 
     Usage::
 
@@ -50,11 +45,27 @@ class DemoStack:
     operator_key_file: Path
     fake_pagerduty_url: str | None
     fake_slack_url: str | None
+    exporter_url: str | None = None
+    started_at: float | None = None  # Unix time
+
+    @staticmethod
+    def path(home: Path) -> Path:
+        """Return the file that describes the demo running with this home."""
+        return home / STACK_FILE
+
+    def save(self) -> None:
+        """Write `<home>/demo.json` atomically, so a reader never sees half of it."""
+        data = {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in asdict(self).items()
+            if key != "home"
+        }
+        write_atomic(self.path(self.home), json.dumps(data, indent=2) + "\n")
 
     @classmethod
     def load(cls, home: Path) -> DemoStack:
         """Read `<home>/demo.json`, naming the file and field when it is unusable."""
-        path = home / "demo.json"
+        path = cls.path(home)
         try:
             data: Any = json.loads(path.read_text())
         except FileNotFoundError:
@@ -72,6 +83,8 @@ class DemoStack:
                 operator_key_file=Path(data["operator_key_file"]),
                 fake_pagerduty_url=data.get("fake_pagerduty_url") or None,
                 fake_slack_url=data.get("fake_slack_url") or None,
+                exporter_url=data.get("exporter_url") or None,
+                started_at=_optional_float(data.get("started_at")),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StackError(f"{path}: missing or bad field {error}") from None
@@ -93,6 +106,10 @@ class DemoStack:
         except OSError as error:
             message = f"{self.operator_key_file}: cannot read the operator key: {error}"
             raise StackError(message) from None
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(str(value))
 
 
 def find_stack(home: Path) -> DemoStack | None:
@@ -128,22 +145,28 @@ class StartedStack:
         *,
         timeout: float,
         env: Mapping[str, str] | None = None,
+        project: Path | None = None,
         progress: Callable[[str], None] = lambda _: None,
     ) -> StartedStack:
-        """Run `scripts/demo.sh` in the background and wait until it reports ready."""
-        if not DEMO_SCRIPT.is_file():
-            raise StackError(f"{DEMO_SCRIPT}: not found; the demo runs from a clone of the repo")
+        """Run `ftw-observe demo` in the background and wait until it reports ready."""
         home.mkdir(parents=True, exist_ok=True)
-        (home / "demo.json").unlink(missing_ok=True)
+        DemoStack.path(home).unlink(missing_ok=True)
         (home / "logs").mkdir(exist_ok=True)
         log = home / "logs" / "demo.log"
-        environment = {**os.environ, **(env or {}), "FTW_HOME": str(home.resolve())}
+        try:
+            script = console_script("ftw-observe")
+        except DemoError as error:
+            raise StackError(str(error)) from None
+        command = [str(script), "demo", "--home", str(home.resolve())]
+        if project is not None:
+            command += ["--project", str(project)]
         progress(f"starting the demo stack (log: {log})")
         with log.open("wb") as out:
-            process = subprocess.Popen(  # noqa: S603 - our own script
-                ["bash", str(DEMO_SCRIPT)],  # noqa: S607 - bash from PATH, as `make` uses
-                cwd=REPOSITORY,
-                env=environment,
+            # A session of its own: a Ctrl-C meant for this process does not reach the demo,
+            # which stops when `stop` says so.
+            process = subprocess.Popen(  # noqa: S603 - our own console script
+                command,
+                env={**os.environ, **(env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -156,19 +179,30 @@ class StartedStack:
             if process.poll() is not None:
                 raise StackError(f"the demo stopped before it was ready:\n{_tail(log)}")
             time.sleep(0.5)
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        _stop_session(process, timeout=60)
         raise StackError(f"the demo was not ready within {timeout:g} s:\n{_tail(log)}")
 
     def stop(self, timeout: float = 60) -> None:
         """Stop the demo with SIGTERM, as Ctrl-C would, and wait for it."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        _stop_session(self.process, timeout)
+
+
+def _stop_session(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop the demo with SIGTERM; if it outlives `timeout`, kill all of its session."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # Each part of the demo runs in a process group of its own, all in the demo's session.
+        for proc in psutil.process_iter():
             try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+                if os.getsid(proc.pid) == process.pid:
+                    proc.kill()
+            except (OSError, psutil.Error):
+                continue
+        process.wait(timeout=10)
 
 
 def _tail(log: Path, lines: int = 30) -> str:

@@ -18,15 +18,16 @@ import httpx
 from ftw_observe.dashboards.variables import substitute
 from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.inbox import FakeReceiversInbox, Receipt
-from ftw_observe.demo.stack import PORT_VARIABLES, StartedStack
-from tests.conftest import (
+from ftw_observe.demo.settings import PORT_VARIABLES
+from ftw_observe.demo.stack import StartedStack
+from tests.support.dashboards import targets
+from tests.support.services import (
     REDIS_TEST_URL,
     create_database,
     delete_redis_keys,
     drop_database,
     free_port,
 )
-from tests.support.dashboards import targets
 
 
 @dataclass(frozen=True)

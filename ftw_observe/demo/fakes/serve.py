@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +11,7 @@ from types import FrameType
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
+from ftw_observe.demo.files import write_private
 
 OnReady = Callable[[FakePagerDuty, FakeSlack], None]
 
@@ -44,7 +42,7 @@ def run_until_signalled(pagerduty_port: int, slack_port: int, ready_file: Path |
                 "slack_api_url": slack.api_url,
                 "slack_token": slack.token,
             }
-            _write_private(ready_file, json.dumps(details, indent=2) + "\n")
+            write_private(ready_file, json.dumps(details, indent=2) + "\n")
         print(
             f"fake receivers: PagerDuty Events API at {pagerduty.url}, "
             f"Slack Web API at {slack.api_url}",
@@ -72,17 +70,3 @@ def run_until_signalled(pagerduty_port: int, slack_port: int, ready_file: Path |
             signal.signal(sig, handler)
     if errors:
         raise errors[0]
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Replace `path` atomically with `text`, readable by its owner only (mode 0600)."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

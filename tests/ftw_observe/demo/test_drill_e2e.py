@@ -1,6 +1,6 @@
 """The incident drill on the whole demo stack: one page, one resolve, the budget it cost.
 
-One run for the module: `scripts/demo.sh` with Postgres, Redis, Prometheus, Alertmanager,
+One run for the module: `ftw-observe demo` with Postgres, Redis, Prometheus, Alertmanager,
 the marketplace, the exporter, the engine and the fake receivers, then the drill against it.
 Afterwards every query of every generated dashboard panel must return data from that stack,
 with template variables substituted the way Grafana would: no "No data" panel.

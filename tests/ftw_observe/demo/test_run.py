@@ -1,70 +1,32 @@
-"""`make demo` from the scripts it calls: the whole stack starts, is scraped, and stops cleanly."""
+"""`make demo` (`ftw-observe demo`): the whole stack starts, is scraped, and stops cleanly."""
 
 from __future__ import annotations
 
-import os
+import json
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-import psutil
+import pytest
 
-from ftw_observe.demo.stack import PORT_VARIABLES
-from tests.conftest import free_port
+from ftw_observe.demo.stack import DemoStack
+from tests.support.demo import command_lines, demo_env, free_ports, leftovers
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "scripts" / "demo.sh"
+ROOT = Path(__file__).resolve().parents[3]
+# As `make demo` runs it: the console script of this installation, in the checkout.
+DEMO = [str(Path(sys.executable).parent / "ftw-observe"), "demo"]
 
-
-def demo_env(home: Path, ports: dict[str, int], **extra: str) -> dict[str, str]:
-    """The environment of one demo run: its own home, free ports, SQLite and no Redis."""
-    env = {
-        **os.environ,
-        "FTW_HOME": str(home),
-        **{name: str(port) for name, port in ports.items()},
-        "DEMO_INTERVAL": "4",
-        "DEMO_RATE": "10",
-        **extra,
-    }
-    for name in (
-        "DATABASE_URL",
-        "REDIS_URL",
-        "PROMETHEUS_MULTIPROC_DIR",
-        "FTW_OBSERVE_DATABASE_URL",
-        "SLACK_BOT_TOKEN",
-        "PAGERDUTY_ROUTING_KEY",
-    ):
-        env.pop(name, None)
-    return env
-
-
-def free_ports() -> dict[str, int]:
-    """A distinct free port for every component."""
-    ports: dict[str, int] = {}
-    while len(ports) < len(PORT_VARIABLES):
-        port = free_port()
-        if port not in ports.values():
-            ports[PORT_VARIABLES[len(ports)]] = port
-    return ports
-
-
-def leftovers(ports: dict[str, int], home: Path) -> list[list[str]]:
-    """Command lines of processes that mention one of the demo's ports or its home."""
-    needles = [str(port) for port in ports.values()] + [str(home)]
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if any(needle in part for needle in needles for part in cmdline):
-            found.append(cmdline)
-    return found
+pytestmark = pytest.mark.integration
 
 
 def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> None:
     home, ports = tmp_path / "home", free_ports()
     result = subprocess.run(
-        ["bash", str(DEMO)],
+        DEMO,
+        cwd=ROOT,
         # The backfilled history has its own check: the end-to-end drill needs it.
         env=demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0"),
         capture_output=True,
@@ -96,7 +58,11 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
     rendered = (home / "alertmanager.yml").read_text()
     assert str(home / "webhook-token") in rendered
     assert f"http://127.0.0.1:{engine}/api/webhooks/alertmanager" in rendered
-    assert "job_name: ftw-exporter" in (home / "prometheus.yml").read_text()
+    prometheus = (home / "prometheus.yml").read_text()
+    assert "job_name: ftw-exporter" in prometheus
+    assert f"- {ROOT / 'alerts' / 'marketplace.rules.yml'}" in prometheus  # the checkout's
+    for secret in ("operator.key", "webhook-token"):
+        assert (home / secret).read_text().strip() not in output
     names = ("marketplace", "exporter", "loadgen", "engine", "prometheus", "alertmanager")
     for name in (*names, "receivers"):
         assert (home / "logs" / f"{name}.log").stat().st_size > 0, name
@@ -108,7 +74,8 @@ def test_sigterm_stops_the_whole_stack(tmp_path: Path) -> None:
     log = tmp_path / "demo.out"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            ["bash", str(DEMO)],
+            DEMO,
+            cwd=ROOT,
             env=demo_env(home, ports, DEMO_HISTORY_HOURS="0"),
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -119,6 +86,15 @@ def test_sigterm_stops_the_whole_stack(tmp_path: Path) -> None:
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
+        stack = DemoStack.load(home)  # what `ftw-observe demo --drill` reads
+        assert stack.pid == process.pid
+        assert stack.exporter_url == f"http://127.0.0.1:{ports['EXPORTER_PORT']}"
+        secrets = [
+            stack.operator_key(),
+            (home / "webhook-token").read_text().strip(),
+            json.loads((home / "receivers.json").read_text())["slack_token"],
+        ]
+        assert not [c for c in command_lines() if any(s in part for s in secrets for part in c)]
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=40) == 0, log.read_text()
     finally:
@@ -126,6 +102,7 @@ def test_sigterm_stops_the_whole_stack(tmp_path: Path) -> None:
             process.kill()
             process.wait()
     assert "demo: stopping" in log.read_text()
+    assert not DemoStack.path(home).exists()
     assert leftovers(ports, home) == []
 
 
@@ -135,7 +112,8 @@ def test_a_busy_port_names_the_variable_to_change(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", ports["ALERTMANAGER_PORT"]))
         busy.listen()
         result = subprocess.run(
-            ["bash", str(DEMO)],
+            DEMO,
+            cwd=ROOT,
             env=demo_env(tmp_path / "home", ports),
             capture_output=True,
             text=True,

@@ -1,0 +1,157 @@
+"""The demo from a built wheel installed outside the checkout, run where there is no project.
+
+The wheel is built from a copy of the checkout (so the build leaves nothing in it) and
+installed with `pip install --target`; with that directory first on PYTHONPATH, the installed
+modules shadow the editable checkout, which the tests check before trusting anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.demo import demo_env, free_ports, leftovers
+
+ROOT = Path(__file__).resolve().parents[3]
+# What setuptools needs to build the wheel; the symlinks under ftw_observe/demo/packaged/
+# point at slo/, alerts/ and docs/, so those come along.
+SOURCES = (
+    *("pyproject.toml", "README.md", "ftw_observe", "marketplace", "exporters"),
+    *("slo", "alerts", "docs"),
+)
+PROJECT_FILES = (
+    "slo/marketplace.yaml",
+    "alerts/marketplace.rules.yml",
+    "alerts/thresholds.rules.yml",
+    "alerts/alertmanager.yml",
+    "alerts/routing.yaml",
+    "docs/runbooks/marketplace.md",
+    "docs/runbooks/thresholds.md",
+)
+PROBE = """
+import json, sys
+from pathlib import Path
+import ftw_observe, marketplace
+from ftw_observe.demo.configs import Wiring, alertmanager_config, prometheus_config
+from ftw_observe.demo.project import find_project
+from ftw_observe.demo.settings import Ports
+
+project = find_project(Path.cwd())
+wiring = Wiring(Ports(), project.rule_files, Path(sys.argv[1]))
+print(json.dumps({
+    "ftw_observe": ftw_observe.__file__,
+    "marketplace": marketplace.__file__,
+    "root": str(project.root),
+    "packaged": project.packaged,
+    "engine": project.engine_environment(),
+    "prometheus": prometheus_config(wiring),
+    "alertmanager": alertmanager_config(project.alertmanager_config.read_text(), wiring),
+}))
+"""
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A wheel of the checkout and where it is installed."""
+
+    wheel: Path
+    site: Path
+
+    def env(self, base: Mapping[str, str] = os.environ) -> dict[str, str]:
+        """Return `base` changed to import the installed package, not the checkout."""
+        return {**base, "PYTHONPATH": str(self.site)}
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Build a wheel from a copy of the checkout and install it into a directory of its own."""
+    work = tmp_path_factory.mktemp("installed")
+    source = work / "source"
+    source.mkdir()
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+            shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=ignore)
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
+    subprocess.run([*build, "--wheel-dir", str(work / "dist"), str(source)], check=True)
+    [wheel] = (work / "dist").glob("ftw_observe-*.whl")
+    install = [*pip, "install", "--no-deps", "--no-index", "--target", str(work / "site")]
+    subprocess.run([*install, str(wheel)], check=True)
+    return Installed(wheel, work / "site")
+
+
+def test_the_wheel_holds_the_project_files_as_real_files(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        for name in PROJECT_FILES:
+            info = wheel.getinfo(f"ftw_observe/demo/packaged/{name}")
+            assert (info.external_attr >> 16) & 0o170000 != 0o120000, f"{name} is a symlink"
+            assert wheel.read(info) == (ROOT / name).read_bytes(), name
+
+
+def test_outside_a_checkout_the_demo_renders_its_configs_from_the_installed_files(
+    installed: Installed, tmp_path: Path
+) -> None:
+    token = tmp_path / "webhook-token"
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, str(token)],
+        cwd=tmp_path,
+        env=installed.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(probe.stdout)
+    packaged = installed.site / "ftw_observe" / "demo" / "packaged"
+    assert Path(found["ftw_observe"]).is_relative_to(installed.site)
+    assert Path(found["marketplace"]).is_relative_to(installed.site)
+    assert (found["root"], found["packaged"]) == (str(packaged), True)
+    for path in found["engine"].values():
+        assert Path(path).is_relative_to(packaged), path
+        assert Path(path).exists(), path
+    rule_files = [line[2:] for line in found["prometheus"].splitlines() if line.startswith("- /")]
+    assert [Path(path).name for path in rule_files] == [
+        "marketplace.rules.yml",
+        "thresholds.rules.yml",
+    ]
+    for path in rule_files:
+        assert Path(path).is_relative_to(packaged), path
+        assert Path(path).is_file(), path
+    assert f"credentials_file: {token}" in found["alertmanager"]
+
+
+def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
+    installed: Installed, tmp_path: Path
+) -> None:
+    home, ports = tmp_path / "home", free_ports()
+    result = subprocess.run(
+        [str(installed.site / "bin" / "ftw-observe"), "demo"],
+        cwd=tmp_path,
+        env=installed.env(demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "all 4 scrape targets up" in result.stdout, output
+    packaged = installed.site / "ftw_observe" / "demo" / "packaged"
+    assert f"--policy {packaged / 'alerts' / 'routing.yaml'}" in result.stdout
+    prometheus = (home / "prometheus.yml").read_text()
+    assert f"- {packaged / 'alerts' / 'marketplace.rules.yml'}" in prometheus
+    assert "1 spec file(s)" in (home / "logs" / "engine.log").read_text()
+    assert leftovers(ports, home) == []
