@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import psutil
@@ -52,3 +53,12 @@ def leftovers(ports: dict[str, int], home: Path) -> list[list[str]]:
     """Command lines of processes that mention one of the demo's ports or its home."""
     needles = [str(port) for port in ports.values()] + [str(home)]
     return [c for c in command_lines() if any(n in part for n in needles for part in c)]
+
+
+def run_demo(
+    command: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run `ftw-observe demo` until it ends by itself; return its status and what it printed."""
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )

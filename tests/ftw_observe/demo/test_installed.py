@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.demo import demo_env, free_ports, leftovers
+from tests.support.demo import demo_env, free_ports, leftovers, run_demo
 
 ROOT = Path(__file__).resolve().parents[3]
 # What setuptools needs to build the wheel; the symlinks under ftw_observe/demo/packaged/
@@ -137,15 +137,8 @@ def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
     installed: Installed, tmp_path: Path
 ) -> None:
     home, ports = tmp_path / "home", free_ports()
-    result = subprocess.run(
-        [str(installed.site / "bin" / "ftw-observe"), "demo"],
-        cwd=tmp_path,
-        env=installed.env(demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0")),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = installed.env(demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0"))
+    result = run_demo([str(installed.site / "bin" / "ftw-observe"), "demo"], cwd=tmp_path, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "all 4 scrape targets up" in result.stdout, output

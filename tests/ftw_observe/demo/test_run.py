@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ftw_observe.demo.stack import DemoStack
-from tests.support.demo import command_lines, demo_env, free_ports, leftovers
+from tests.support.demo import command_lines, demo_env, free_ports, leftovers, run_demo
 
 ROOT = Path(__file__).resolve().parents[3]
 # As `make demo` runs it: the console script of this installation, in the checkout.
@@ -24,16 +24,9 @@ pytestmark = pytest.mark.integration
 
 def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> None:
     home, ports = tmp_path / "home", free_ports()
-    result = subprocess.run(
-        DEMO,
-        cwd=ROOT,
-        # The backfilled history has its own check: the end-to-end drill needs it.
-        env=demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    # The backfilled history has its own check: the end-to-end drill needs it.
+    env = demo_env(home, ports, DEMO_UPDATES="1", DEMO_HISTORY_HOURS="0")
+    result = run_demo(DEMO, cwd=ROOT, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     engine, marketplace = ports["ENGINE_PORT"], ports["MARKETPLACE_PORT"]
@@ -111,15 +104,7 @@ def test_a_busy_port_names_the_variable_to_change(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", ports["ALERTMANAGER_PORT"]))
         busy.listen()
-        result = subprocess.run(
-            DEMO,
-            cwd=ROOT,
-            env=demo_env(tmp_path / "home", ports),
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        result = run_demo(DEMO, cwd=ROOT, env=demo_env(tmp_path / "home", ports), timeout=30)
     assert result.returncode == 1
     assert f"port {ports['ALERTMANAGER_PORT']} is already in use" in result.stderr
     assert "set ALERTMANAGER_PORT to a free port" in result.stderr
