@@ -161,10 +161,10 @@ def test_a_429_is_retried_after_retry_after_not_before(rig: Rig) -> None:
     assert rig.pd_actions() == [("trigger", KEY)]
 
 
-def test_a_crash_between_send_and_mark_sent_pages_once(rig: Rig) -> None:
+def test_a_crash_between_sending_and_settling_pages_once(rig: Rig) -> None:
     rig.emit(PAGE)
     rig.dispatcher._route(rig.clock(), DispatchReport())
-    # Deliver, then "crash" before marking sent: the rows stay claimed.
+    # Deliver, then "crash" before settling: the rows stay claimed.
     items = rig.store.notifications.claim(rig.clock(), 10, routed=True)
     for item in items:
         rig.dispatcher._send(item, item.receiver or "")
