@@ -390,6 +390,7 @@ def store(store_url: str, store_engines: Callable[[str], Engine]) -> Store:
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty  # noqa: E402
 from ftw_observe.demo.fakes.slack import FakeSlack  # noqa: E402
+from tests.support.engine import RunningEngine, engine_env, start_engine  # noqa: E402
 
 
 @pytest.fixture
@@ -404,6 +405,25 @@ def fake_slack() -> Iterator[FakeSlack]:
     """A fake Slack Web API with channels #incidents and #slo-alerts, stopped afterwards."""
     with FakeSlack() as fake:
         yield fake
+
+
+@pytest.fixture
+def engine_with_receivers(
+    tmp_path: Path, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack
+) -> Iterator[RunningEngine]:
+    """A real `ftw-observe serve` on SQLite with both tokens, paging the fake receivers."""
+    env = engine_env(
+        f"sqlite:///{tmp_path / 'observe.db'}",
+        PAGERDUTY_ROUTING_KEY="test-routing-key",
+        PAGERDUTY_EVENTS_URL=fake_pagerduty.url,
+        SLACK_BOT_TOKEN=fake_slack.token,
+        SLACK_API_URL=fake_slack.api_url,
+    )
+    engine = start_engine("engine", tmp_path, env)
+    try:
+        yield engine
+    finally:
+        engine.stop()
 
 
 if TYPE_CHECKING:

@@ -2,89 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-import httpx
 import pytest
 
-from tests.conftest import free_port, wait_until
+from tests.conftest import wait_until
+from tests.support.engine import RunningEngine, engine_env, start_engine
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 TTL_SECONDS = 4
 INTERVAL_SECONDS = 1
 
 
-@dataclass
-class Replica:
-    name: str
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    sink: BinaryIO
-
-    def metric(self, name: str) -> float:
-        text = httpx.get(f"{self.url}/metrics", timeout=2).text
-        total = 0.0
-        for line in text.splitlines():
-            if line.startswith(name) and not line.startswith("#"):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
-
-    def leads(self) -> bool:
-        return self.metric("ftw_observe_leader") == 1
-
-
-def start_replica(name: str, tmp_path: Path, env: dict[str, str]) -> Replica:
-    port = free_port()
-    log = tmp_path / f"{name}.log"
-    sink = log.open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "ftw-observe"), "serve", "--port", str(port)],
-        env={**os.environ, **env, "FTW_REPLICA_ID": name},
-        cwd=REPO_ROOT,
-        stdout=sink,
-        stderr=subprocess.STDOUT,
-    )
-    replica = Replica(name, f"http://127.0.0.1:{port}", process, log, sink)
-
-    def up() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited:\n{log.read_text()}")
-        return httpx.get(f"{replica.url}/healthz", timeout=1).status_code == 200
-
-    wait_until(up, timeout=30)
-    return replica
-
-
 @pytest.fixture
-def replicas(postgres_url: str, tmp_path: Path) -> Iterator[list[Replica]]:
-    env = {
-        "FTW_OBSERVE_DATABASE_URL": postgres_url,
-        "PROMETHEUS_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: status unknown
-        "FTW_EVALUATION_INTERVAL_SECONDS": str(INTERVAL_SECONDS),
-        "FTW_LEASE_TTL_SECONDS": str(TTL_SECONDS),
-    }
-    started: list[Replica] = []
+def replicas(postgres_url: str, tmp_path: Path) -> Iterator[list[RunningEngine]]:
+    env = engine_env(
+        postgres_url,
+        FTW_EVALUATION_INTERVAL_SECONDS=str(INTERVAL_SECONDS),
+        FTW_LEASE_TTL_SECONDS=str(TTL_SECONDS),
+    )
+    started: list[RunningEngine] = []
     try:
-        started.append(start_replica("engine-a", tmp_path, env))
-        started.append(start_replica("engine-b", tmp_path, env))
+        started.append(start_engine("engine-a", tmp_path, env))
+        started.append(start_engine("engine-b", tmp_path, env))
         yield started
     finally:
         for replica in started:
-            if replica.process.poll() is None:
-                replica.process.terminate()
-                replica.process.wait(timeout=20)
-            replica.sink.close()
+            replica.stop()
 
 
-def test_exactly_one_replica_evaluates(replicas: list[Replica]) -> None:
+def test_exactly_one_replica_evaluates(replicas: list[RunningEngine]) -> None:
     wait_until(lambda: sum(r.leads() for r in replicas) == 1, timeout=TTL_SECONDS * 3)
     leader = next(r for r in replicas if r.leads())
     standby = next(r for r in replicas if r is not leader)
@@ -93,7 +41,7 @@ def test_exactly_one_replica_evaluates(replicas: list[Replica]) -> None:
     assert not standby.leads()
 
 
-def test_the_standby_takes_over_when_the_leader_dies(replicas: list[Replica]) -> None:
+def test_the_standby_takes_over_when_the_leader_dies(replicas: list[RunningEngine]) -> None:
     wait_until(lambda: sum(r.leads() for r in replicas) == 1, timeout=TTL_SECONDS * 3)
     leader = next(r for r in replicas if r.leads())
     standby = next(r for r in replicas if r is not leader)
@@ -105,7 +53,7 @@ def test_the_standby_takes_over_when_the_leader_dies(replicas: list[Replica]) ->
     wait_until(lambda: standby.metric("ftw_observe_cycles_total") > before, timeout=10)
 
 
-def test_a_stopping_leader_hands_over_at_once(replicas: list[Replica]) -> None:
+def test_a_stopping_leader_hands_over_at_once(replicas: list[RunningEngine]) -> None:
     wait_until(lambda: sum(r.leads() for r in replicas) == 1, timeout=TTL_SECONDS * 3)
     leader = next(r for r in replicas if r.leads())
     standby = next(r for r in replicas if r is not leader)
