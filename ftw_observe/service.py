@@ -93,4 +93,10 @@ class EngineService:
 
 
 def _prune(store: Store, settings: EngineSettings, now: datetime) -> int:
-    return store.prune(now=now, retention=settings.retention, raw_for=settings.raw_for)
+    return store.prune(
+        now=now,
+        retention=settings.retention,
+        raw_for=settings.raw_for,
+        silences_for=settings.silence_retention,
+        incidents_for=settings.incident_retention,
+    )

@@ -44,6 +44,8 @@ class EngineSettings:
     meta_alert_after: timedelta = timedelta(minutes=5)
     retention: timedelta = timedelta(days=35)
     raw_for: timedelta = timedelta(hours=48)
+    silence_retention: timedelta = timedelta(days=35)  # after a silence ends
+    incident_retention: timedelta = timedelta(days=35)  # after an incident closes
     replica: str = "engine"
     prometheus_timeout: float = 10.0
     dispatch_interval: timedelta = timedelta(seconds=1)
@@ -75,6 +77,8 @@ class EngineSettings:
             ),
             retention=timedelta(days=_number(env, "FTW_SNAPSHOT_RETENTION_DAYS", 35, 1)),
             raw_for=timedelta(hours=_number(env, "FTW_SNAPSHOT_RAW_HOURS", 48, 1)),
+            silence_retention=timedelta(days=_number(env, "FTW_SILENCE_RETENTION_DAYS", 35, 1)),
+            incident_retention=timedelta(days=_number(env, "FTW_INCIDENT_RETENTION_DAYS", 35, 1)),
             replica=env.get("FTW_REPLICA_ID") or f"{socket.gethostname()}-{os.getpid()}",
             prometheus_timeout=_number(env, "FTW_PROMETHEUS_TIMEOUT_SECONDS", 10, 0.1),
             dispatch_interval=timedelta(

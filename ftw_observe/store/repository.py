@@ -143,10 +143,25 @@ class Store:
                 connection, since=since, dedup_key_prefix=dedup_key_prefix, limit=limit
             )
 
-    def prune(self, *, now: datetime, retention: timedelta, raw_for: timedelta) -> int:
+    def prune(
+        self,
+        *,
+        now: datetime,
+        retention: timedelta,
+        raw_for: timedelta,
+        silences_for: timedelta | None = None,
+        incidents_for: timedelta | None = None,
+    ) -> int:
         """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""
         with self.engine.begin() as connection:
-            return apply_retention(connection, now=now, retention=retention, raw_for=raw_for)
+            return apply_retention(
+                connection,
+                now=now,
+                retention=retention,
+                raw_for=raw_for,
+                silences_for=silences_for,
+                incidents_for=incidents_for,
+            )
 
     def add_silence(self, silence: Silence) -> None:
         """Store a new silence (or maintenance window)."""

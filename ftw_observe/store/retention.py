@@ -1,25 +1,37 @@
-"""Retention: drop old history and thin snapshots to one per 5 minutes once they age."""
+"""Retention: drop old history and thin snapshots to one per 5 minutes once they age.
+
+Every table the engine writes on its own is pruned here: snapshots, alert events, settled
+outbox rows, closed incidents and ended silences. Nothing grows without bound.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
 from ftw_observe.store.outbox import settled_before
 from ftw_observe.store.snapshots import CYCLE, DOWNSAMPLED, evaluated_epoch
-from ftw_observe.store.tables import AlertEvent, OutboxRow, Snapshot
+from ftw_observe.store.tables import AlertEvent, IncidentRow, OutboxRow, SilenceRow, Snapshot
 
 BUCKET_SECONDS = 300
 
 
 def prune(
-    connection: Connection, *, now: datetime, retention: timedelta, raw_for: timedelta
+    connection: Connection,
+    *,
+    now: datetime,
+    retention: timedelta,
+    raw_for: timedelta,
+    silences_for: timedelta | None = None,
+    incidents_for: timedelta | None = None,
 ) -> int:
     """Delete what is older than `retention`, thin what is older than `raw_for`; count deletions.
 
     Between the two ages only the first snapshot of each 5-minute bucket (per service, SLO and
-    instance) stays, marked "5m". Settled outbox rows past retention go too.
+    instance) stays, marked "5m". Settled outbox rows past retention go too, and so do
+    silences ended and incidents closed longer ago than their own retention (default:
+    `retention`).
     """
     if raw_for > retention:
         raise ValueError("raw_for must not exceed retention")
@@ -34,7 +46,24 @@ def prune(
     deleted += _downsample(connection, oldest=oldest, raw_until=raw_until)
     deleted += connection.execute(delete(AlertEvent).where(AlertEvent.at < oldest)).rowcount
     deleted += connection.execute(delete(OutboxRow).where(settled_before(oldest))).rowcount
+    deleted += _ended_silences(connection, now - (silences_for or retention))
+    deleted += _closed_incidents(connection, now - (incidents_for or retention))
     return deleted
+
+
+def _ended_silences(connection: Connection, before: datetime) -> int:
+    # A silence ends at its end or when someone expired it, whichever came first.
+    ended = or_(
+        SilenceRow.ends_at < before,
+        and_(SilenceRow.expired_at.is_not(None), SilenceRow.expired_at < before),
+    )
+    return connection.execute(delete(SilenceRow).where(ended)).rowcount
+
+
+def _closed_incidents(connection: Connection, before: datetime) -> int:
+    # Only closed ones: an open or muted incident still holds who was paged for a firing alert.
+    closed = and_(IncidentRow.state == "closed", IncidentRow.updated_at < before)
+    return connection.execute(delete(IncidentRow).where(closed)).rowcount
 
 
 def _downsample(connection: Connection, *, oldest: datetime, raw_until: datetime) -> int:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ftw_observe.model import OutboxState
+from ftw_observe.matching.silences import Silence, new_silence
+from ftw_observe.model import Incident, OutboxItem, OutboxState
 from ftw_observe.store import Store
 from ftw_observe.store.tables import Snapshot
 from tests.ftw_observe.store.data import (
@@ -120,3 +121,54 @@ def test_prune_of_an_empty_store_deletes_nothing(store: Store) -> None:
 def test_raw_for_cannot_exceed_retention(store: Store) -> None:
     with pytest.raises(ValueError, match="raw_for"):
         store.prune(now=at("2024-06-02 12:00:00"), retention=HOUR, raw_for=DAY)
+
+
+def _incident(store: Store, key: str, state: str, at_: datetime) -> None:
+    placeholder = OutboxItem(id=-1, notification=notification(key, at_), attempts=0)
+    incident = Incident(
+        key, state=state, sources={"engine": "firing" if state != "closed" else "resolved"}
+    )
+    store.notifications.settle_routing(placeholder, incident, [], at=at_, outcome={})
+
+
+def test_closed_incidents_go_after_their_retention_and_open_ones_stay(store: Store) -> None:
+    now = at("2024-06-10 00:00:00")
+    _incident(store, "ftw/old-closed", "closed", now - 3 * DAY)
+    _incident(store, "ftw/new-closed", "closed", now - HOUR)
+    _incident(store, "ftw/old-open", "open", now - 30 * DAY)
+    _incident(store, "ftw/old-muted", "muted", now - 30 * DAY)
+
+    deleted = store.prune(now=now, retention=DAY, raw_for=HOUR, incidents_for=2 * DAY)
+
+    assert deleted == 1
+    assert store.notifications.incident("ftw/old-closed").sources == {}  # forgotten
+    for key in ("ftw/new-closed", "ftw/old-open", "ftw/old-muted"):
+        assert store.notifications.incident(key).sources, key
+
+
+def test_silences_go_a_retention_after_they_end_or_were_expired(store: Store) -> None:
+    now = at("2024-06-10 00:00:00")
+
+    def silence(reason: str, starts: datetime, ends: datetime) -> Silence:
+        made = new_silence(
+            ["service=marketplace"],
+            author="sre",
+            reason=reason,
+            starts_at=starts,
+            ends_at=ends,
+            now=starts,
+        )
+        store.add_silence(made)
+        return made
+
+    silence("ended long ago", now - 10 * DAY, now - 3 * DAY)
+    expired_early = silence("expired long ago", now - 10 * DAY, now + DAY)
+    store.expire_silence(expired_early.id, now - 3 * DAY)
+    silence("ended lately", now - 2 * DAY, now - HOUR)
+    silence("still on", now - DAY, now + DAY)
+
+    deleted = store.prune(now=now, retention=DAY, raw_for=HOUR, silences_for=2 * DAY)
+
+    assert deleted == 2
+    left = store.silences(now=now, include_expired=True)
+    assert sorted(s.reason for s in left) == ["ended lately", "still on"]
