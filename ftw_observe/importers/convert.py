@@ -14,6 +14,7 @@ from ftw_observe.importers import DEFAULT_PERIOD, DEFAULT_TEAM
 from ftw_observe.importers.common import Notes, SpecImportError
 from ftw_observe.importers.openslo import OPENSLO_VERSION, convert_openslo
 from ftw_observe.importers.sloth import SLOTH_VERSION, convert_sloth
+from ftw_observe.spec.document import load_all
 from ftw_observe.spec.emit import block_yaml
 from ftw_observe.spec.issues import SpecIssue
 from ftw_observe.spec.load import validate_text
@@ -92,7 +93,7 @@ def import_text(
 
 def _load(text: str, notes: Notes) -> list[dict[str, Any]]:
     try:
-        loaded = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        loaded = [doc for doc in load_all(text) if doc is not None]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

@@ -9,6 +9,10 @@ import yaml
 
 from ftw_observe.spec.issues import Path, SpecIssue, field_name
 
+# A spec or policy holds hundreds of values; an alias bomb ("billion laughs") holds billions
+# once its aliases are written out, and would take gigabytes to build or validate.
+MAX_VALUES = 100_000
+
 
 @dataclass
 class Document:
@@ -52,6 +56,57 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, doc: Document) 
     return _scalar(loader, node)  # type: ignore[arg-type]
 
 
+def check_expansion(root: yaml.Node, limit: int = MAX_VALUES) -> None:
+    """Raise ValueError when `root`, with every alias written out, holds over `limit` values.
+
+    Counted on the composed node graph, where an alias is one shared node: linear in the
+    document's size, whatever the aliases would expand to.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ValueError("a YAML alias refers to a value that contains it")
+        active.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > limit:
+                raise ValueError(
+                    f"the document holds over {limit:,} values once its aliases are expanded"
+                )
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def load_all(text: str) -> list[Any]:
+    """Load every YAML document of `text` safely, refusing alias bombs; raise yaml.YAMLError."""
+    loader = yaml.SafeLoader(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                break
+            check_expansion(node)
+            documents.append(loader.construct_document(node))
+        return documents
+    finally:
+        loader.dispose()
+
+
 class _Problem(Exception):
     def __init__(self, line: int, path: Path, message: str) -> None:
         super().__init__(message)
@@ -65,6 +120,8 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[SpecIssu
         loader = yaml.SafeLoader(text)
         try:
             root = loader.get_single_node()
+            if root is not None:
+                check_expansion(root)
             doc.data = None if root is None else _build(loader, root, (), doc)
         finally:
             loader.dispose()

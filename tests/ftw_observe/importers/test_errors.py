@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ftw_observe.importers.convert import SpecImportError, import_text
+from tests.support.yaml_bomb import alias_bomb
 
 from .helpers import metric, openslo_slo, openslo_text, ratio, sloth_slo, sloth_text
 
@@ -152,3 +153,8 @@ def test_output_that_does_not_validate_is_refused_listing_the_problems() -> None
 
 def test_a_bad_period_argument_is_refused() -> None:
     assert error_of(sloth_text(), period="a month").startswith("in.yaml: --period: 'a month'")
+
+
+@pytest.mark.timeout(20)
+def test_an_alias_bomb_is_refused_without_expanding_it() -> None:
+    assert "once its aliases are expanded" in error_of(alias_bomb())

@@ -10,6 +10,7 @@ from ftw_observe.burnrate import TIER_NAMES
 from ftw_observe.notify.policy_file import load_policy, validate_policy_text
 from ftw_observe.spec.issues import SpecError
 from ftw_observe.spec.load import load_specs
+from tests.support.yaml_bomb import alias_bomb
 
 ROOT = Path(__file__).resolve().parents[3]
 ROUTING = ROOT / "alerts" / "routing.yaml"
@@ -260,4 +261,14 @@ def test_yaml_errors_and_non_mappings_are_reported():
     assert issues_of("receivers: {}\ndefault_receivers: []\n") == [
         (1, "receivers", "list at least one receiver"),
         (2, "default_receivers", "list at least one receiver"),
+    ]
+
+
+@pytest.mark.timeout(20)
+def test_an_alias_bomb_in_the_policy_is_refused_without_expanding_it():
+    policy, issues = validate_policy_text(alias_bomb(), "routing.yaml")
+    assert policy is None
+    assert [issue.message for issue in issues] == [
+        "not a valid spec document: the document holds over 100,000 values once its aliases "
+        "are expanded"
     ]

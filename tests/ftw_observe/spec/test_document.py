@@ -1,0 +1,50 @@
+"""YAML documents: lines kept for errors, and aliases that cannot expand without bound."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ftw_observe.spec.document import MAX_VALUES, check_expansion, load_all, parse_document
+from ftw_observe.spec.load import validate_text
+from tests.support.yaml_bomb import alias_bomb
+
+# The parsers must refuse the bomb at once; building it would take gigabytes and minutes.
+pytestmark = pytest.mark.timeout(20)
+
+
+def test_an_alias_bomb_is_refused_by_the_spec_loader() -> None:
+    spec, issues = validate_text("service: api\nteam: core\nslos: []\n" + alias_bomb(), "x.yaml")
+    assert spec is None
+    assert [issue.message for issue in issues] == [
+        f"not a valid spec document: the document holds over {MAX_VALUES:,} values once its "
+        "aliases are expanded"
+    ]
+
+
+def test_an_alias_bomb_is_refused_by_load_all() -> None:
+    with pytest.raises(ValueError, match="once its aliases are expanded"):
+        load_all(alias_bomb())
+
+
+def test_ordinary_anchors_and_aliases_still_load() -> None:
+    text = "defaults: &d {for: 2m, severity: page}\na: *d\nb: *d\n"
+    doc, issues = parse_document(text, "x.yaml")
+    assert issues == []
+    assert doc is not None
+    assert doc.data["a"] == doc.data["b"] == {"for": "2m", "severity": "page"}
+
+
+def test_a_document_just_under_the_limit_loads_and_just_over_is_refused() -> None:
+    under = yaml.compose("[" + ", ".join(["1"] * (MAX_VALUES - 1)) + "]")
+    assert under is not None
+    check_expansion(under)  # the list itself and its items: exactly the limit
+    over = yaml.compose("[" + ", ".join(["1"] * MAX_VALUES) + "]")
+    assert over is not None
+    with pytest.raises(ValueError, match="once its aliases are expanded"):
+        check_expansion(over)
+
+
+def test_an_alias_inside_its_own_value_is_refused() -> None:
+    with pytest.raises((ValueError, yaml.YAMLError)):
+        load_all("a: &a [1, *a]\n")
