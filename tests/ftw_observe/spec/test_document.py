@@ -36,7 +36,7 @@ def test_ordinary_anchors_and_aliases_still_load() -> None:
 
 
 def test_the_limit_counts_every_value_an_alias_writes_out() -> None:
-    # The mapping, its two keys, [1, 2, 3] (4 values) and [*a, *a] (1 + 2 × 4 values): 16.
+    # The mapping, its two keys, [1, 2, 3] (4 values) and [*a, *a] (1 + 2 * 4 values): 16.
     text = "a: &a [1, 2, 3]\nb: [*a, *a]\n"
     root = yaml.compose(text)
     assert root is not None
