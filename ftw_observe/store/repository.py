@@ -148,10 +148,11 @@ class Store:
         with self.engine.begin() as connection:
             return apply_retention(connection, now=now, retention=retention, raw_for=raw_for)
 
-    def add_silence(self, silence: Silence) -> None:
-        """Store a new silence (or maintenance window)."""
+    def add_silence(self, silence: Silence, announcements: Iterable[Notification] = ()) -> None:
+        """Store a new silence (or maintenance window) and queue its announcements, atomically."""
         with self.engine.begin() as connection:
             silence_rows.insert_silence(connection, silence)
+            outbox.insert_notifications(connection, announcements)
 
     def silences(self, *, now: datetime, include_expired: bool = False) -> list[Silence]:
         """Return the silences active or pending at `now` (every one with include_expired)."""
