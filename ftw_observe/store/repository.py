@@ -14,6 +14,7 @@ from ftw_observe.model import (
     AlertState,
     EngineHealth,
     Evaluation,
+    Incident,
     InstanceKey,
     Notification,
     OutboxItem,
@@ -142,6 +143,10 @@ class Store:
             return outbox.sent(
                 connection, since=since, dedup_key_prefix=dedup_key_prefix, limit=limit
             )
+
+    def firing_alerts(self) -> list[Incident]:
+        """Return every alert some source reports firing, muted or not (the router's view)."""
+        return self.notifications.firing()
 
     def prune(self, *, now: datetime, retention: timedelta, raw_for: timedelta) -> int:
         """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""
