@@ -15,6 +15,7 @@ import pytest
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from tests.conftest import wait_until
+from tests.support.cli import run_cli
 from tests.support.engine import API_TOKEN, RunningEngine, engine_env, start_engine
 
 BODY = {"matchers": ["service=marketplace"], "author": "mallory", "reason": "quiet night"}
@@ -58,6 +59,18 @@ def test_on_a_default_config_nobody_can_write_silences_and_is_told_how_to_enable
         assert created.status_code == expired.status_code == 403
         assert "Set FTW_API_TOKEN in the engine's environment" in created.json()["detail"]
     assert default_engine.get("/api/silences").json() == []
+
+
+def test_on_a_default_config_the_cli_passes_the_how_to_on(default_engine: RunningEngine):
+    result = run_cli(
+        *("silence", "add", "service=marketplace", "--reason", "r", "--duration", "1h"),
+        *("--url", default_engine.url),
+        env={"FTW_API_TOKEN": "anything"},
+    )
+
+    assert result.exit_code == 1
+    assert f"the engine at {default_engine.url} refuses silence changes" in result.output
+    assert "Set FTW_API_TOKEN in the engine's environment" in result.output
 
 
 @pytest.mark.parametrize(
