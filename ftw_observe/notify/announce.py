@@ -28,6 +28,9 @@ KEY_PREFIX = "ftw/silence/"
 # How far back silences that ended are announced after a pause (all replicas down); shorter
 # than the outbox's retention, which keeps the earlier announcements that prevent a repeat.
 LOOKBACK = timedelta(hours=12)
+# Later passes look back this far only: enough for an expiry written by a replica whose
+# clock runs a little behind the leader's.
+OVERLAP = timedelta(minutes=5)
 # What announcements are routed by: the ticket route of the policy.
 LABELS = {"alertname": "FTWSilence", "service": "ftw-observe", "severity": "ticket"}
 
@@ -146,7 +149,8 @@ class Endings:
     """Queue one announcement for each silence that stopped muting within the lookback.
 
     The outbox is the record of what was announced, so a restarted leader repeats nothing;
-    silences already seen are remembered, so the outbox is asked once per silence.
+    silences already seen are remembered, so the outbox is asked once per silence, and after
+    the first pass only the last few minutes are read again.
 
     Usage::
 
@@ -158,19 +162,22 @@ class Endings:
         self.store = store
         self.lookback = lookback
         self._seen: set[str] = set()  # silence ids whose end is in the outbox
+        self._until: datetime | None = None  # where the last pass stopped reading
 
     def queue(self, now: datetime) -> int:
         """Queue the announcements of silences that ended since the lookback; count them."""
-        ended = self.store.ended_silences(since=now - self.lookback, until=now)
+        since = now - self.lookback
+        if self._until is not None:
+            since = max(since, self._until - OVERLAP)
+        ended = self.store.ended_silences(since=since, until=now)
         self._seen &= {silence.id for silence in ended}
         new = [silence for silence in ended if silence.id not in self._seen]
-        if not new:
-            return 0
-        queued = self.store.announcements([announcement_key(silence.id) for silence in new])
-        done = {n.labels.get("silence", "") for n in queued if is_ending(n.labels)}
-        endings = [
-            announcement(silence, end_event(silence)) for silence in new if silence.id not in done
-        ]
-        self.store.enqueue(endings)
-        self._seen |= {silence.id for silence in new}
+        endings = []
+        if new:
+            queued = self.store.announcements([announcement_key(silence.id) for silence in new])
+            done = {n.labels.get("silence", "") for n in queued if is_ending(n.labels)}
+            endings = [announcement(s, end_event(s)) for s in new if s.id not in done]
+            self.store.enqueue(endings)
+            self._seen |= {silence.id for silence in new}
+        self._until = now
         return len(endings)

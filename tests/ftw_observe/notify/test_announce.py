@@ -139,6 +139,17 @@ def test_an_announcement_slack_refuses_for_a_while_is_retried_and_posted_once(ri
     assert rig.store.outbox_depth() == 0
 
 
+def test_an_expiry_stamped_by_a_replica_whose_clock_lags_is_still_announced(rig: Rig):
+    silence = set_silence(rig)
+    rig.run(5 * 60)
+    rig.store.expire_silence(silence.id, rig.clock() - timedelta(minutes=2))
+
+    rig.run(1)
+
+    _, ended = rig.slack.posted("slo-alerts")
+    assert "expired early at" in ended["text"]
+
+
 def test_ended_silences_older_than_the_lookback_are_not_announced(rig: Rig):
     silence = set_silence(rig)
     rig.run()
