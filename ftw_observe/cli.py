@@ -119,8 +119,9 @@ def serve(
 def _register_commands() -> None:
     from ftw_observe.demo.cli import demo_app
     from ftw_observe.importers.command import import_specs
-    from ftw_observe.notify.commands import routes, silence_add, silence_expire, silence_list
+    from ftw_observe.notify.commands import routes
     from ftw_observe.notify.probe import send_test
+    from ftw_observe.notify.silence_commands import silence_add, silence_expire, silence_list
     from ftw_observe.report.command import report
     from ftw_observe.status import status
 

@@ -130,6 +130,7 @@ class NotificationKind(StrEnum):
     TRIGGER = "trigger"
     RESOLVE = "resolve"
     REMIND = "remind"  # still firing after the route's repeat interval
+    ANNOUNCE = "announce"  # news for people, not an alert: a silence set or ended
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class Notification:
     created_at: datetime
     labels: dict[str, str]
     annotations: dict[str, str]
-    source: str = "engine"  # engine or alertmanager
+    source: str = "engine"  # engine, alertmanager, or silences for announcements
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class EngineService:
     def app(self) -> FastAPI:
         """Return the web app; its lifespan migrates the store and runs the schedule."""
         from ftw_observe.api.app import create_app
+        from ftw_observe.api.silence_access import SilenceRules
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +88,9 @@ class EngineService:
             registry=self.metrics.registry,
             runbook_dir=self.settings.runbook_dir,
             webhook_token=self.settings.webhook_token,
+            silence_rules=SilenceRules(
+                token=self.settings.api_token, max_duration=self.settings.silence_max_duration
+            ),
         )
         app.router.lifespan_context = lifespan
         return app

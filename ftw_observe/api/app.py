@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -29,8 +30,10 @@ from ftw_observe.api import (
 )
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
+from ftw_observe.api.silence_access import SilenceRules
 from ftw_observe.display import format as fmt
 from ftw_observe.engine.runtime_status import STOPPED, RuntimeStatus
+from ftw_observe.rules.catalogue import alert_catalogue
 from ftw_observe.spec.model import ServiceSpec
 
 log = logging.getLogger("ftw_observe.api")
@@ -103,13 +106,16 @@ def create_app(
     registry: CollectorRegistry | None = None,
     runbook_dir: Path = runbooks.RUNBOOK_DIR,
     webhook_token: str | None = None,
+    silence_rules: SilenceRules | None = None,
 ) -> FastAPI:
     """Build the engine's HTTP app; it opens no connection and reads no file until asked.
 
     `status` tells this process's engine role and last cycle (none: an API-only process);
     `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth;
     `runbook_dir` holds the Markdown runbooks alerts link to; `webhook_token` is the bearer
-    token Alertmanager's webhook must present (none: the webhook refuses every call).
+    token Alertmanager's webhook must present (none: the webhook refuses every call);
+    `silence_rules` hold the API token silence writes need (none: writes are refused) and the
+    longest silence; the alerts silences are judged against come from `specs`.
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
@@ -118,6 +124,9 @@ def create_app(
     app.state.templates = template_environment()
     app.state.runbook_dir = runbook_dir
     app.state.webhook_token = webhook_token
+    app.state.silence_rules = replace(
+        silence_rules or SilenceRules(), alerts=alert_catalogue(specs)
+    )
     app.state.metrics_registry = metrics.exposition_registry(store, registry)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):

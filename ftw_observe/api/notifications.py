@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from ftw_observe.api.deps import ContextDep
 from ftw_observe.api.schemas import STORE_DOWN
 from ftw_observe.api.slos import as_utc
-from ftw_observe.model import OutboxItem, SentItem
+from ftw_observe.model import Incident, OutboxItem, SentItem
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], responses=STORE_DOWN)
 
@@ -56,6 +56,24 @@ class SentList(BaseModel):
     sent: list[SentOut]
 
 
+class FiringOut(BaseModel):
+    """An alert some source reports firing, as the router sees it: paged, or muted and why."""
+
+    dedup_key: str
+    state: str = Field(description="open (receivers were told) or muted")
+    muted_by: str | None = Field(description="The silence or inhibiting alert that mutes it")
+    sources: dict[str, str] = Field(description="engine / alertmanager: firing or resolved")
+    receivers: list[str] = Field(description="Who got the trigger")
+    labels: dict[str, str]
+    opened_at: datetime | None
+
+
+class FiringList(BaseModel):
+    """Every alert firing now, from the engine and from Alertmanager."""
+
+    firing: list[FiringOut]
+
+
 class NotificationReader(Protocol):
     """What this router needs of the store."""
 
@@ -75,6 +93,10 @@ class NotificationReader(Protocol):
         limit: int = 100,
     ) -> list[SentItem]:
         """Return notifications delivered to a receiver, newest first."""
+        ...
+
+    def firing_alerts(self) -> list[Incident]:
+        """Return every alert some source reports firing, muted or not."""
         ...
 
 
@@ -134,3 +156,24 @@ def sent(
     store = cast(NotificationReader, context.store)
     items = store.sent(since=as_utc(since), dedup_key_prefix=dedup_key_prefix, limit=limit)
     return SentList(sent=[_sent(item) for item in items])
+
+
+@router.get("/firing", response_model=FiringList)
+def firing(context: ContextDep) -> FiringList:
+    """List the alerts firing now as the router sees them (what inhibition rules consult)."""
+    store = cast(NotificationReader, context.store)
+    found = sorted(store.firing_alerts(), key=lambda incident: incident.dedup_key)
+    return FiringList(
+        firing=[
+            FiringOut(
+                dedup_key=incident.dedup_key,
+                state=incident.state,
+                muted_by=incident.muted_by,
+                sources=dict(incident.sources),
+                receivers=list(incident.receivers),
+                labels=dict(incident.labels),
+                opened_at=incident.opened_at,
+            )
+            for incident in found
+        ]
+    )

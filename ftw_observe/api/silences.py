@@ -1,39 +1,51 @@
 """Silences and maintenance windows: list, create and expire them over HTTP.
 
-Reads are open like the rest of the API; writes need `Authorization: Bearer <FTW_API_TOKEN>`
-whenever that variable is set. The token is compared in constant time and never logged.
+Reads are open like the rest of the API. Writes always need `Authorization: Bearer <token>`
+with the engine's `FTW_API_TOKEN`: without one configured they are refused (403), with a
+missing or wrong one they are 401. The token is checked before the body is read, compared in
+constant time and never logged. A silence that would mute every known alert needs
+`"force": true`; every silence set is announced in the ticket channel through the outbox.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
+import logging
 from datetime import datetime, timedelta
-from typing import Annotated, Protocol, runtime_checkable
+from typing import Annotated, Any, Protocol, runtime_checkable
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from ftw_observe.api.deps import ContextDep
+from ftw_observe.api.deps import Context, ContextDep, get_context
 from ftw_observe.api.schemas import STORE_DOWN, ErrorBody, Responses, doc
+from ftw_observe.api.silence_access import (
+    MAX_DURATION_VARIABLE,
+    SilenceRules,
+    require_token,
+    rules_of,
+)
 from ftw_observe.durations import parse_duration
+from ftw_observe.matching.coverage import coverage, mute_all_message
 from ftw_observe.matching.silences import Silence, SilenceError, SilenceState, new_silence
+from ftw_observe.model import Notification
+from ftw_observe.notify.announce import Event, announcement
 
-AUTH_VARIABLE = "FTW_API_TOKEN"
-UNAUTHORIZED: Responses = {401: doc(ErrorBody, f"Missing or wrong bearer token ({AUTH_VARIABLE})")}
+log = logging.getLogger("ftw_observe.silences")
+WRITE_REFUSED: Responses = {
+    401: doc(ErrorBody, "Missing or wrong bearer token (the engine's FTW_API_TOKEN)"),
+    403: doc(ErrorBody, "The engine has no API token (FTW_API_TOKEN): silences are read-only"),
+}
 NO_SILENCE: Responses = {404: doc(ErrorBody, "No silence with this id")}
-
-_bearer = HTTPBearer(auto_error=False, description=f"The engine's {AUTH_VARIABLE}, for writes")
 
 
 @runtime_checkable
 class SilenceStore(Protocol):
     """What this router needs from the store (ftw_observe.store.repository.Store)."""
 
-    def add_silence(self, silence: Silence) -> None:
-        """Store a new silence."""
+    def add_silence(self, silence: Silence, announcements: list[Notification]) -> None:
+        """Store a new silence and queue its announcements, atomically."""
         ...
 
     def silences(self, *, now: datetime, include_expired: bool = False) -> list[Silence]:
@@ -64,10 +76,14 @@ class SilenceIn(BaseModel):
     duration: str | None = Field(
         default=None, description="Length from the start, such as 2h or 1h30m", examples=["2h"]
     )
+    force: bool = Field(
+        default=False,
+        description="Set it although it would mute every known alert (announced as such)",
+    )
 
 
 class SilenceOut(BaseModel):
-    """A silence, its state now, and who set it why."""
+    """A silence, its state now, who set it why, and how many known alerts it mutes."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -80,22 +96,8 @@ class SilenceOut(BaseModel):
     created_at: datetime
     expired_at: datetime | None
     state: SilenceState = Field(description="pending (starts later), active or expired")
-
-
-def require_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Refuse a write without the bearer token, when FTW_API_TOKEN is set."""
-    expected = os.environ.get(AUTH_VARIABLE, "")
-    if not expected:
-        return
-    given = credentials.credentials if credentials else ""
-    if not secrets.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=f"send Authorization: Bearer <{AUTH_VARIABLE}> to change silences",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    muted_alerts: int = Field(description="Alerts of the catalogue its matchers select")
+    known_alerts: int = Field(description="Alerts the engine can raise or receive")
 
 
 def silence_store(context: ContextDep) -> SilenceStore:
@@ -106,12 +108,19 @@ def silence_store(context: ContextDep) -> SilenceStore:
 
 
 StoreDep = Annotated[SilenceStore, Depends(silence_store)]
+RulesDep = Annotated[SilenceRules, Depends(rules_of)]
 router = APIRouter(prefix="/api/silences", tags=["silences"], responses=STORE_DOWN)
 
 
-def silence_out(silence: Silence, now: datetime) -> SilenceOut:
+def silence_out(silence: Silence, now: datetime, rules: SilenceRules) -> SilenceOut:
     """Return the response body of a silence."""
-    return SilenceOut(**silence.record(), state=silence.state(now))
+    found = coverage(silence.matchers, rules.alerts)
+    return SilenceOut(
+        **silence.record(),
+        state=silence.state(now),
+        muted_alerts=found.muted,
+        known_alerts=found.known,
+    )
 
 
 def _invalid(loc: tuple[str | int, ...], message: str, value: object) -> RequestValidationError:
@@ -134,29 +143,19 @@ def _end(body: SilenceIn, now: datetime) -> datetime:
     return max(body.starts_at or now, now) + timedelta(seconds=seconds)
 
 
-@router.get("", response_model=list[SilenceOut])
-def list_silences(
-    context: ContextDep,
-    store: StoreDep,
-    include_expired: Annotated[
-        bool, Query(alias="all", description="Include expired silences")
-    ] = False,
-) -> list[SilenceOut]:
-    """List active and pending silences (maintenance windows ahead), by start time."""
-    now = context.clock()
-    found = store.silences(now=now, include_expired=include_expired)
-    return [silence_out(silence, now) for silence in found]
+def _parse(raw: bytes) -> SilenceIn:
+    """Return the request body as a SilenceIn; raise a 422 naming each wrong field."""
+    try:
+        return SilenceIn.model_validate_json(raw)
+    except ValidationError as error:
+        problems: list[Any] = []
+        for problem in error.errors(include_url=False, include_context=False):
+            problems.append({**problem, "loc": ("body", *problem["loc"])})
+        raise RequestValidationError(problems) from None
 
 
-@router.post(
-    "",
-    response_model=SilenceOut,
-    status_code=status.HTTP_201_CREATED,
-    responses=UNAUTHORIZED,
-    dependencies=[Depends(require_token)],
-)
-def create_silence(context: ContextDep, store: StoreDep, body: SilenceIn) -> SilenceOut:
-    """Create a silence; with a future start it is a maintenance window."""
+def _create(context: Context, store: SilenceStore, rules: SilenceRules, body: SilenceIn) -> Silence:
+    """Check a new silence against the rules, store it and queue its announcement."""
     now = context.clock()
     try:
         silence = new_silence(
@@ -166,23 +165,88 @@ def create_silence(context: ContextDep, store: StoreDep, body: SilenceIn) -> Sil
             starts_at=body.starts_at,
             ends_at=_end(body, now),
             now=now,
+            max_duration=rules.max_duration,
+            end_field="ends_at" if body.ends_at is not None else "duration",
         )
     except SilenceError as error:
-        raise _invalid(error.loc, error.message, None) from None
-    store.add_silence(silence)
-    return silence_out(silence, now)
+        message = error.message
+        if error.loc in (("ends_at",), ("duration",)) and "may last" in message:
+            message += f" (the engine's {MAX_DURATION_VARIABLE})"
+        raise _invalid(error.loc, message, None) from None
+    found = coverage(silence.matchers, rules.alerts)
+    if found.mutes_all and not body.force:
+        raise _invalid(("matchers",), mute_all_message(found), body.matchers)
+    event = Event.FORCED if found.mutes_all else Event.CREATED
+    store.add_silence(silence, [announcement(silence, event, coverage=found)])
+    log.info(
+        "silence %s %s by %r until %s: %s (mutes %s)",
+        silence.id,
+        event.value,
+        silence.author,
+        silence.ends_at.isoformat(),
+        ", ".join(silence.matcher_texts()),
+        found.describe(),
+    )
+    return silence
+
+
+@router.get("", response_model=list[SilenceOut])
+def list_silences(
+    context: ContextDep,
+    store: StoreDep,
+    rules: RulesDep,
+    include_expired: Annotated[
+        bool, Query(alias="all", description="Include expired silences")
+    ] = False,
+) -> list[SilenceOut]:
+    """List active and pending silences (maintenance windows ahead), by start time."""
+    now = context.clock()
+    found = store.silences(now=now, include_expired=include_expired)
+    return [silence_out(silence, now, rules) for silence in found]
+
+
+@router.post(
+    "",
+    response_model=SilenceOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=WRITE_REFUSED,
+    dependencies=[Depends(require_token)],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SilenceIn.model_json_schema()}},
+        }
+    },
+)
+async def create_silence(request: Request) -> SilenceOut:
+    """Create a silence; with a future start it is a maintenance window.
+
+    The token is checked before the body is read. A silence that would mute every known
+    alert needs `"force": true`; one longer than the engine's maximum is refused.
+    """
+    context = get_context(request)
+    store, rules = silence_store(context), rules_of(request)
+    body = _parse(await request.body())
+    silence = await run_in_threadpool(_create, context, store, rules, body)
+    return silence_out(silence, context.clock(), rules)
 
 
 @router.delete(
     "/{silence_id}",
     response_model=SilenceOut,
-    responses={**UNAUTHORIZED, **NO_SILENCE},
+    responses={**WRITE_REFUSED, **NO_SILENCE},
     dependencies=[Depends(require_token)],
 )
-def expire_silence(context: ContextDep, store: StoreDep, silence_id: str) -> SilenceOut:
-    """Expire a silence now (cancel it if it has not started); it stays in the history."""
+def expire_silence(
+    context: ContextDep, store: StoreDep, rules: RulesDep, silence_id: str
+) -> SilenceOut:
+    """Expire a silence now (cancel it if it has not started); it stays in the history.
+
+    The router announces its end in the ticket channel.
+    """
     now = context.clock()
     silence = store.expire_silence(silence_id, now)
     if silence is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no silence {silence_id!r}")
-    return silence_out(silence, now)
+    log.info("silence %s expired at %s", silence.id, now.isoformat())
+    return silence_out(silence, now, rules)

@@ -49,6 +49,7 @@ def ready_banner(stack: DemoStack, hints: Hints) -> str:
         "Where would a page go:",
         f"  {binary}/ftw-observe alerts routes service=marketplace severity=page tier=page-1h"
         + hints.routes_options,
+        *silences_note(stack, binary),
         *receivers_note(stack),
         f"Live figures every {hints.interval:g} s; Ctrl-C stops everything.",
     ]
@@ -71,3 +72,16 @@ def receivers_note(stack: DemoStack) -> list[str]:
             "   (set SLACK_BOT_TOKEN for the real one)"
         )
     return lines
+
+
+def silences_note(stack: DemoStack, binary: str) -> list[str]:
+    """Return how to set a silence: where the API token is (never the token itself)."""
+    if stack.api_token_file is None:
+        return []
+    return [
+        "Silence alerts (writes need the engine's API token, kept in "
+        f"{stack.api_token_file}; every silence is announced in the ticket channel):",
+        f"  export FTW_API_TOKEN=$(cat {stack.api_token_file})",
+        f"  {binary}/ftw-observe silence add service=marketplace --reason deploy --duration 1h "
+        f"--url {stack.engine_url}",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -25,3 +26,18 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
 def write_private(path: Path, text: str) -> None:
     """Replace `path` atomically with `text`, readable by its owner only (mode 0600)."""
     write_atomic(path, text, mode=0o600)
+
+
+def kept_token(path: Path) -> str:
+    """Return the token in `path`, made private; write a fresh one when there is none.
+
+    Kept across runs, so that a shell that exported it (`export FTW_API_TOKEN=$(cat …)`)
+    stays valid when the demo restarts.
+    """
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if token := path.read_text(encoding="utf-8").strip():
+            write_private(path, token + "\n")  # back to mode 0600 if someone widened it
+            return token
+    token = secrets.token_urlsafe(32)
+    write_private(path, token + "\n")
+    return token

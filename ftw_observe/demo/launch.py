@@ -17,7 +17,7 @@ import httpx
 from ftw_observe.demo.backfill import Backfill
 from ftw_observe.demo.banner import Hints, ready_banner
 from ftw_observe.demo.configs import Wiring, alertmanager_config, prometheus_config
-from ftw_observe.demo.files import write_atomic, write_private
+from ftw_observe.demo.files import kept_token, write_atomic, write_private
 from ftw_observe.demo.history import Target
 from ftw_observe.demo.probes import ProbeError, scrape_targets, target_lines
 from ftw_observe.demo.project import Project
@@ -161,7 +161,7 @@ class Launch:
         return env
 
     def _start_engine(self, parts: Supervisor, receivers: Mapping[str, str]) -> None:
-        """Start the engine on the project's files, with the token Alertmanager presents."""
+        """Start the engine on the project's files, with the tokens of Alertmanager and the API."""
         token = secrets.token_urlsafe(32)
         write_private(self.home / "webhook-token", token + "\n")
         database = self.env["DATABASE_URL"]
@@ -175,6 +175,7 @@ class Launch:
             "PROMETHEUS_URL": self.prometheus_url,
             "FTW_EVALUATION_INTERVAL_SECONDS": f"{self.settings.eval_interval:g}",
             "FTW_WEBHOOK_TOKEN": token,
+            "FTW_API_TOKEN": kept_token(self.home / "api-token"),
             "FTW_STATUS_PAGE_URL": env.get("FTW_STATUS_PAGE_URL") or self.engine_url,
             **receivers,
             **self.project.engine_environment(),
@@ -253,6 +254,7 @@ class Launch:
             prometheus_url=self.prometheus_url,
             alertmanager_url=self.alertmanager_url,
             operator_key_file=self.home / "operator.key",
+            api_token_file=self.home / "api-token",
             fake_pagerduty_url=pagerduty,
             fake_slack_url=slack,
             exporter_url=self.exporter_url,

@@ -47,6 +47,7 @@ class DemoStack:
     fake_slack_url: str | None
     exporter_url: str | None = None
     started_at: float | None = None  # Unix time
+    api_token_file: Path | None = None  # the engine's FTW_API_TOKEN, for silence writes
 
     @staticmethod
     def path(home: Path) -> Path:
@@ -85,6 +86,7 @@ class DemoStack:
                 fake_slack_url=data.get("fake_slack_url") or None,
                 exporter_url=data.get("exporter_url") or None,
                 started_at=_optional_float(data.get("started_at")),
+                api_token_file=Path(data["api_token_file"]) if data.get("api_token_file") else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StackError(f"{path}: missing or bad field {error}") from None

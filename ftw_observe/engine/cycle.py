@@ -23,9 +23,10 @@ from ftw_observe.model import (
     TransitionKind,
 )
 from ftw_observe.prometheus import PrometheusError, Sample
+from ftw_observe.rules import names
 
 META_KEY = AlertKey(InstanceKey("ftw-observe", "prometheus"), "meta")
-META_ALERT = "FTWObservePrometheusUnreachable"
+META_ALERT = names.META_ALERT
 NO_SERIES = (
     "no recorded series for this SLO: load alerts/*.rules.yml into Prometheus and check that "
     "its SLI metrics are scraped"
@@ -205,12 +206,7 @@ class Engine:
             at=at,
             for_seconds=0,
             value=(at - since).total_seconds(),
-            labels={
-                "alertname": META_ALERT,
-                "service": "ftw-observe",
-                "severity": "critical",
-                "tier": "meta",
-            },
+            labels=dict(names.META_ALERT_LABELS),
             annotations={
                 "summary": (
                     f"FTW Observe cannot read Prometheus since {since:%Y-%m-%d %H:%M:%S} UTC"

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from ftw_observe.durations import parse_duration
+
 
 class SettingsError(ValueError):
     """Raised when an environment variable holds a value the engine cannot use."""
@@ -25,6 +27,19 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
     if value < minimum:
         raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
     return value
+
+
+def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        seconds = parse_duration(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a duration such as 7d or 12h") from None
+    if seconds <= 0:
+        raise SettingsError(f"{name}={raw!r} must be longer than 0s")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,8 @@ class EngineSettings:
     routing_policy: Path = Path("alerts/routing.yaml")
     webhook_token: str | None = field(default=None, repr=False)
     status_page_url: str = "http://127.0.0.1:8080"
+    api_token: str | None = field(default=None, repr=False)  # silence writes need it
+    silence_max_duration: timedelta = timedelta(days=7)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
@@ -87,4 +104,6 @@ class EngineSettings:
             routing_policy=Path(env.get("FTW_ROUTING_POLICY") or "alerts/routing.yaml"),
             webhook_token=env.get("FTW_WEBHOOK_TOKEN") or None,
             status_page_url=(env.get("FTW_STATUS_PAGE_URL") or cls.status_page_url).rstrip("/"),
+            api_token=(env.get("FTW_API_TOKEN") or "").strip() or None,
+            silence_max_duration=_duration(env, "FTW_SILENCE_MAX_DURATION", timedelta(days=7)),
         )

@@ -9,14 +9,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from ftw_observe.durations import format_duration
 from ftw_observe.matching.matchers import Matcher, matches_all, parse_matcher
 
 MAX_REASON = 2000
 MAX_AUTHOR = 200
+MAX_DURATION = timedelta(days=7)
 
 
 class SilenceError(ValueError):
@@ -124,10 +126,14 @@ def new_silence(
     starts_at: datetime | None,
     ends_at: datetime,
     now: datetime,
+    max_duration: timedelta | None = None,
+    end_field: str = "ends_at",
 ) -> Silence:
     """Return a new silence with a fresh id; raise SilenceError when it makes no sense.
 
-    A start in the past (or none) means now; the end must lie after the start and after now.
+    A start in the past (or none) means now; the end must lie after the start and after now,
+    and no further from the start than `max_duration`. `end_field` names the field the end
+    came from (`ends_at`, or `duration`) in the error about its length.
     """
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at), ("now", now)):
         if value is not None and value.tzinfo is None:
@@ -143,6 +149,8 @@ def new_silence(
     start = max(starts_at or now, now)
     if ends_at <= start:
         raise SilenceError(("ends_at",), f"{ends_at.isoformat()} is not after the start and now")
+    if max_duration is not None and ends_at - start > max_duration:
+        raise SilenceError((end_field,), too_long(ends_at - start, max_duration))
     return Silence(
         id=str(uuid.uuid4()),
         matchers=parsed,
@@ -151,6 +159,16 @@ def new_silence(
         starts_at=start,
         ends_at=ends_at,
         created_at=now,
+    )
+
+
+def too_long(length: timedelta, limit: timedelta) -> str:
+    """Return why a silence of `length` is refused when silences last at most `limit`."""
+    seconds = int(length.total_seconds())
+    return (
+        f"the silence would last {format_duration(seconds)}, longer than the "
+        f"{format_duration(int(limit.total_seconds()))} a silence may last; end it sooner "
+        "and renew it if it is still needed"
     )
 
 

@@ -164,3 +164,53 @@ def fallback_text(facts: AlertFacts, *, resolved: bool) -> str:
 def resolved_reply(notification: Notification) -> str:
     """Return the thread reply that says when an alert resolved."""
     return f"{RESOLVED_EMOJI} Resolved at {slack_date(notification.created_at)}"
+
+
+ANNOUNCE_EMOJI = {"created": ":mute:", "forced": ":rotating_light:"}  # endings: :loud_sound:
+
+
+def _when(text: str | None) -> str:
+    try:
+        return slack_date(datetime.fromisoformat(text or ""))
+    except ValueError:
+        return escape(text or "unknown")
+
+
+def announcement_text(notification: Notification) -> str:
+    """Return the plain top-level text of a silence announcement."""
+    event = notification.labels.get("event", "")
+    emoji = ANNOUNCE_EMOJI.get(event, ":loud_sound:")
+    summary = notification.annotations.get("summary") or notification.dedup_key
+    # Slack reads this text as mrkdwn: a <!channel> in someone's name must stay text.
+    return f"{emoji} {mrkdwn(summary, FALLBACK_LIMIT - len(emoji) - 1)}"
+
+
+def announcement_blocks(notification: Notification) -> list[dict[str, Any]]:
+    """Return the blocks of a silence announcement: who, why, which matchers, from when to when."""
+    notes, event = notification.annotations, notification.labels.get("event", "")
+    emoji = ANNOUNCE_EMOJI.get(event, ":loud_sound:")
+    blocks = [_header(emoji, notes.get("summary") or "Silence")]
+    if event == "forced":
+        warning = (
+            f"*This silence mutes every alert the engine knows* ({notes.get('mutes', 'all')}): "
+            "pages, tickets and threshold alerts alike. Nobody is paged until it ends or "
+            "someone expires it."
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": warning}})
+    items = [
+        ("Who", mrkdwn(notes.get("author", ""), FIELD_TEXT_LIMIT // 2)),
+        ("From", _when(notes.get("starts_at"))),
+        ("Until", _when(notes.get("ends_at"))),
+        ("Ended", _when(notes["ended_at"]) if "ended_at" in notes else ""),
+        ("Mutes", escape(notes.get("mutes", ""))),
+    ]
+    fields = [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in items if value]
+    blocks.append({"type": "section", "fields": fields})
+    matchers = "\n".join(f"`{line}`" for line in notes.get("matchers", "").splitlines())
+    for name, value in (("Why", notes.get("reason", "")), ("Matchers", matchers)):
+        text = f"*{name}*\n{mrkdwn(value, SECTION_TEXT_LIMIT - len(name) - 3)}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    silence = escape(notification.labels.get("silence", ""))
+    context = f"silence {silence} · `ftw-observe silence list --all` shows every silence"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+    return blocks[:MAX_BLOCKS]

@@ -1,14 +1,15 @@
-"""CLI commands: `alerts routes` tests the routing policy; `silence add|list|expire`.
+"""CLI command `alerts routes`: where an alert goes, and what mutes it right now.
 
-The silence commands talk to a running engine's API (`FTW_OBSERVE_URL`), sending
-`Authorization: Bearer $FTW_API_TOKEN` when that variable is set.
+Routes come from the policy file. What mutes the alert comes from the running engine's API
+(`--url`): its active silences and maintenance windows ahead, and the alerts firing now (for
+inhibition). When the engine cannot be read the command says so rather than claim the page
+goes through; `--offline` checks the policy alone.
 """
 
 from __future__ import annotations
 
-import getpass
-import os
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,24 +19,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ftw_observe.durations import parse_duration
 from ftw_observe.matching.matchers import describe
-from ftw_observe.matching.silences import SilenceError, parse_matchers
-from ftw_observe.notify.decide import routing, show_repeat
+from ftw_observe.matching.silences import Silence, SilenceError, SilenceState
+from ftw_observe.notify.decide import inhibiting_rule, routing, show_repeat
+from ftw_observe.notify.engine_api import DEFAULT_URL, EXIT_INVALID, fail
 from ftw_observe.notify.policy import DEFAULT_PATH, RoutingPolicy
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.spec.issues import SpecError
 
-DEFAULT_URL = "http://127.0.0.1:8080"
-EXIT_FAILED = 1
-EXIT_INVALID = 2
-
 Url = Annotated[str, typer.Option(envvar="FTW_OBSERVE_URL", help="Base URL of the engine.")]
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:
@@ -43,7 +35,7 @@ def _labels(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise _fail(f"{pair!r} is not label=value", EXIT_INVALID)
+            raise fail(f"{pair!r} is not label=value", EXIT_INVALID)
         labels[name.strip()] = value.strip().strip('"')
     return labels
 
@@ -63,6 +55,76 @@ def _rules(labels: dict[str, str], policy: RoutingPolicy) -> list[str]:
     return lines
 
 
+def _time(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def muting(
+    alert: Mapping[str, str],
+    silences: Sequence[Silence],
+    firing: Sequence[Mapping[str, str]],
+    policy: RoutingPolicy,
+    now: datetime,
+) -> list[str]:
+    """Return a sentence per silence and firing alert that mutes the alert now or later."""
+    lines = []
+    for silence in silences:
+        if not silence.matches(alert):
+            continue
+        who = f"by {silence.author}: {silence.reason}"
+        matchers = ", ".join(silence.matcher_texts())
+        state = silence.state(now)
+        if state is SilenceState.ACTIVE:
+            lines.append(
+                f"MUTED now by silence {silence.id} ({who}) until {_time(silence.ends)}: {matchers}"
+            )
+        elif state is SilenceState.PENDING:
+            lines.append(
+                f"will be muted by maintenance window {silence.id} ({who}) from "
+                f"{_time(silence.starts_at)} until {_time(silence.ends)}: {matchers}"
+            )
+    found = inhibiting_rule(alert, firing, policy)
+    if found is not None:
+        rule, source = found
+        lines.append(f"MUTED now by {rule.name or 'an inhibit rule'}: {describe(source)} fires")
+    return lines
+
+
+def _silence(record: Mapping[str, Any]) -> Silence:
+    times = ("starts_at", "ends_at", "created_at", "expired_at")
+    values = {key: datetime.fromisoformat(record[key]) if record[key] else None for key in times}
+    return Silence.from_record({**record, **values})
+
+
+def _engine_view(url: str) -> tuple[list[Silence], list[dict[str, str]]]:
+    """Return the engine's active and pending silences and the labels of alerts firing now."""
+    with httpx.Client(base_url=url.rstrip("/"), timeout=5) as client:
+        silences = client.get("/api/silences")
+        firing = client.get("/api/notifications/firing")
+    silences.raise_for_status()
+    firing.raise_for_status()
+    found = [_silence(record) for record in silences.json()]
+    return found, [dict(item["labels"]) for item in firing.json()["firing"]]
+
+
+def _mute_report(alert: dict[str, str], policy: RoutingPolicy, url: str) -> None:
+    try:
+        silences, firing = _engine_view(url)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, SilenceError) as error:
+        typer.echo(
+            f"warning: cannot read silences and firing alerts from the engine at {url} "
+            f"({type(error).__name__}): this alert may be muted; check the engine, or pass "
+            "--url (--offline checks the policy alone)",
+            err=True,
+        )
+        return
+    lines = muting(alert, silences, firing, policy, datetime.now(UTC))
+    for line in lines:
+        typer.echo(line)
+    if not lines:
+        typer.echo(f"not muted: no silence matches it and no firing alert inhibits it ({url})")
+
+
 def routes(
     labels: Annotated[list[str], typer.Argument(help="The alert's labels: label=value ...")],
     policy: Annotated[Path, typer.Option(help="The routing policy.")] = DEFAULT_PATH,
@@ -70,8 +132,12 @@ def routes(
         list[str] | None,
         typer.Option("--verify-receivers", help="Exit 1 unless exactly these receivers."),
     ] = None,
+    url: Url = DEFAULT_URL,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Check the policy only; ask no engine.")
+    ] = False,
 ) -> None:
-    """Show the receivers an alert would reach, by which route, and what could mute it."""
+    """Show the receivers an alert would reach, by which route, and what mutes it."""
     try:
         loaded = load_policy(policy)
     except SpecError as error:
@@ -91,128 +157,8 @@ def routes(
     Console().print(table)
     for line in _rules(alert, loaded):
         typer.echo(line)
+    if not offline:
+        _mute_report(alert, loaded, url)
     if verify is not None and sorted(verify) != sorted(found.receivers):
         wanted, got = ", ".join(sorted(verify)), ", ".join(found.receivers)
-        raise _fail(f"expected receivers {wanted}, got {got}")
-
-
-def _when(text: str, now: datetime, option: str) -> datetime:
-    """Return a time from ISO 8601 (UTC without an offset) or a duration from now (`30m`)."""
-    try:
-        return now + timedelta(seconds=parse_duration(text))
-    except ValueError:
-        pass
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise _fail(
-            f"{option}: {text!r} is neither a time (2025-06-01T22:00Z) nor 30m", EXIT_INVALID
-        ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _client(url: str) -> httpx.Client:
-    token = os.environ.get("FTW_API_TOKEN", "")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=10)
-
-
-def _call(url: str, method: str, path: str, **kwargs: Any) -> Any:
-    """Send one request to the engine; exit with a sentence when it fails."""
-    try:
-        with _client(url) as client:
-            response = client.request(method, path, **kwargs)
-    except httpx.HTTPError as error:
-        raise _fail(f"cannot reach {url}: {type(error).__name__}: {error}") from None
-    if response.status_code == 422:
-        for problem in response.json().get("detail", []):
-            field = ".".join(str(part) for part in problem.get("loc", [])[1:])
-            typer.echo(f"error: {field}: {problem.get('msg')}", err=True)
-        raise typer.Exit(EXIT_INVALID)
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        hint = " (set FTW_API_TOKEN)" if response.status_code == 401 else ""
-        raise _fail(f"{url}{path}: HTTP {response.status_code}: {detail}{hint}")
-    return response.json()
-
-
-def _time(text: str | None) -> str:
-    if not text:
-        return "—"
-    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _summary(silence: dict[str, Any]) -> str:
-    state = silence["state"]
-    until = _time(silence["expired_at"] or silence["ends_at"])
-    when = f"from {_time(silence['starts_at'])} " if state == "pending" else ""
-    return f"silence {silence['id']} {state} {when}until {until}: {', '.join(silence['matchers'])}"
-
-
-def silence_add(
-    matchers: Annotated[
-        list[str], typer.Argument(help="label=value, label!=value, label=~regex, label!~regex")
-    ],
-    reason: Annotated[str, typer.Option(help="Why alerts are silenced.")],
-    author: Annotated[str | None, typer.Option(help="Who sets it [default: $USER].")] = None,
-    duration: Annotated[str | None, typer.Option(help="How long, such as 2h.")] = None,
-    until: Annotated[str | None, typer.Option(help="End time (ISO 8601, UTC by default).")] = None,
-    starts: Annotated[
-        str | None, typer.Option(help="Start later (a maintenance window): a time, or 30m.")
-    ] = None,
-    url: Url = DEFAULT_URL,
-) -> None:
-    """Silence matching alerts for a while, now or in a maintenance window."""
-    try:
-        parse_matchers(matchers)
-    except SilenceError as error:
-        raise _fail(str(error), EXIT_INVALID) from None
-    if (duration is None) == (until is None):
-        raise _fail("give --duration (such as 2h) or --until, one of them", EXIT_INVALID)
-    now = datetime.now(UTC)
-    body: dict[str, Any] = {
-        "matchers": matchers,
-        "author": author or os.environ.get("USER") or getpass.getuser(),
-        "reason": reason,
-    }
-    if starts is not None:
-        body["starts_at"] = _when(starts, now, "--starts").isoformat()
-    if until is not None:
-        body["ends_at"] = _when(until, now, "--until").isoformat()
-    else:
-        body["duration"] = duration
-    typer.echo(_summary(_call(url, "POST", "/api/silences", json=body)))
-
-
-def silence_list(
-    url: Url = DEFAULT_URL,
-    show_all: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
-) -> None:
-    """List active silences and maintenance windows ahead (every one with --all)."""
-    found = _call(url, "GET", "/api/silences", params={"all": str(show_all).lower()})
-    table = Table(title="Silences", header_style="bold")
-    for column in ("id", "state", "matchers", "starts", "ends", "author", "reason"):
-        table.add_column(column, no_wrap=column == "id")
-    for silence in found:
-        cells = (
-            silence["id"],
-            silence["state"],
-            "\n".join(silence["matchers"]),
-            _time(silence["starts_at"]),
-            _time(silence["expired_at"] or silence["ends_at"]),
-            silence["author"],
-            silence["reason"],
-        )
-        table.add_row(*map(Text, cells))
-    Console().print(table if found else "no silences", markup=False, highlight=False)
-
-
-def silence_expire(
-    silence_id: Annotated[str, typer.Argument(metavar="ID", help="The silence's id.")],
-    url: Url = DEFAULT_URL,
-) -> None:
-    """Expire a silence now, or cancel a maintenance window before it starts."""
-    typer.echo(_summary(_call(url, "DELETE", f"/api/silences/{silence_id}")))
+        raise fail(f"expected receivers {wanted}, got {got}")

@@ -4,6 +4,8 @@ Stage one takes alert-level notifications (from the engine or Alertmanager's web
 sources that report the same alert, applies silences and inhibition, and queues one row per
 receiver. Stage two delivers those rows, retrying with backoff until delivered or rejected.
 Everything is in the database between stages, so a crash or restart loses nothing.
+Announcements (a silence set or ended) take the same two stages without an incident: they go
+to the Slack receivers of the ticket route, once each.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ftw_observe.model import (
     OutboxState,
     Settlement,
 )
+from ftw_observe.notify import announce
 from ftw_observe.notify.decide import decide, routing
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.model import DeliveryResult, DispatchStore, Outcome, Sender
@@ -74,6 +77,7 @@ class Dispatcher:
         claim_timeout: timedelta = timedelta(minutes=2),
         batch: int = 200,
         workers: int = 8,
+        announce_lookback: timedelta = announce.LOOKBACK,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -83,12 +87,14 @@ class Dispatcher:
         self.claim_timeout = claim_timeout
         self.batch = batch
         self.workers = workers
+        self.endings = announce.Endings(store, announce_lookback)
 
     def run_once(self) -> DispatchReport:
-        """Release stuck claims, route new notifications, re-check muted ones, deliver."""
+        """Release stuck claims, announce ended silences, route, re-check muted ones, deliver."""
         now = self.clock()
         self.store.release_stuck(now - self.claim_timeout)
         report = DispatchReport()
+        self.endings.queue(now)
         self._route(now, report)
         self._unmute(now, report)
         self._remind(now, report)
@@ -106,6 +112,11 @@ class Dispatcher:
         silences = self.store.silences(now=now)
         firing = [incident.labels for incident in self.store.firing()]
         for item in items:
+            if item.notification.kind is NotificationKind.ANNOUNCE:
+                deliveries, outcome = announce.route(item.notification, policy)
+                self.store.settle_routing(item, None, deliveries, at=now, outcome=outcome)
+                report.routed += 1
+                continue
             incident = self.store.incident(item.notification.dedup_key)
             if item.notification.kind is NotificationKind.TRIGGER:
                 deliveries, outcome = self._trigger(item, incident, policy, firing, silences, now)
@@ -231,7 +242,7 @@ class Dispatcher:
             )
         notification = item.notification
         previous = None
-        if notification.kind is not NotificationKind.TRIGGER:
+        if notification.kind in (NotificationKind.RESOLVE, NotificationKind.REMIND):
             previous = self.store.last_delivery(notification.dedup_key, receiver=receiver)
         try:
             return sender.send(notification, previous=previous, attempt=item.attempts)

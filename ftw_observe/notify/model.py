@@ -96,16 +96,28 @@ class DispatchStore(Protocol):
         """Return the silences active or pending at `now`."""
         ...
 
+    def ended_silences(self, *, since: datetime, until: datetime) -> list[Silence]:
+        """Return the silences that stopped muting (expired or over) after `since`, by `until`."""
+        ...
+
+    def announcements(self, dedup_keys: Sequence[str]) -> list[Notification]:
+        """Return the announcements with these dedup keys that entered the outbox."""
+        ...
+
+    def enqueue(self, notifications: Sequence[Notification]) -> None:
+        """Add notifications to the outbox, to be routed."""
+        ...
+
     def settle_routing(
         self,
         item: OutboxItem,
-        incident: Incident,
+        incident: Incident | None,
         deliveries: Sequence[tuple[str, Notification]],
         *,
         at: datetime,
         outcome: dict[str, Any],
     ) -> None:
-        """Save the incident, queue per-receiver rows and settle the routed row, atomically."""
+        """Save any incident, queue per-receiver rows and settle the routed row, atomically."""
         ...
 
     def settle_deliveries(self, settlements: Sequence[Settlement]) -> None:

@@ -121,6 +121,9 @@ class PagerDutySender:
         self, notification: Notification, *, previous: dict[str, Any] | None, attempt: int = 1
     ) -> DeliveryResult:
         """Send one trigger or resolve; resends are safe, PagerDuty deduplicates by key."""
+        if notification.kind is NotificationKind.ANNOUNCE:
+            # The router never routes one here; a page about a silence would wake someone.
+            return DeliveryResult(Outcome.REJECTED, "announcements never go to PagerDuty")
         if notification.kind is NotificationKind.REMIND:
             # The open incident keeps paging through PagerDuty's own escalation policy.
             return DeliveryResult(

@@ -117,15 +117,22 @@ class SlackSender:
             )
 
     def _trigger(self, notification: Notification, attempt: int) -> DeliveryResult:
-        facts = alert_facts(notification, self.status_page_url)
+        """Post an alert, or a silence announcement, as a new message in the channel."""
         if attempt > 1 and (found := self._find(notification)):
             return DeliveryResult(
                 Outcome.DELIVERED, "adopted the message of an earlier attempt", delivery=found
             )
+        if notification.kind is NotificationKind.ANNOUNCE:
+            text = blocks.announcement_text(notification)
+            shown = blocks.announcement_blocks(notification)
+        else:
+            facts = alert_facts(notification, self.status_page_url)
+            text = blocks.fallback_text(facts, resolved=False)
+            shown = blocks.trigger_blocks(notification, facts)
         response = self._client.chat_postMessage(
             channel=self.channel,
-            text=blocks.fallback_text(facts, resolved=False),
-            blocks=blocks.trigger_blocks(notification, facts),
+            text=text,
+            blocks=shown,
             metadata=self._metadata(notification),
             unfurl_links=False,
         )

@@ -31,6 +31,15 @@ BURN_ALERT = "SLOErrorBudgetBurn"
 ABSENT_ALERT = "SLOMetricAbsent"
 EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 
+# The engine raises this one itself (no rule) when it cannot read Prometheus.
+META_ALERT = "FTWObservePrometheusUnreachable"
+META_ALERT_LABELS = {
+    "alertname": META_ALERT,
+    "service": "ftw-observe",
+    "severity": "critical",
+    "tier": "meta",
+}
+
 
 def windowed(template: str, seconds: int) -> str:
     """Return a per-window series name: `windowed(ERRORS, 300)` → `ftw_slo:errors:increase5m`."""

@@ -225,6 +225,11 @@ def threshold_rule_groups(
     return [{"name": f"ftw-thresholds-{name}", "rules": rules} for name, rules in groups.items()]
 
 
+def threshold_labels(alert: ThresholdAlert, level: Level) -> dict[str, str]:
+    """Return the labels the rule of one alert at one level sets (besides its alertname)."""
+    return {"severity": level.severity, "service": alert.service}
+
+
 def kebab(name: str) -> str:
     """Return an alert name in lower-kebab form, the anchor of its runbook section."""
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
@@ -244,7 +249,7 @@ def _rule(
         "alert": alert.name,
         "expr": f"{alert.expr}{separator}{alert.comparison} {level.threshold}",
         "for": level.for_,
-        "labels": {"severity": level.severity, "service": alert.service},
+        "labels": threshold_labels(alert, level),
         "annotations": {
             "summary": _summary(alert, level),
             "description": alert.description,

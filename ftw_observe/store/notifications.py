@@ -124,22 +124,43 @@ class NotificationStore:
         with self.engine.connect() as connection:
             return silence_rows.silences(connection, now=now, include_expired=False)
 
+    def ended_silences(self, *, since: datetime, until: datetime) -> list[Silence]:
+        """Return the silences that stopped muting (expired or over) after `since`, by `until`."""
+        with self.engine.connect() as connection:
+            return silence_rows.ended_silences(connection, since=since, until=until)
+
+    def announcements(self, dedup_keys: Sequence[str]) -> list[Notification]:
+        """Return the announcements with these dedup keys that entered the outbox."""
+        if not dedup_keys:
+            return []
+        with self.engine.connect() as connection:
+            return outbox.announcements(connection, dedup_keys)
+
+    def enqueue(self, notifications: Sequence[Notification]) -> None:
+        """Add notifications to the outbox, to be routed, in one transaction."""
+        if notifications:
+            with self.engine.begin() as connection:
+                outbox.insert_notifications(connection, notifications)
+
     def settle_routing(
         self,
         item: OutboxItem,
-        incident: Incident,
+        incident: Incident | None,
         deliveries: Sequence[tuple[str, Notification]],
         *,
         at: datetime,
         outcome: dict[str, Any],
     ) -> None:
-        """Save the incident, queue per-receiver rows and settle the routed row, atomically.
+        """Save any incident, queue per-receiver rows and settle the routed row, atomically.
 
         An item with a negative id stands for a notification the router made itself (a
-        reminder): there is no routed row to settle. Raise KeyError for an unknown row.
+        reminder): there is no routed row to settle. An announcement has no incident. Raise
+        KeyError for an unknown row.
         """
         with self.engine.begin() as connection:
-            upsert(connection, IncidentRow, [{**asdict(incident), "updated_at": at}], ["dedup_key"])
+            if incident is not None:
+                row = {**asdict(incident), "updated_at": at}
+                upsert(connection, IncidentRow, [row], ["dedup_key"])
             for receiver, notification in deliveries:
                 outbox.insert_notifications(connection, [notification], receiver)
             if item.id >= 0:

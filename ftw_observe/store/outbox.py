@@ -6,7 +6,7 @@ module inserts rows, turns them into `OutboxItem`s and answers what the API and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +57,16 @@ def notification(row: Any) -> Notification:
         annotations=dict(row.annotations),
         source=row.source,
     )
+
+
+def announcements(connection: Connection, dedup_keys: Sequence[str]) -> list[Notification]:
+    """Return the announcements with these dedup keys as they entered the outbox (unrouted)."""
+    query = select(OutboxRow).where(
+        OutboxRow.dedup_key.in_(list(dedup_keys)),
+        OutboxRow.kind == NotificationKind.ANNOUNCE.value,
+        OutboxRow.receiver.is_(None),
+    )
+    return [notification(row) for row in connection.execute(query)]
 
 
 def outbox_item(row: Row[Any]) -> OutboxItem:

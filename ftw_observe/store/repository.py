@@ -14,6 +14,7 @@ from ftw_observe.model import (
     AlertState,
     EngineHealth,
     Evaluation,
+    Incident,
     InstanceKey,
     Notification,
     OutboxItem,
@@ -143,6 +144,10 @@ class Store:
                 connection, since=since, dedup_key_prefix=dedup_key_prefix, limit=limit
             )
 
+    def firing_alerts(self) -> list[Incident]:
+        """Return every alert some source reports firing, muted or not (the router's view)."""
+        return self.notifications.firing()
+
     def prune(
         self,
         *,
@@ -163,10 +168,11 @@ class Store:
                 incidents_for=incidents_for,
             )
 
-    def add_silence(self, silence: Silence) -> None:
-        """Store a new silence (or maintenance window)."""
+    def add_silence(self, silence: Silence, announcements: Iterable[Notification] = ()) -> None:
+        """Store a new silence (or maintenance window) and queue its announcements, atomically."""
         with self.engine.begin() as connection:
             silence_rows.insert_silence(connection, silence)
+            outbox.insert_notifications(connection, announcements)
 
     def silences(self, *, now: datetime, include_expired: bool = False) -> list[Silence]:
         """Return the silences active or pending at `now` (every one with include_expired)."""

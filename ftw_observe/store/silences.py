@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from ftw_observe.matching.silences import Silence, expired
 from ftw_observe.store.tables import SilenceRow
@@ -29,6 +29,19 @@ def silences(connection: Connection, *, now: datetime, include_expired: bool) ->
             or_(SilenceRow.expired_at.is_(None), SilenceRow.expired_at > now),
         )
     return [_silence(row) for row in connection.execute(query)]
+
+
+def ended_silences(connection: Connection, *, since: datetime, until: datetime) -> list[Silence]:
+    """Return silences that stopped muting after `since` and by `until`, by when they did."""
+    ends = and_(SilenceRow.ends_at > since, SilenceRow.ends_at <= until)
+    expiries = and_(SilenceRow.expired_at > since, SilenceRow.expired_at <= until)
+    found = [
+        _silence(row) for row in connection.execute(select(SilenceRow).where(or_(ends, expiries)))
+    ]
+    return sorted(
+        (silence for silence in found if since < silence.ends <= until),
+        key=lambda silence: (silence.ends, silence.id),
+    )
 
 
 def get_silence(connection: Connection, silence_id: str) -> Silence | None:

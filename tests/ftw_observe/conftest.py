@@ -11,9 +11,12 @@ import pytest
 import uvicorn
 
 from ftw_observe.api.app import create_app
+from ftw_observe.api.silence_access import SilenceRules
 from ftw_observe.engine.runtime_status import RuntimeStatus
 from tests.conftest import free_port, wait_until
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs, seeded_store
+
+SERVER_API_TOKEN = "server-api-token-0123456789"
 
 
 @dataclass
@@ -28,12 +31,18 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    """Serve the app over a seeded SQLite store on a free port; stop it afterwards."""
+    """Serve the app over a seeded SQLite store on a free port, with an API token; stop it
+    afterwards."""
     seeded = seeded_store(tmp_path / "store")
     runtime = RuntimeStatus(
         role="leader", replica_id="engine-a", last_cycle_at=seeded.now, last_cycle_seconds=0.21
     )
-    app = create_app(store=seeded.store, specs=marketplace_specs(), status=lambda: runtime)
+    app = create_app(
+        store=seeded.store,
+        specs=marketplace_specs(),
+        status=lambda: runtime,
+        silence_rules=SilenceRules(token=SERVER_API_TOKEN),
+    )
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     running = uvicorn.Server(config)

@@ -51,6 +51,15 @@ class RunningEngine:
         """POST to a path of the engine."""
         return httpx.post(f"{self.url}{path}", timeout=kwargs.pop("timeout", 5), **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        """DELETE a path of the engine."""
+        return httpx.delete(f"{self.url}{path}", timeout=kwargs.pop("timeout", 5), **kwargs)
+
+    def log_text(self) -> str:
+        """Return what the engine logged so far."""
+        self.sink.flush()
+        return self.log.read_text(errors="replace")
+
     def metric(self, name: str) -> float:
         """Return the sum of every sample of one metric on `/metrics`."""
         total = 0.0
@@ -75,9 +84,12 @@ class RunningEngine:
         self.sink.close()
 
 
-def engine_env(database_url: str, **extra: str) -> dict[str, str]:
-    """Return an engine environment: its store, no Prometheus, fast cycles, both tokens."""
-    return {
+def engine_env(database_url: str, *, api_token: bool = True, **extra: str) -> dict[str, str]:
+    """Return an engine environment: its store, no Prometheus, fast cycles, both tokens.
+
+    `api_token=False` leaves FTW_API_TOKEN unset, as in the default configuration.
+    """
+    env = {
         "FTW_OBSERVE_DATABASE_URL": database_url,
         "PROMETHEUS_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: status unknown
         "FTW_EVALUATION_INTERVAL_SECONDS": "1",
@@ -86,6 +98,9 @@ def engine_env(database_url: str, **extra: str) -> dict[str, str]:
         "FTW_API_TOKEN": API_TOKEN,
         **extra,
     }
+    if not api_token:
+        del env["FTW_API_TOKEN"]
+    return env
 
 
 def start_engine(

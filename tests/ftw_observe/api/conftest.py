@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Counter
 
 from ftw_observe.api.app import create_app
+from ftw_observe.api.silence_access import SilenceRules
 from ftw_observe.engine.runtime_status import RuntimeStatus
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs, seeded_store
 
@@ -36,7 +37,9 @@ def make_client(seeded: Seeded, registry: CollectorRegistry) -> Iterator[Callabl
     """Build clients of the app over the seeded store; every one is closed afterwards."""
     clients: list[TestClient] = []
 
-    def build(status: RuntimeStatus | None = None) -> TestClient:
+    def build(
+        status: RuntimeStatus | None = None, silence_rules: SilenceRules | None = None
+    ) -> TestClient:
         runtime = status or RuntimeStatus(
             role="leader",
             replica_id="engine-a",
@@ -48,6 +51,7 @@ def make_client(seeded: Seeded, registry: CollectorRegistry) -> Iterator[Callabl
             specs=marketplace_specs(),
             status=lambda: runtime,
             registry=registry,
+            silence_rules=silence_rules,
         )
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()

@@ -166,3 +166,38 @@ def test_openapi_documents_sent_without_receiver_data(seeded: Seeded):
         "labels",
     }
     assert all(field.get("description") for field in fields.values())
+
+
+def test_firing_lists_the_alerts_the_router_sees_firing_and_what_mutes_them(
+    client: TestClient, seeded: Seeded
+):
+    notes = seeded.store.notifications
+    (routed, *_) = notes.claim(seeded.now, 100, routed=False)  # the seeded cycle's
+    labels = {"alertname": "HostHighDiskUsage", "service": "host", "severity": "warning"}
+    muted = Incident(
+        "am/disk",
+        state="muted",
+        sources={"alertmanager": "firing"},
+        labels=labels,
+        muted_by="silence 1234",
+    )
+    notes.settle_routing(routed, muted, [], at=seeded.now, outcome={})
+    over = Incident("am/over", state="closed", sources={"alertmanager": "resolved"})
+    notes.settle_routing(routed, over, [], at=seeded.now, outcome={})
+
+    response = client.get("/api/notifications/firing")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "firing": [
+            {
+                "dedup_key": "am/disk",
+                "state": "muted",
+                "muted_by": "silence 1234",
+                "sources": {"alertmanager": "firing"},
+                "receivers": [],
+                "labels": labels,
+                "opened_at": None,
+            }
+        ]
+    }

@@ -22,6 +22,7 @@ def stack(pagerduty: str | None, slack: str | None) -> DemoStack:
         fake_pagerduty_url=pagerduty,
         fake_slack_url=slack,
         exporter_url="http://127.0.0.1:9464",
+        api_token_file=Path("/srv/.ftw/api-token"),
     )
 
 
@@ -56,3 +57,14 @@ def test_a_demo_elsewhere_gets_the_options_to_find_it() -> None:
     text = ready_banner(stack(None, None), hints)
     assert "`.venv/bin/ftw-observe demo --drill --home /h`" in text
     assert "tier=page-1h --policy /p" in text
+
+
+def test_the_banner_says_where_the_api_token_is_and_never_what_it_is() -> None:
+    lines = ready_banner(stack(None, None), HINTS).splitlines()
+
+    assert "  export FTW_API_TOKEN=$(cat /srv/.ftw/api-token)" in lines
+    assert (
+        "  .venv/bin/ftw-observe silence add service=marketplace --reason deploy --duration 1h "
+        "--url http://127.0.0.1:8080"
+    ) in lines
+    assert any("kept in /srv/.ftw/api-token" in line for line in lines)

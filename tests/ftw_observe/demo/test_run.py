@@ -48,13 +48,15 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
     assert "/api/jobs" in result.stdout
     assert (home / "operator.key").stat().st_mode & 0o077 == 0
     assert (home / "webhook-token").stat().st_mode & 0o777 == 0o600
+    assert (home / "api-token").stat().st_mode & 0o777 == 0o600
+    assert f"export FTW_API_TOKEN=$(cat {home / 'api-token'})" in result.stdout
     rendered = (home / "alertmanager.yml").read_text()
     assert str(home / "webhook-token") in rendered
     assert f"http://127.0.0.1:{engine}/api/webhooks/alertmanager" in rendered
     prometheus = (home / "prometheus.yml").read_text()
     assert "job_name: ftw-exporter" in prometheus
     assert f"- {ROOT / 'alerts' / 'marketplace.rules.yml'}" in prometheus  # the checkout's
-    for secret in ("operator.key", "webhook-token"):
+    for secret in ("operator.key", "webhook-token", "api-token"):
         assert (home / secret).read_text().strip() not in output
     names = ("marketplace", "exporter", "loadgen", "engine", "prometheus", "alertmanager")
     for name in (*names, "receivers"):
@@ -85,6 +87,7 @@ def test_sigterm_stops_the_whole_stack(tmp_path: Path) -> None:
         secrets = [
             stack.operator_key(),
             (home / "webhook-token").read_text().strip(),
+            (home / "api-token").read_text().strip(),
             json.loads((home / "receivers.json").read_text())["slack_token"],
         ]
         assert not [c for c in command_lines() if any(s in part for s in secrets for part in c)]

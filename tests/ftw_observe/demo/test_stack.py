@@ -22,6 +22,7 @@ def stack(home: Path, pid: int) -> DemoStack:
         fake_slack_url=None,
         exporter_url="http://127.0.0.1:9464",
         started_at=1_700_000_000.5,
+        api_token_file=home / "api-token",
     )
 
 
@@ -46,6 +47,7 @@ def test_the_file_keeps_its_field_names(tmp_path: Path) -> None:
         "fake_slack_url": None,
         "exporter_url": "http://127.0.0.1:9464",
         "started_at": 1_700_000_000.5,
+        "api_token_file": str(tmp_path / "api-token"),
     }
 
 

@@ -131,6 +131,41 @@ def test_a_silence_that_makes_no_sense_is_refused_naming_the_field(
     assert message in caught.value.message
 
 
+WEEK = timedelta(days=7)
+
+
+def test_a_silence_may_last_exactly_the_maximum():
+    silence = make(ends_at=NOW + WEEK, max_duration=WEEK)
+
+    assert silence.ends_at - silence.starts_at == WEEK
+
+
+@pytest.mark.parametrize("end_field", ["ends_at", "duration"])
+def test_a_silence_longer_than_the_maximum_is_refused_naming_where_its_end_came_from(
+    end_field: str,
+):
+    with pytest.raises(SilenceError) as caught:
+        make(ends_at=NOW + WEEK + timedelta(seconds=1), max_duration=WEEK, end_field=end_field)
+
+    assert caught.value.loc == (end_field,)
+    assert "would last 7d1s, longer than the 7d a silence may last" in caught.value.message
+
+
+def test_the_maximum_counts_from_the_start_of_a_maintenance_window():
+    window = make(starts_at=NOW + 30 * 24 * HOUR, ends_at=NOW + 30 * 24 * HOUR + 2 * HOUR)
+    far = make(
+        starts_at=NOW + 30 * 24 * HOUR,
+        ends_at=NOW + 30 * 24 * HOUR + 2 * HOUR,
+        max_duration=WEEK,
+    )
+
+    assert far.ends_at - far.starts_at == window.ends_at - window.starts_at == 2 * HOUR
+
+
+def test_without_a_maximum_any_length_is_accepted():
+    assert make(ends_at=NOW + 365 * 24 * HOUR).ends_at == NOW + 365 * 24 * HOUR
+
+
 def test_parse_matchers_keeps_the_order():
     parsed = parse_matchers(["tier!=ticket-3d", "service=marketplace"])
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from ftw_observe.demo.fakes.slack import block_errors
+from ftw_observe.matching.coverage import Coverage
+from ftw_observe.matching.silences import new_silence
+from ftw_observe.model import Notification
 from ftw_observe.notify import blocks
+from ftw_observe.notify.announce import Event, announcement
 from ftw_observe.notify.facts import alert_facts
 from tests.support.notifications import burn_notification
 
@@ -158,3 +163,30 @@ def test_threshold_alert_without_slo() -> None:
     assert facts.instance == "db-1"
     assert [b["type"] for b in message] == ["header", "section", "context", "actions"]
     assert message[-1]["elements"][0]["url"] == "http://127.0.0.1:8080/"
+
+
+def hostile_announcement() -> Notification:
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    silence = new_silence(
+        [f"label_{index}=~{'(a|b)' * 40}" for index in range(60)] + ["service=marketplace"],
+        author="<!channel> & friends",
+        reason="<https://evil.example|click me> " + "x" * 1950,
+        starts_at=None,
+        ends_at=now + timedelta(hours=1),
+        now=now,
+    )
+    return announcement(silence, Event.FORCED, coverage=Coverage(48, 48))
+
+
+def test_announcement_blocks_keep_slack_limits_with_long_hostile_input() -> None:
+    notification = hostile_announcement()
+    message = blocks.announcement_blocks(notification)
+
+    assert block_errors(message) == []
+    assert len(blocks.announcement_text(notification)) <= blocks.FALLBACK_LIMIT
+    header, *rest = message
+    assert header["text"]["type"] == "plain_text"  # Slack shows it as typed, links and all
+    shown = texts(rest) + blocks.announcement_text(notification)
+    assert "<!channel>" not in shown
+    assert "&lt;!channel&gt; &amp; friends" in shown
+    assert "<https://evil.example" not in shown

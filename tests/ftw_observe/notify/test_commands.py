@@ -1,39 +1,31 @@
-"""`alerts routes` against the policy file, `silence add|list|expire` against a served engine."""
+"""`alerts routes`: the receivers by the policy file, what mutes the alert by the engine's API."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
-import typer
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from ftw_observe.notify.commands import routes, silence_add, silence_expire, silence_list
+from ftw_observe.matching.silences import expired, new_silence
+from ftw_observe.notify.commands import muting
+from ftw_observe.notify.policy_file import load_policy
 from tests.conftest import free_port
-from tests.ftw_observe.conftest import Server
+from tests.ftw_observe.conftest import SERVER_API_TOKEN, Server
+from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = ROOT / "alerts" / "routing.yaml"
 PAGE = ["alertname=SLOErrorBudgetBurn", "service=marketplace", "slo=api-availability"]
+NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
 
-def cli() -> typer.Typer:
-    """Return the commands registered as the lead registers them in ftw_observe.cli."""
-    app = typer.Typer()
-    alerts = typer.Typer()
-    alerts.command("routes")(routes)
-    app.add_typer(alerts, name="alerts")
-    silence = typer.Typer()
-    silence.command("add")(silence_add)
-    silence.command("list")(silence_list)
-    silence.command("expire")(silence_expire)
-    app.add_typer(silence, name="silence")
-    return app
-
-
-def run(*args: str, **env: str) -> Result:
-    return CliRunner().invoke(cli(), list(args), env={"COLUMNS": "200", **env})
+def run(*args: str) -> Result:
+    """Run a command that checks the policy alone."""
+    return run_cli(*args, "--offline")
 
 
 def test_routes_shows_the_receivers_of_a_page_and_what_could_mute_it():
@@ -102,109 +94,111 @@ def test_routes_exits_2_on_a_bad_policy_or_label(tmp_path: Path):
     assert "'severity' is not label=value" in label.output
 
 
-def test_silence_add_list_and_expire_through_the_api(
-    server: Server, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setenv("FTW_API_TOKEN", "cli-token")  # the server requires it, the CLI sends it
-    url = ["--url", server.url]
-
-    added = run(
-        "silence",
-        "add",
-        "service=marketplace",
-        "slo=~api-.*",
-        "--reason",
-        "deploy",
-        "--author",
-        "ana",
-        "--duration",
-        "2h",
-        *url,
+def add_silence(server: Server, matchers: list[str], **extra: object) -> str:
+    response = httpx.post(
+        f"{server.url}/api/silences",
+        json={"matchers": matchers, "author": "ana", "reason": "deploy", **extra},
+        headers={"Authorization": f"Bearer {SERVER_API_TOKEN}"},
+        timeout=10,
     )
-    assert added.exit_code == 0, added.output
-    found = re.match(
-        r"silence ([0-9a-f-]{36}) active until .* UTC: service=marketplace, slo=~api-\.\*$",
-        added.output.strip(),
-    )
-    assert found, added.output
-    silence_id = found.group(1)
-
-    window = run(
-        "silence",
-        "add",
-        "service=host",
-        "--reason",
-        "disk swap",
-        "--starts",
-        "1h",
-        "--duration",
-        "30m",
-        *url,
-        USER="bo",
-    )
-    assert window.exit_code == 0, window.output
-    assert re.match(
-        r"silence \S+ pending from .* UTC until .* UTC: service=host$", window.output.strip()
-    )
-
-    listed = run("silence", "list", *url)
-    assert listed.exit_code == 0, listed.output
-    assert silence_id in listed.output
-    assert "pending" in listed.output
-    assert "bo" in listed.output
-
-    expired = run("silence", "expire", silence_id, *url)
-    assert expired.exit_code == 0, expired.output
-    assert expired.output.startswith(f"silence {silence_id} expired until")
-    assert silence_id not in run("silence", "list", *url).output
-    assert silence_id in run("silence", "list", "--all", *url).output
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
-def test_silence_until_takes_an_iso_time(server: Server):
-    result = run(
-        "silence",
-        "add",
-        "slo=payout-success",
-        "--reason",
-        "provider migration",
-        "--until",
-        "2099-01-01T00:00",
-        "--url",
-        server.url,
-    )
+def test_routes_lists_the_active_silence_that_mutes_the_alert(server: Server):
+    silence_id = add_silence(server, ["service=marketplace"], duration="2h")
+    add_silence(server, ["service=host"], duration="2h")
+
+    result = run_cli("alerts", "routes", *PAGE, "severity=page", "--url", server.url)
 
     assert result.exit_code == 0, result.output
-    assert "until 2099-01-01 00:00 UTC" in result.output
+    muted = [line for line in result.output.splitlines() if line.startswith("MUTED")]
+    assert len(muted) == 1
+    assert muted[0].startswith(f"MUTED now by silence {silence_id} (by ana: deploy) until ")
+    assert muted[0].endswith(" UTC: service=marketplace")
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["service", "--reason", "x", "--duration", "1h"], "'service' is not a matcher"),
-        (["slo=~.*", "--reason", "x", "--duration", "1h"], "would silence every alert"),
-        (["service=x", "--reason", "x"], "give --duration (such as 2h) or --until"),
-        (["service=x", "--reason", "x", "--duration", "1h", "--until", "2h"], "give --duration"),
-        (["service=x", "--reason", "x", "--until", "tomorrow"], "--until: 'tomorrow' is neither"),
-        (
-            ["service=x", "--reason", "x", "--duration", "2 hours"],
-            "duration: '2 hours' is not a duration",
+def test_routes_lists_a_maintenance_window_ahead(server: Server):
+    start = datetime.now(UTC) + timedelta(hours=1)
+    add_silence(
+        server,
+        ["slo=api-availability"],
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=1)).isoformat(),
+    )
+
+    result = run_cli("alerts", "routes", *PAGE, "severity=page", "--url", server.url)
+
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"^will be muted by maintenance window \S+ \(by ana: deploy\) from ", result.output, re.M
+    )
+
+
+def test_routes_says_when_nothing_mutes_the_alert(server: Server):
+    add_silence(server, ["service=host"], duration="2h")
+
+    result = run_cli("alerts", "routes", *PAGE, "severity=page", "--url", server.url)
+
+    assert result.exit_code == 0, result.output
+    assert "not muted: no silence matches it and no firing alert inhibits it" in result.output
+
+
+def test_routes_says_when_the_engine_cannot_be_read():
+    url = f"http://127.0.0.1:{free_port()}"
+
+    result = run_cli("alerts", "routes", *PAGE, "severity=page", "--url", url)
+
+    assert result.exit_code == 0, result.output
+    assert f"warning: cannot read silences and firing alerts from the engine at {url}" in (
+        result.output
+    )
+    assert "this alert may be muted" in result.output
+    assert "not muted" not in result.output
+
+
+def test_routes_offline_asks_no_engine():
+    result = run("alerts", "routes", *PAGE, "severity=page", "--url", "http://127.0.0.1:1")
+
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    assert "MUTED" not in result.output
+    assert "not muted" not in result.output
+
+
+def test_muting_names_the_firing_alert_that_inhibits_this_one():
+    policy = load_policy(POLICY)
+    slower = {**dict(pair.split("=") for pair in PAGE), "severity": "page", "tier": "page-6h"}
+    faster = {**slower, "tier": "page-1h"}
+
+    lines = muting(slower, [], [faster], policy, NOW)
+
+    assert lines == [
+        'MUTED now by page-1h-mutes-slower-tiers: SLOErrorBudgetBurn{service="marketplace",'
+        'severity="page",slo="api-availability",tier="page-1h"} fires'
+    ]
+
+
+def test_muting_ignores_silences_that_ended_or_do_not_match():
+    alert = {"service": "marketplace", "severity": "page"}
+    ended = expired(
+        new_silence(
+            ["service=marketplace"],
+            author="a",
+            reason="r",
+            starts_at=None,
+            ends_at=NOW + timedelta(hours=1),
+            now=NOW,
         ),
-    ],
-)
-def test_silence_add_exits_2_on_bad_input(server: Server, args: list[str], message: str):
-    result = run("silence", "add", *args, "--url", server.url)
+        NOW,
+    )
+    other = new_silence(
+        ["service=host"],
+        author="a",
+        reason="r",
+        starts_at=None,
+        ends_at=NOW + timedelta(hours=1),
+        now=NOW,
+    )
 
-    assert result.exit_code == 2, result.output
-    assert message in result.output
-
-
-def test_silence_commands_say_when_the_engine_is_unreachable_or_the_silence_unknown(
-    server: Server,
-):
-    down = run("silence", "list", "--url", f"http://127.0.0.1:{free_port()}")
-    unknown = run("silence", "expire", "no-such-id", "--url", server.url)
-
-    assert down.exit_code == 1
-    assert "error: cannot reach http://127.0.0.1:" in down.output
-    assert unknown.exit_code == 1
-    assert "HTTP 404: no silence 'no-such-id'" in unknown.output
+    assert muting(alert, [ended, other], [], load_policy(POLICY), NOW + timedelta(minutes=1)) == []

@@ -3,75 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.matching.silences import new_silence
 from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.dispatch import Dispatcher, DispatchReport, backoff
-from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store
-from tests.support.clock import Clock
+from tests.support.dispatch import REPO, T0, Rig
 from tests.support.notifications import burn_notification
-
-REPO = Path(__file__).resolve().parents[3]
-ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
-T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
-
-
-class Rig:
-    """A dispatcher over a real store, the committed policy and the two fakes."""
-
-    def __init__(self, store: Store, pagerduty: FakePagerDuty, slack: FakeSlack) -> None:
-        self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock(T0)
-        self.policy = load_policy(REPO / "alerts" / "routing.yaml")
-        env = {
-            "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
-            "PAGERDUTY_EVENTS_URL": pagerduty.url,
-            "SLACK_BOT_TOKEN": slack.token,
-            "SLACK_API_URL": slack.api_url,
-        }
-        self.metrics = DispatchMetrics.create(CollectorRegistry())
-        self.dispatcher = self.make(env)
-        self.env = env
-
-    def make(self, env: dict[str, str]) -> Dispatcher:
-        senders = build_senders(self.policy, status_page_url="http://observe.test", env=env)
-        return Dispatcher(
-            self.store.notifications,
-            lambda: self.policy,
-            senders,
-            metrics=self.metrics,
-            clock=self.clock,
-            claim_timeout=timedelta(minutes=2),
-        )
-
-    def emit(self, notification: Notification) -> None:
-        self.store.enqueue([replace(notification, created_at=self.clock())])
-
-    def run(self, seconds: float = 0.0) -> None:
-        self.clock.advance(seconds)
-        self.dispatcher.run_once()
-
-    def pd_actions(self) -> list[tuple[str, str]]:
-        return [(e["event_action"], e["dedup_key"]) for e in self.pagerduty.events()]
-
-    def incidents_messages(self) -> list[dict[str, Any]]:
-        return self.slack.posted("incidents")
-
-
-@pytest.fixture
-def rig(store: Store, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack) -> Rig:
-    return Rig(store, fake_pagerduty, fake_slack)
-
 
 PAGE = burn_notification()
 KEY = PAGE.dedup_key

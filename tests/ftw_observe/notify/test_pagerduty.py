@@ -100,6 +100,16 @@ def test_resolve_sends_the_same_dedup_key(
     assert fake_pagerduty.open_alerts() == set()
 
 
+def test_an_announcement_is_never_sent_to_pagerduty(
+    sender: PagerDutySender, fake_pagerduty: FakePagerDuty
+) -> None:
+    result = sender.send(burn_notification(NotificationKind.ANNOUNCE), previous=None)
+
+    assert result.outcome is Outcome.REJECTED
+    assert "announcements never go to PagerDuty" in result.detail
+    assert fake_pagerduty.events() == []
+
+
 def test_long_summary_is_cut_to_1024_characters(
     sender: PagerDutySender, fake_pagerduty: FakePagerDuty
 ) -> None:
