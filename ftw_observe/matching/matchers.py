@@ -45,6 +45,7 @@ class Matcher:
     label: str
     op: Op
     value: str
+    # None for a regex only when it was stored earlier and cannot run now (`stored_matcher`).
     pattern: Regex | None = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -54,6 +55,11 @@ class Matcher:
         pattern = Regex.compile(value) if kind in (Op.REGEX, Op.NOT_REGEX) else None
         return cls(label, kind, value, pattern)
 
+    @property
+    def inert(self) -> bool:
+        """Tell whether it is a regex the engine cannot run, which matches nothing."""
+        return self.op in (Op.REGEX, Op.NOT_REGEX) and self.pattern is None
+
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Tell whether the labels satisfy this matcher (missing labels are empty)."""
         value = labels.get(self.label, "")
@@ -61,8 +67,7 @@ class Matcher:
             return value == self.value
         if self.op is Op.NOT_EQUAL:
             return value != self.value
-        assert self.pattern is not None
-        found = self.pattern.matches(value)
+        found = self.pattern.matches(value) if self.pattern is not None else None
         if found is None:
             # Unreadable within the bound: select nothing, so that nothing is muted by it.
             return False
@@ -107,6 +112,22 @@ def parse_matcher(text: str) -> Matcher:
     The value may be wrapped in double quotes, as amtool prints it.
     """
     return Matcher.of(*_parts(text))
+
+
+def stored_matcher(text: str) -> Matcher:
+    """Parse a matcher kept earlier; a regex the engine cannot run now matches nothing.
+
+    Patterns are checked when they are written; one kept by an earlier version (with a
+    lookahead, say) must neither stop the router nor mute anything. Raise ValueError when the
+    text is not a matcher at all.
+    """
+    label, op, value = _parts(text)
+    try:
+        return Matcher.of(label, op, value)
+    except ValueError:
+        if _checked(label, op) not in (Op.REGEX, Op.NOT_REGEX):
+            raise
+        return Matcher(label, Op(op), value, None)
 
 
 def policy_matcher(label: str, value: str | Sequence[str]) -> Matcher:

@@ -7,7 +7,7 @@ import doctest
 import pytest
 
 from ftw_observe.matching import matchers
-from ftw_observe.matching.matchers import Op, parse_matcher, policy_matcher
+from ftw_observe.matching.matchers import Op, parse_matcher, policy_matcher, stored_matcher
 
 
 @pytest.mark.parametrize(
@@ -109,6 +109,19 @@ def test_a_policy_list_too_long_for_one_pattern_says_so():
 
     with pytest.raises(ValueError, match=r"these 100 values make one pattern, and .* too long"):
         policy_matcher("service", names)
+
+
+def test_a_stored_regex_the_engine_cannot_run_matches_nothing():
+    for text in ("slo=~(?=api).*", "slo!~(?=api).*"):
+        matcher = stored_matcher(text)
+
+        assert matcher.inert
+        assert str(matcher) == text
+        assert not matcher.matches({"slo": "api-availability"})
+        assert not matcher.matches({})
+    assert not stored_matcher("slo=~api-.*").inert
+    with pytest.raises(ValueError, match="is not a matcher"):
+        stored_matcher("slo")
 
 
 def test_matcher_docstrings_run():
