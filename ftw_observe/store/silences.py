@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
-from ftw_observe.matching.silences import Silence, expired
+from ftw_observe.matching.matchers import stored_matcher
+from ftw_observe.matching.silences import Silence, SilenceError, expired
 from ftw_observe.store.tables import SilenceRow
+
+log = logging.getLogger(__name__)
+_told: set[str] = set()  # silences already reported as muting nothing, once per process
 
 
 def insert_silence(connection: Connection, silence: Silence) -> None:
@@ -17,7 +23,30 @@ def insert_silence(connection: Connection, silence: Silence) -> None:
 
 
 def _silence(row: Row[Any]) -> Silence:
-    return Silence.from_record(row._asdict())
+    record = row._asdict()
+    try:
+        return Silence.from_record(record)
+    except SilenceError as error:
+        return _inert(record, error)
+
+
+def _inert(record: dict[str, Any], error: SilenceError) -> Silence:
+    """Return a silence kept earlier whose pattern cannot run now; it mutes nothing.
+
+    One such row must not stop the router, and a silence the engine cannot apply as written
+    mutes nothing rather than more than it said. It is still listed and can be expired.
+    """
+    try:
+        matchers = tuple(stored_matcher(text) for text in record["matchers"])
+    except ValueError:
+        raise error from None
+    if not any(matcher.inert for matcher in matchers):
+        raise error
+    if record["id"] not in _told:
+        _told.add(record["id"])
+        log.warning("silence %s mutes nothing: %s; expire it and set it again", record["id"], error)
+    values = {item.name: record[item.name] for item in fields(Silence)}
+    return Silence(**{**values, "matchers": matchers})
 
 
 def silences(connection: Connection, *, now: datetime, include_expired: bool) -> list[Silence]:

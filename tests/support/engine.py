@@ -10,8 +10,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -82,6 +85,52 @@ class RunningEngine:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.sink.close()
+
+
+@dataclass
+class HealthWatch:
+    """How `/healthz` answered while it was watched: every poll's time, and what went wrong."""
+
+    polls: list[float] = field(default_factory=list)  # seconds each answer took
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def watch_health(
+    engine: RunningEngine, *, timeout: float = 1.0, interval: float = 0.1
+) -> Iterator[HealthWatch]:
+    """Poll `/healthz` while the block runs; an answer slower than `timeout` or not 200 fails.
+
+    Usage::
+
+        with watch_health(engine) as health:
+            ...  # the hostile part
+        assert health.failures == []
+    """
+    watch, stop = HealthWatch(), threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                status = engine.get("/healthz", timeout=timeout).status_code
+            except httpx.HTTPError as error:
+                status, problem = 0, f"{type(error).__name__}: {error}"
+            else:
+                problem = f"HTTP {status}"
+            took = time.monotonic() - started
+            watch.polls.append(took)
+            if status != 200 or took > timeout:
+                watch.failures.append(f"after {len(watch.polls)} polls: {problem}, {took:.2f} s")
+            stop.wait(interval)
+
+    poller = threading.Thread(target=poll, name="watch-healthz", daemon=True)
+    poller.start()
+    try:
+        yield watch
+    finally:
+        stop.set()
+        poller.join(timeout=timeout + interval + 5)
 
 
 def engine_env(database_url: str, *, api_token: bool = True, **extra: str) -> dict[str, str]:

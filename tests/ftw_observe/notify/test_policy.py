@@ -123,7 +123,7 @@ def test_bad_matchers_and_durations_are_named_with_their_line():
         (
             8,
             "routes[0].match.severity",
-            "'[' is not a regular expression: unterminated character set at position 0",
+            "'[' is not a regular expression RE2 accepts: missing ]: [",
         ),
         (
             8,
@@ -139,6 +139,26 @@ def test_bad_matchers_and_durations_are_named_with_their_line():
             9,
             "routes[0].repeat_interval",
             "'4 hours' is not a duration such as 30s, 5m, 1h30m or 30d",
+        ),
+    ]
+
+
+def test_regexes_re2_cannot_run_are_named_with_their_line():
+    text = VALID.replace("match: {severity: page}", "match: {severity: page, slo: '~(?!api-).*'}")
+    text += "inhibit:\n  - {source: {severity: page}, target: {slo: [x, '~(a)\\1']}}\n"
+
+    assert issues_of(text) == [
+        (
+            8,
+            "routes[0].match.slo",
+            "'(?!api-).*' is not a regular expression RE2 accepts: invalid perl operator: "
+            "(?!; lookarounds are not supported",
+        ),
+        (
+            12,
+            "inhibit[0].target.slo",
+            "'(a)\\\\1' is not a regular expression RE2 accepts: invalid escape sequence: "
+            "\\1; backreferences are not supported",
         ),
     ]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from ftw_observe.matching.matchers import stored_matcher
 from ftw_observe.matching.silences import Silence, SilenceState, new_silence
 from ftw_observe.store import Store
 from ftw_observe.store.tables import VERSION_TABLE, include_name, metadata
@@ -73,6 +76,28 @@ def test_expiring_ends_a_silence_and_keeps_it_in_the_history(store: Store):
     # Expiring again changes nothing; an unknown id is None.
     assert store.expire_silence(active.id, at + HOUR) == ended
     assert store.expire_silence("no-such-id", at) is None
+
+
+def test_a_kept_silence_whose_pattern_cannot_run_now_mutes_nothing_and_can_be_expired(
+    store: Store, caplog: pytest.LogCaptureFixture
+):
+    # Written before patterns were RE2's: a lookahead, which RE2 refuses.
+    kept = silence("service=marketplace", "slo=~api-.*")
+    kept = replace(kept, matchers=(kept.matchers[0], stored_matcher("slo=~(?!api-).*")))
+    store.add_silence(kept)
+
+    with caplog.at_level("WARNING"):
+        listed = store.silences(now=NOW)
+        store.silences(now=NOW)
+
+    assert [item.id for item in listed] == [kept.id]
+    assert listed[0].matcher_texts() == ["service=marketplace", "slo=~(?!api-).*"]
+    assert not listed[0].matches({"service": "marketplace", "slo": "checkout"})
+    assert caplog.text.count(f"silence {kept.id} mutes nothing") == 1
+    assert "lookarounds are not supported" in caplog.text
+    ended = store.expire_silence(kept.id, NOW + HOUR)
+    assert ended is not None
+    assert ended.expired_at == NOW + HOUR
 
 
 def test_migration_0002_creates_the_silences_table(
