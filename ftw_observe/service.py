@@ -69,6 +69,7 @@ class EngineService:
     def app(self) -> FastAPI:
         """Return the web app; its lifespan migrates the store and runs the schedule."""
         from ftw_observe.api.app import create_app
+        from ftw_observe.api.webhook_metrics import WebhookMetrics
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +88,8 @@ class EngineService:
             registry=self.metrics.registry,
             runbook_dir=self.settings.runbook_dir,
             webhook_token=self.settings.webhook_token,
+            webhook_max_bytes=self.settings.webhook_max_bytes,
+            webhook_metrics=WebhookMetrics.create(self.metrics.registry),
         )
         app.router.lifespan_context = lifespan
         return app

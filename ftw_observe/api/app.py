@@ -29,6 +29,7 @@ from ftw_observe.api import (
 )
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
+from ftw_observe.api.webhook_metrics import WebhookMetrics
 from ftw_observe.display import format as fmt
 from ftw_observe.engine.runtime_status import STOPPED, RuntimeStatus
 from ftw_observe.spec.model import ServiceSpec
@@ -103,13 +104,17 @@ def create_app(
     registry: CollectorRegistry | None = None,
     runbook_dir: Path = runbooks.RUNBOOK_DIR,
     webhook_token: str | None = None,
+    webhook_max_bytes: int = webhook.DEFAULT_MAX_BYTES,
+    webhook_metrics: WebhookMetrics | None = None,
 ) -> FastAPI:
     """Build the engine's HTTP app; it opens no connection and reads no file until asked.
 
     `status` tells this process's engine role and last cycle (none: an API-only process);
     `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth;
     `runbook_dir` holds the Markdown runbooks alerts link to; `webhook_token` is the bearer
-    token Alertmanager's webhook must present (none: the webhook refuses every call).
+    token Alertmanager's webhook must present (none: the webhook refuses every call), and
+    `webhook_max_bytes` the largest body it reads; `webhook_metrics` count its calls (on the
+    engine's registry when given, else on one of this app's own).
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
@@ -118,7 +123,14 @@ def create_app(
     app.state.templates = template_environment()
     app.state.runbook_dir = runbook_dir
     app.state.webhook_token = webhook_token
-    app.state.metrics_registry = metrics.exposition_registry(store, registry)
+    app.state.webhook_max_bytes = webhook_max_bytes
+    registries = [] if registry is None else [registry]
+    if webhook_metrics is None:
+        own = CollectorRegistry()
+        webhook_metrics = WebhookMetrics.create(own)
+        registries.append(own)
+    app.state.webhook_metrics = webhook_metrics
+    app.state.metrics_registry = metrics.exposition_registry(store, *registries)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unavailable, _store_down)

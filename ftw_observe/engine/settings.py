@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+# Alertmanager groups alerts; a megabyte holds hundreds of them with their annotations.
+DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
+
 
 class SettingsError(ValueError):
     """Raised when an environment variable holds a value the engine cannot use."""
@@ -25,6 +28,13 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
     if value < minimum:
         raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
     return value
+
+
+def _byte_count(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    value = float(_number(env, name, default, minimum))
+    if not value.is_integer():
+        raise SettingsError(f"{name}={env.get(name)!r} must be a whole number of bytes")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class EngineSettings:
     dispatch_interval: timedelta = timedelta(seconds=1)
     routing_policy: Path = Path("alerts/routing.yaml")
     webhook_token: str | None = field(default=None, repr=False)
+    webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     status_page_url: str = "http://127.0.0.1:8080"
 
     @classmethod
@@ -82,5 +93,8 @@ class EngineSettings:
             ),
             routing_policy=Path(env.get("FTW_ROUTING_POLICY") or "alerts/routing.yaml"),
             webhook_token=env.get("FTW_WEBHOOK_TOKEN") or None,
+            webhook_max_bytes=_byte_count(
+                env, "FTW_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1024
+            ),
             status_page_url=(env.get("FTW_STATUS_PAGE_URL") or cls.status_page_url).rstrip("/"),
         )
