@@ -27,6 +27,7 @@ from ftw_observe.api import (
     slos,
     webhook,
 )
+from ftw_observe.api.bodies import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
 from ftw_observe.api.webhook_metrics import WebhookMetrics
@@ -106,6 +107,7 @@ def create_app(
     webhook_token: str | None = None,
     webhook_max_bytes: int = webhook.DEFAULT_MAX_BYTES,
     webhook_metrics: WebhookMetrics | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """Build the engine's HTTP app; it opens no connection and reads no file until asked.
 
@@ -114,7 +116,8 @@ def create_app(
     `runbook_dir` holds the Markdown runbooks alerts link to; `webhook_token` is the bearer
     token Alertmanager's webhook must present (none: the webhook refuses every call), and
     `webhook_max_bytes` the largest body it reads; `webhook_metrics` count its calls (on the
-    engine's registry when given, else on one of this app's own).
+    engine's registry when given, else on one of this app's own); every other body is refused
+    over `max_body_bytes`.
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
@@ -131,6 +134,7 @@ def create_app(
         registries.append(own)
     app.state.webhook_metrics = webhook_metrics
     app.state.metrics_registry = metrics.exposition_registry(store, *registries)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, own_limit={webhook.PATH})
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unavailable, _store_down)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ftw_observe.api.bodies import BODY_ERRORS
 from ftw_observe.api.deps import ContextDep
 from ftw_observe.api.schemas import STORE_DOWN, ErrorBody, Responses, doc
 from ftw_observe.durations import parse_duration
@@ -152,7 +153,7 @@ def list_silences(
     "",
     response_model=SilenceOut,
     status_code=status.HTTP_201_CREATED,
-    responses=UNAUTHORIZED,
+    responses={**UNAUTHORIZED, **BODY_ERRORS},
     dependencies=[Depends(require_token)],
 )
 def create_silence(context: ContextDep, store: StoreDep, body: SilenceIn) -> SilenceOut:
