@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -71,21 +74,58 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES) or request.url.path == "/api"
 
 
-def _error_page(request: Request, status_code: int, title: str, detail: str) -> Response:
+def _error_page(
+    request: Request,
+    status_code: int,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     environment: Environment = request.app.state.templates
     page = environment.get_template("error.html").render(
         status_code=status_code, title=title, detail=detail
     )
-    return HTMLResponse(page, status_code=status_code)
+    return HTMLResponse(page, status_code=status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Return every method the request's path answers to, for `Allow` on a 405."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Answer HTTP errors in JSON on the API and as a page on the status page."""
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        # Starlette names only the first route of the path; GET and POST may be two routes.
+        headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
+        exc = StarletteHTTPException(405, exc.detail, headers)
     if _wants_json(request):
         return await http_exception_handler(request, exc)
     title = "Not found" if exc.status_code == 404 else "Error"
-    return _error_page(request, exc.status_code, title, str(exc.detail))
+    return _error_page(request, exc.status_code, title, str(exc.detail), exc.headers)
+
+
+def _as_text(value: object) -> object:
+    """Return a JSON value whose strings UTF-8 can encode (lone surrogates escaped)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_as_text(key): _as_text(item) for key, item in value.items()}
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """Answer 422 naming the field, even when the refused input is not valid Unicode."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": _as_text(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
 async def _store_down(request: Request, exc: Exception) -> Response:
@@ -136,6 +176,7 @@ def create_app(
     app.state.metrics_registry = metrics.exposition_registry(store, *registries)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, own_limit={webhook.PATH})
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unavailable, _store_down)
     for module in ROUTERS:
