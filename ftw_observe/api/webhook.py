@@ -28,6 +28,7 @@ from ftw_observe.api.webhook_metrics import CallOutcome, WebhookMetrics
 from ftw_observe.engine.settings import DEFAULT_WEBHOOK_MAX_BYTES
 from ftw_observe.model import Notification
 from ftw_observe.notify.alertmanager import (
+    LISTED_REJECTIONS,
     AlertmanagerAlert,
     AlertmanagerPayload,
     Examined,
@@ -67,7 +68,10 @@ class WebhookAnswer(BaseModel):
     """What became of each alert of a webhook call."""
 
     accepted: int = Field(description="Alerts queued for routing")
-    rejected: list[RejectedAlert] = Field(description="Alerts refused on their own")
+    rejected_count: int = Field(description="Alerts refused on their own")
+    rejected: list[RejectedAlert] = Field(
+        description=f"The refused alerts, the first {LISTED_REJECTIONS} of them"
+    )
 
 
 class Enqueuer(Protocol):
@@ -215,8 +219,8 @@ async def alertmanager(request: Request, context: ContextDep) -> WebhookAnswer:
         log.warning("alertmanager webhook: refused a body that is not Alertmanager's JSON")
         raise
     metrics.calls.labels(CallOutcome.ACCEPTED.value).inc()
-    for rejection in examined.rejected:
-        metrics.rejected.labels(rejection.reason.value).inc()
+    for reason, count in examined.rejected_by_reason.items():
+        metrics.rejected.labels(reason.value).inc(count)
     summary = describe(examined)
     if examined.rejected:
         log.warning("alertmanager webhook: rejected alerts: %s", summary)
@@ -224,6 +228,7 @@ async def alertmanager(request: Request, context: ContextDep) -> WebhookAnswer:
         log.info("alertmanager webhook: %s", summary)
     return WebhookAnswer(
         accepted=len(examined.accepted),
+        rejected_count=examined.rejected_count,
         rejected=[
             RejectedAlert(index=item.index, reason=item.reason, detail=item.detail)
             for item in examined.rejected

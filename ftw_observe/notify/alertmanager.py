@@ -11,6 +11,7 @@ is rejected with its index and a reason, and never costs the valid alerts beside
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,8 @@ from ftw_observe.rules import names
 
 # Labels that describe an alert rather than identify it.
 VOLATILE_LABELS = frozenset({"severity"})
+# Rejections named one by one in an answer; a sender that gets more wrong is told how many.
+LISTED_REJECTIONS = 100
 
 
 # RFC 3339, as Alertmanager writes times (with up to nanoseconds).
@@ -105,10 +108,20 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Examined:
-    """The alerts of one call that passed, in order, and the ones rejected."""
+    """The alerts of one call that passed, in order, and the ones rejected.
+
+    Only the first LISTED_REJECTIONS rejections are kept one by one, so that a megabyte of
+    bad alerts cannot become tens of megabytes of answer; `rejected_by_reason` counts them all.
+    """
 
     accepted: list[AlertmanagerAlert]
     rejected: list[Rejection]
+    rejected_by_reason: dict[RejectReason, int]
+
+    @property
+    def rejected_count(self) -> int:
+        """Return how many alerts were rejected, listed or not."""
+        return sum(self.rejected_by_reason.values())
 
 
 _REASON_OF_FIELD = {
@@ -137,10 +150,22 @@ def _model_rejection(index: int, errors: list[ErrorDetails]) -> Rejection:
     return Rejection(index, reason, "; ".join(sentences))
 
 
-def examine_alert(index: int, item: object) -> AlertmanagerAlert | Rejection:
-    """Return one alert of a call if it is valid, else why it is rejected."""
+def _quick_rejection(index: int, item: object) -> Rejection | None:
+    """Reject the commonest mistakes without building a validation error (a megabyte of `{}`)."""
     if not isinstance(item, dict):
         return Rejection(index, RejectReason.NOT_AN_OBJECT, "an alert is a JSON object")
+    if item.get("status") not in ("firing", "resolved"):
+        return Rejection(index, RejectReason.INVALID_STATUS, "status: firing or resolved")
+    if not isinstance(item.get("labels"), dict) or not item["labels"]:
+        return Rejection(index, RejectReason.INVALID_LABELS, "labels: an object of labels")
+    return None
+
+
+def examine_alert(index: int, item: object) -> AlertmanagerAlert | Rejection:
+    """Return one alert of a call if it is valid, else why it is rejected."""
+    quick = _quick_rejection(index, item)
+    if quick is not None:
+        return quick
     try:
         alert = AlertmanagerAlert.model_validate(item)
     except ValidationError as error:
@@ -159,13 +184,16 @@ def examine(payload: AlertmanagerPayload) -> Examined:
     """Judge every alert of a call on its own."""
     accepted: list[AlertmanagerAlert] = []
     rejected: list[Rejection] = []
+    counts: Counter[RejectReason] = Counter()
     for index, item in enumerate(payload.alerts):
         outcome = examine_alert(index, item)
         if isinstance(outcome, Rejection):
-            rejected.append(outcome)
+            counts[outcome.reason] += 1
+            if len(rejected) < LISTED_REJECTIONS:
+                rejected.append(outcome)
         else:
             accepted.append(outcome)
-    return Examined(accepted, rejected)
+    return Examined(accepted, rejected, dict(counts))
 
 
 def dedup_key(labels: Mapping[str, str], group_by: Callable[[str, str], list[str] | None]) -> str:
@@ -207,11 +235,11 @@ def notifications(
 
 
 def describe(examined: Examined) -> dict[str, Any]:
-    """Return a log-safe summary of a call: counts and reasons only, no label values."""
+    """Return a log-safe summary of a call: counts by reason, no label values."""
     firing = sum(alert.status == "firing" for alert in examined.accepted)
     return {
         "accepted": len(examined.accepted),
         "firing": firing,
         "resolved": len(examined.accepted) - firing,
-        "rejected": [(item.index, item.reason.value) for item in examined.rejected],
+        "rejected": {reason.value: n for reason, n in sorted(examined.rejected_by_reason.items())},
     }

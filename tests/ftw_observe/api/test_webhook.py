@@ -99,7 +99,7 @@ def test_alerts_are_queued_with_the_engines_identity(client: TestClient, store: 
     response = client.post(PATH, json=payload(BURN, CPU), headers=AUTH)
 
     assert response.status_code == 202
-    assert response.json() == {"accepted": 2, "rejected": []}
+    assert response.json() == {"accepted": 2, "rejected_count": 0, "rejected": []}
     assert set(queued(store)) == {
         ("ftw/marketplace/api-latency-p95/route=/api/jobs/page-1h", "trigger"),
         ("am/HostHighCpuUtilization/instance=db1,service=host,severity=critical", "resolve"),
@@ -122,7 +122,7 @@ def test_one_bad_alert_is_rejected_by_index_and_the_others_are_queued(
 
     assert response.status_code == 202
     body = response.json()
-    assert body["accepted"] == 1
+    assert (body["accepted"], body["rejected_count"]) == (1, 2)
     assert [(item["index"], item["reason"]) for item in body["rejected"]] == [
         (0, "invalid_status"),
         (2, "control_character"),
@@ -133,6 +133,18 @@ def test_one_bad_alert_is_rejected_by_index_and_the_others_are_queued(
     assert metric(client, rejected % "invalid_status") == 1
     assert metric(client, rejected % "control_character") == 1
     assert metric(client, rejected % "invalid_unicode") == 0
+
+
+def test_a_flood_of_bad_alerts_is_counted_but_not_echoed_in_full(store: Store) -> None:
+    client = TestClient(create_app(store=store, specs=marketplace_specs(), webhook_token=TOKEN))
+
+    response = client.post(PATH, json=payload(BURN, *[{}] * 5000), headers=AUTH)
+
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["accepted"], body["rejected_count"], len(body["rejected"])) == (1, 5000, 100)
+    rejected = 'ftw_observe_webhook_alerts_rejected_total{reason="invalid_status"}'
+    assert metric(client, rejected) == 5000
 
 
 def test_lone_surrogates_in_the_json_text_reject_that_alert_only(

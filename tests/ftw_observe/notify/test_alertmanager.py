@@ -9,6 +9,7 @@ import pytest
 
 from ftw_observe.model import NotificationKind
 from ftw_observe.notify.alertmanager import (
+    LISTED_REJECTIONS,
     AlertmanagerAlert,
     AlertmanagerPayload,
     Rejection,
@@ -120,8 +121,23 @@ def test_one_bad_alert_leaves_the_others_accepted_in_order() -> None:
         "accepted": 2,
         "firing": 1,
         "resolved": 1,
-        "rejected": [(1, "invalid_status"), (3, "not_an_object")],
+        "rejected": {"invalid_status": 1, "not_an_object": 1},
     }
+
+
+def test_a_flood_of_bad_alerts_is_counted_in_full_but_listed_in_part() -> None:
+    payload = AlertmanagerPayload(alerts=[alert(), *[{}] * 250, *[7] * 250])
+
+    examined = examine(payload)
+
+    assert len(examined.accepted) == 1
+    assert len(examined.rejected) == LISTED_REJECTIONS
+    assert examined.rejected[0].index == 1
+    assert examined.rejected_by_reason == {
+        RejectReason.INVALID_STATUS: 250,
+        RejectReason.NOT_AN_OBJECT: 250,
+    }
+    assert examined.rejected_count == 500
 
 
 def test_accepted_alerts_become_notifications_with_their_identity() -> None:
