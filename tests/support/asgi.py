@@ -66,7 +66,8 @@ def send_in_chunks(
                 "body": chunks[read - 1],
                 "more_body": read < len(chunks),
             }
-        await asyncio.sleep(3600)  # the client waits for the answer; the app must not ask again
+        # The client has sent everything and now only waits for the answer.
+        await asyncio.Event().wait()
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
