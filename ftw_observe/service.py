@@ -70,6 +70,7 @@ class EngineService:
         """Return the web app; its lifespan migrates the store and runs the schedule."""
         from ftw_observe.api.app import create_app
         from ftw_observe.api.silence_access import SilenceRules
+        from ftw_observe.api.webhook_metrics import WebhookMetrics
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -91,6 +92,8 @@ class EngineService:
             silence_rules=SilenceRules(
                 token=self.settings.api_token, max_duration=self.settings.silence_max_duration
             ),
+            webhook_max_bytes=self.settings.webhook_max_bytes,
+            webhook_metrics=WebhookMetrics.create(self.metrics.registry),
         )
         app.router.lifespan_context = lifespan
         return app

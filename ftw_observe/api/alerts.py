@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from ftw_observe.api import views
 from ftw_observe.api.deps import ContextDep
+from ftw_observe.api.params import DIGITS_ONLY, Timestamp
 from ftw_observe.api.schemas import STORE_DOWN, AlertEventOut, AlertStateOut
 from ftw_observe.api.slos import as_utc
 
@@ -26,8 +26,8 @@ def alert_history(
     context: ContextDep,
     service: Annotated[str | None, Query(description="Only this service")] = None,
     slo: Annotated[str | None, Query(description="Only this SLO")] = None,
-    since: Annotated[datetime | None, Query(description="Only transitions from then on")] = None,
-    limit: Annotated[int, Query(ge=1, le=5000, description="At most this many")] = 500,
+    since: Annotated[Timestamp | None, Query(description="Only transitions from then on")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="At most this many"), DIGITS_ONLY] = 500,
 ) -> list[AlertEventOut]:
     """List alert transitions, newest first; resolutions say how long the alert fired."""
     transitions = context.store.alert_events(

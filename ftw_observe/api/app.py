@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -28,9 +31,11 @@ from ftw_observe.api import (
     slos,
     webhook,
 )
+from ftw_observe.api.bodies import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
 from ftw_observe.api.silence_access import SilenceRules
+from ftw_observe.api.webhook_metrics import WebhookMetrics
 from ftw_observe.display import format as fmt
 from ftw_observe.engine.runtime_status import STOPPED, RuntimeStatus
 from ftw_observe.rules.catalogue import alert_catalogue
@@ -72,21 +77,58 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES) or request.url.path == "/api"
 
 
-def _error_page(request: Request, status_code: int, title: str, detail: str) -> Response:
+def _error_page(
+    request: Request,
+    status_code: int,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     environment: Environment = request.app.state.templates
     page = environment.get_template("error.html").render(
         status_code=status_code, title=title, detail=detail
     )
-    return HTMLResponse(page, status_code=status_code)
+    return HTMLResponse(page, status_code=status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Return every method the request's path answers to, for `Allow` on a 405."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Answer HTTP errors in JSON on the API and as a page on the status page."""
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        # Starlette names only the first route of the path; GET and POST may be two routes.
+        headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
+        exc = StarletteHTTPException(405, exc.detail, headers)
     if _wants_json(request):
         return await http_exception_handler(request, exc)
     title = "Not found" if exc.status_code == 404 else "Error"
-    return _error_page(request, exc.status_code, title, str(exc.detail))
+    return _error_page(request, exc.status_code, title, str(exc.detail), exc.headers)
+
+
+def _as_text(value: object) -> object:
+    """Return a JSON value whose strings UTF-8 can encode (lone surrogates escaped)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_as_text(key): _as_text(item) for key, item in value.items()}
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """Answer 422 naming the field, even when the refused input is not valid Unicode."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": _as_text(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
 async def _store_down(request: Request, exc: Exception) -> Response:
@@ -107,15 +149,21 @@ def create_app(
     runbook_dir: Path = runbooks.RUNBOOK_DIR,
     webhook_token: str | None = None,
     silence_rules: SilenceRules | None = None,
+    webhook_max_bytes: int = webhook.DEFAULT_MAX_BYTES,
+    webhook_metrics: WebhookMetrics | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """Build the engine's HTTP app; it opens no connection and reads no file until asked.
 
     `status` tells this process's engine role and last cycle (none: an API-only process);
     `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth;
     `runbook_dir` holds the Markdown runbooks alerts link to; `webhook_token` is the bearer
-    token Alertmanager's webhook must present (none: the webhook refuses every call);
-    `silence_rules` hold the API token silence writes need (none: writes are refused) and the
-    longest silence; the alerts silences are judged against come from `specs`.
+    token Alertmanager's webhook must present (none: the webhook refuses every call), and
+    `webhook_max_bytes` the largest body it reads; `webhook_metrics` count its calls (on the
+    engine's registry when given, else on one of this app's own); every other body is refused
+    over `max_body_bytes`. `silence_rules` hold the API token silence writes need (none: writes
+    are refused) and the longest silence; the alerts silences are judged against come from
+    `specs`.
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
@@ -127,8 +175,17 @@ def create_app(
     app.state.silence_rules = replace(
         silence_rules or SilenceRules(), alerts=alert_catalogue(specs)
     )
-    app.state.metrics_registry = metrics.exposition_registry(store, registry)
+    app.state.webhook_max_bytes = webhook_max_bytes
+    registries = [] if registry is None else [registry]
+    if webhook_metrics is None:
+        own = CollectorRegistry()
+        webhook_metrics = WebhookMetrics.create(own)
+        registries.append(own)
+    app.state.webhook_metrics = webhook_metrics
+    app.state.metrics_registry = metrics.exposition_registry(store, *registries)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, own_limit={webhook.PATH})
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unavailable, _store_down)
     for module in ROUTERS:

@@ -59,12 +59,10 @@ class RegistryCollector(Collector):
         yield from self.registry.collect()
 
 
-def exposition_registry(
-    store: StoreReader, registry: CollectorRegistry | None
-) -> CollectorRegistry:
-    """Return a registry of the given metrics plus the outbox depth; the given one is untouched."""
+def exposition_registry(store: StoreReader, *registries: CollectorRegistry) -> CollectorRegistry:
+    """Return a registry of the given ones (left untouched) plus the outbox depth."""
     combined = CollectorRegistry(auto_describe=False)
-    if registry is not None:
+    for registry in registries:
         combined.register(RegistryCollector(registry))
     combined.register(OutboxCollector(store))
     return combined

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ftw_observe.api.deps import ContextDep
+from ftw_observe.api.params import DIGITS_ONLY, Timestamp
 from ftw_observe.api.schemas import STORE_DOWN
 from ftw_observe.api.slos import as_utc
 from ftw_observe.model import Incident, OutboxItem, SentItem
@@ -132,7 +133,9 @@ def _sent(item: SentItem) -> SentOut:
 @router.get("", response_model=OutboxOut)
 def outbox(
     context: ContextDep,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many rejected")] = 100,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="At most this many rejected"), DIGITS_ONLY
+    ] = 100,
 ) -> OutboxOut:
     """Show the outbox depth and the notifications receivers rejected, newest first."""
     store = cast(NotificationReader, context.store)
@@ -145,12 +148,12 @@ def outbox(
 def sent(
     context: ContextDep,
     since: Annotated[
-        datetime | None, Query(description="Only deliveries from then on (UTC if no zone)")
+        Timestamp | None, Query(description="Only deliveries from then on (UTC if no zone)")
     ] = None,
     dedup_key_prefix: Annotated[
         str | None, Query(description="Only dedup keys starting with this, taken literally")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many")] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many"), DIGITS_ONLY] = 100,
 ) -> SentList:
     """List notifications delivered to each receiver, newest first."""
     store = cast(NotificationReader, context.store)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ftw_observe.api import slos, views
 from ftw_observe.api.deps import Context, ContextDep
-from ftw_observe.api.schemas import ErrorBody, InstanceDetail, SLODetail, doc
+from ftw_observe.api.schemas import InstanceDetail, SLODetail, page
 from ftw_observe.budget import Status
 from ftw_observe.burnrate import TIER_NAMES
 from ftw_observe.display import charts
@@ -28,7 +28,7 @@ HTML = {"content": {"text/html": {}}, "description": "An HTML page"}
 
 router = APIRouter(
     tags=["status page"],
-    responses={503: doc(ErrorBody, "The store's database does not answer")},
+    responses={503: page("The store's database does not answer")},
 )
 
 
@@ -106,7 +106,11 @@ def burn_down(context: Context, detail: SLODetail, current: InstanceDetail, now:
     return charts.burn_down_svg(points, period_start=start, period_end=now, title=title.strip())
 
 
-@router.get("/slos/{service}/{slo}", response_class=HTMLResponse, responses={200: HTML})
+@router.get(
+    "/slos/{service}/{slo}",
+    response_class=HTMLResponse,
+    responses={200: HTML, 404: page("No such SLO, or no such instance of it")},
+)
 def detail_page(
     service: str,
     slo: str,

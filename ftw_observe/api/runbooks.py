@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ftw_observe.api.schemas import ErrorBody, doc
+from ftw_observe.api.schemas import page
 
 RUNBOOK_DIR = Path("docs/runbooks")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -21,7 +21,7 @@ HTML = {"content": {"text/html": {}}, "description": "The runbook as an HTML pag
 router = APIRouter(
     prefix="/runbooks",
     tags=["runbooks"],
-    responses={404: doc(ErrorBody, "No runbook of that name")},
+    responses={404: page("No runbook of that name")},
 )
 
 

@@ -203,6 +203,11 @@ def doc(model: type[BaseModel], description: str) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
+def page(description: str) -> dict[str, Any]:
+    """Return an OpenAPI `responses` entry for an HTML page (the status page's errors)."""
+    return {"content": {"text/html": {"schema": {"type": "string"}}}, "description": description}
+
+
 Responses = dict[int | str, dict[str, Any]]
 
 STORE_DOWN: Responses = {503: doc(ErrorBody, "The store's database does not answer")}

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from ftw_observe.api.bodies import BODY_ERRORS
 from ftw_observe.api.deps import Context, ContextDep, get_context
 from ftw_observe.api.schemas import STORE_DOWN, ErrorBody, Responses, doc
 from ftw_observe.api.silence_access import (
@@ -209,7 +210,7 @@ def list_silences(
     "",
     response_model=SilenceOut,
     status_code=status.HTTP_201_CREATED,
-    responses=WRITE_REFUSED,
+    responses={**WRITE_REFUSED, **BODY_ERRORS},
     dependencies=[Depends(require_token)],
     openapi_extra={
         "requestBody": {

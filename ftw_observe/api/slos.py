@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from ftw_observe.api import views
 from ftw_observe.api.catalog import Entry, sli_kind
 from ftw_observe.api.deps import Context, ContextDep
+from ftw_observe.api.params import DIGITS_ONLY, Timestamp
 from ftw_observe.api.schemas import (
     NOT_FOUND,
     STORE_DOWN,
@@ -111,9 +112,11 @@ def get_history(
     instance: Annotated[
         str | None, Query(description="Group labels as text; optional for ungrouped SLOs")
     ] = None,
-    since: Annotated[datetime | None, Query(description="Start (default: one period ago)")] = None,
-    until: Annotated[datetime | None, Query(description="End (default: now)")] = None,
-    points: Annotated[int, Query(ge=2, le=5000, description="At most this many points")] = 500,
+    since: Annotated[Timestamp | None, Query(description="Start (default: one period ago)")] = None,
+    until: Annotated[Timestamp | None, Query(description="End (default: now)")] = None,
+    points: Annotated[
+        int, Query(ge=2, le=5000, description="At most this many points"), DIGITS_ONLY
+    ] = 500,
 ) -> History:
     """Return an instance's remaining budget, SLI and burn rates over time, oldest first."""
     entry = find_entry(context, service, slo)

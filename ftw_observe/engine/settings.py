@@ -11,6 +11,9 @@ from pathlib import Path
 
 from ftw_observe.durations import parse_duration
 
+# Alertmanager groups alerts; a megabyte holds hundreds of them with their annotations.
+DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
+
 
 class SettingsError(ValueError):
     """Raised when an environment variable holds a value the engine cannot use."""
@@ -42,6 +45,13 @@ def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelt
     return timedelta(seconds=seconds)
 
 
+def _byte_count(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    value = float(_number(env, name, default, minimum))
+    if not value.is_integer():
+        raise SettingsError(f"{name}={env.get(name)!r} must be a whole number of bytes")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """How the engine runs.
@@ -66,6 +76,7 @@ class EngineSettings:
     dispatch_interval: timedelta = timedelta(seconds=1)
     routing_policy: Path = Path("alerts/routing.yaml")
     webhook_token: str | None = field(default=None, repr=False)
+    webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     status_page_url: str = "http://127.0.0.1:8080"
     api_token: str | None = field(default=None, repr=False)  # silence writes need it
     silence_max_duration: timedelta = timedelta(days=7)
@@ -103,6 +114,9 @@ class EngineSettings:
             ),
             routing_policy=Path(env.get("FTW_ROUTING_POLICY") or "alerts/routing.yaml"),
             webhook_token=env.get("FTW_WEBHOOK_TOKEN") or None,
+            webhook_max_bytes=_byte_count(
+                env, "FTW_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1024
+            ),
             status_page_url=(env.get("FTW_STATUS_PAGE_URL") or cls.status_page_url).rstrip("/"),
             api_token=(env.get("FTW_API_TOKEN") or "").strip() or None,
             silence_max_duration=_duration(env, "FTW_SILENCE_MAX_DURATION", timedelta(days=7)),

@@ -1,4 +1,4 @@
-"""Engine settings about silences: the API token and the longest silence."""
+"""Engine settings read from the environment, each error naming the variable."""
 
 from __future__ import annotations
 
@@ -9,24 +9,47 @@ import pytest
 from ftw_observe.engine.settings import EngineSettings, SettingsError
 
 
-def test_silences_last_at_most_seven_days_unless_configured():
+def test_silences_last_at_most_seven_days_unless_configured() -> None:
     assert EngineSettings.from_env({}).silence_max_duration == timedelta(days=7)
     configured = EngineSettings.from_env({"FTW_SILENCE_MAX_DURATION": "12h"})
     assert configured.silence_max_duration == timedelta(hours=12)
 
 
 @pytest.mark.parametrize("value", ["a week", "0s", "-1d"])
-def test_a_bad_maximum_names_the_variable(value: str):
+def test_a_bad_maximum_names_the_variable(value: str) -> None:
     with pytest.raises(SettingsError, match="FTW_SILENCE_MAX_DURATION="):
         EngineSettings.from_env({"FTW_SILENCE_MAX_DURATION": value})
 
 
-def test_the_api_token_is_read_and_never_shown():
+def test_the_api_token_is_read_and_never_shown() -> None:
     settings = EngineSettings.from_env({"FTW_API_TOKEN": " s3cret-value \n"})
 
     assert settings.api_token == "s3cret-value"
     assert "s3cret-value" not in repr(settings)
 
 
-def test_without_a_token_silence_writes_stay_off():
+def test_without_a_token_silence_writes_stay_off() -> None:
     assert EngineSettings.from_env({"FTW_API_TOKEN": "  "}).api_token is None
+
+
+def test_the_webhook_reads_a_mebibyte_by_default() -> None:
+    assert EngineSettings.from_env({}).webhook_max_bytes == 1024 * 1024
+
+
+def test_the_webhook_limit_comes_from_its_variable() -> None:
+    settings = EngineSettings.from_env({"FTW_WEBHOOK_MAX_BYTES": "4194304"})
+
+    assert settings.webhook_max_bytes == 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize("value", ["lots", "100", "1500.5"])
+def test_a_bad_webhook_limit_is_refused_naming_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="FTW_WEBHOOK_MAX_BYTES"):
+        EngineSettings.from_env({"FTW_WEBHOOK_MAX_BYTES": value})
+
+
+def test_ended_silences_and_closed_incidents_are_kept_35_days_unless_configured() -> None:
+    settings = EngineSettings.from_env({"FTW_INCIDENT_RETENTION_DAYS": "10"})
+
+    assert settings.silence_retention == timedelta(days=35)
+    assert settings.incident_retention == timedelta(days=10)
