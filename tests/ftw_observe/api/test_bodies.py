@@ -6,21 +6,26 @@ import json
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from ftw_observe.api.app import create_app
+from ftw_observe.api.silence_access import SilenceRules
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs
 from tests.support.asgi import send_in_chunks
 
-JSON = {"Content-Type": "application/json"}
+TOKEN = "bodies-test-token"
+JSON = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
 SILENCE = {"matchers": ["service=marketplace"], "author": "ana", "reason": "x", "duration": "1h"}
 
 
 @pytest.fixture
-def app(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
-    monkeypatch.delenv("FTW_API_TOKEN", raising=False)
-    return create_app(store=seeded.store, specs=marketplace_specs(), max_body_bytes=2048)
+def app(seeded: Seeded) -> FastAPI:
+    return create_app(
+        store=seeded.store,
+        specs=marketplace_specs(),
+        max_body_bytes=2048,
+        silence_rules=SilenceRules(token=TOKEN),
+    )
 
 
 def test_a_body_within_the_limit_is_served(app: FastAPI) -> None:
@@ -53,10 +58,12 @@ def test_a_chunked_body_is_read_no_further_than_the_limit(app: FastAPI) -> None:
 
 
 def test_the_default_limit_refuses_a_large_silence(seeded: Seeded) -> None:
-    client = TestClient(create_app(store=seeded.store, specs=marketplace_specs()))
+    app = create_app(
+        store=seeded.store, specs=marketplace_specs(), silence_rules=SilenceRules(token=TOKEN)
+    )
     big = {**SILENCE, "reason": "x" * 70_000}
 
-    response = client.post("/api/silences", json=big)
+    response = TestClient(app).post("/api/silences", json=big, headers=JSON)
 
     assert response.status_code == 413
 
@@ -64,10 +71,10 @@ def test_the_default_limit_refuses_a_large_silence(seeded: Seeded) -> None:
 def test_every_route_that_parses_a_body_documents_400_and_413(app: FastAPI) -> None:
     document = app.openapi()
     with_body = [
-        (route.path, method.lower())
-        for context in iter_route_contexts(app.router.routes)
-        if isinstance(route := context.original_route, APIRoute) and route.body_field is not None
-        for method in route.methods or ()
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
     ]
 
     assert with_body  # POST /api/silences at least
