@@ -15,6 +15,8 @@ from typing import Any
 
 from ftw_observe.durations import format_duration
 from ftw_observe.matching.matchers import Matcher, matches_all, parse_matcher
+from ftw_observe.matching.text import PROSE_WHITESPACE as PROSE
+from ftw_observe.matching.text import TextProblem, first_fault
 
 MAX_REASON = 2000
 MAX_AUTHOR = 200
@@ -105,6 +107,10 @@ def parse_matchers(texts: Sequence[str]) -> tuple[Matcher, ...]:
         raise SilenceError(("matchers",), "give at least one matcher, like service=marketplace")
     matchers = []
     for index, text in enumerate(texts):
+        fault = first_fault(text)
+        if fault is not None:
+            problem = TextProblem(fault[0], f"matcher {index + 1}", fault[1])
+            raise SilenceError(("matchers", index), problem.sentence())
         try:
             matchers.append(parse_matcher(text))
         except ValueError as error:
@@ -140,6 +146,10 @@ def new_silence(
             raise SilenceError((name,), "needs a time zone (UTC: add Z or +00:00)")
     parsed = parse_matchers(matchers)
     author, reason = author.strip(), reason.strip()
+    for name, text, allowed in (("author", author, frozenset()), ("reason", reason, PROSE)):
+        fault = first_fault(text, allowed)
+        if fault is not None:
+            raise SilenceError((name,), TextProblem(fault[0], name, fault[1]).sentence())
     if not author or len(author) > MAX_AUTHOR:
         raise SilenceError(("author",), f"say who sets the silence (1 to {MAX_AUTHOR} characters)")
     if not reason or len(reason) > MAX_REASON:

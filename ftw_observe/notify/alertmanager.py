@@ -21,8 +21,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from ftw_observe.matching.text import TextFault, mapping_problem, shown_name
 from ftw_observe.model import AlertKey, InstanceKey, Notification, NotificationKind
-from ftw_observe.notify.alert_text import TextFault, mapping_problem, shown_name
 from ftw_observe.rules import names
 
 # Labels that describe an alert rather than identify it.

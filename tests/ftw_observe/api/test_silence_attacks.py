@@ -155,3 +155,27 @@ def test_an_ordinary_silence_is_posted_to_the_ticket_channel_when_set_and_when_e
     # Delivered once each: later dispatch passes post nothing more.
     wait_until(lambda: engine_with_receivers.get("/api/notifications").json()["depth"] == 0)
     assert len(fake_slack.posted("slo-alerts")) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"matchers": ["service=market\u0000place"]}, ["body", "matchers", 0]),
+        ({"author": "mall\u0000ory"}, ["body", "author"]),
+        ({"reason": "quiet\u0000night"}, ["body", "reason"]),
+    ],
+)
+def test_a_nul_byte_in_a_silence_is_refused_and_never_stored(
+    postgres_url: str, tmp_path: Path, change: dict[str, Any], field: list[Any]
+):
+    # Postgres refuses NUL in text: the engine must say so as a 422, not fail with a 500.
+    engine = start_engine("engine", tmp_path, engine_env(postgres_url))
+    try:
+        response = engine.post(
+            "/api/silences", json={**BODY, "duration": "1h", **change}, headers=AUTH
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == field
+        assert engine.get("/api/silences", params={"all": "true"}).json() == []
+    finally:
+        engine.stop()

@@ -119,6 +119,10 @@ def test_a_record_holds_the_matchers_as_text_and_gives_the_silence_back():
             "is not after the start",
         ),
         ({"ends_at": datetime(2025, 6, 3)}, ("ends_at",), "needs a time zone"),
+        ({"matchers": ["service=x", "slo=a\x00b"]}, ("matchers", 1), "U+0000, a control"),
+        ({"author": "ana\x00"}, ("author",), "author holds U+0000, a control character"),
+        ({"reason": "deploy\x1b[31m"}, ("reason",), "reason holds U+001B, a control character"),
+        ({"reason": "x\ud800"}, ("reason",), "U+D800, a lone UTF-16 surrogate"),
     ],
 )
 def test_a_silence_that_makes_no_sense_is_refused_naming_the_field(
@@ -164,6 +168,12 @@ def test_the_maximum_counts_from_the_start_of_a_maintenance_window():
 
 def test_without_a_maximum_any_length_is_accepted():
     assert make(ends_at=NOW + 365 * 24 * HOUR).ends_at == NOW + 365 * 24 * HOUR
+
+
+def test_a_reason_may_run_over_several_lines():
+    assert (
+        make(reason="deploy 4.2\n\tdatabase migration").reason == "deploy 4.2\n\tdatabase migration"
+    )
 
 
 def test_parse_matchers_keeps_the_order():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftw_observe.notify.alert_text import TextFault, first_fault, mapping_problem, shown_name
+from ftw_observe.matching.text import TextFault, first_fault, mapping_problem, shown_name
 
 
 @pytest.mark.parametrize(

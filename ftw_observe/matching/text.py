@@ -1,4 +1,4 @@
-"""What text an alert's labels and annotations may hold.
+"""What text labels, annotations and silences may hold.
 
 Labels identify an alert: they end up in dedup keys, database rows, Slack and PagerDuty.
 They may hold any Unicode text but control characters (C0, DEL, C1: a newline in an
