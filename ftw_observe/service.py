@@ -23,7 +23,7 @@ from ftw_observe.notify.receivers import build_senders
 from ftw_observe.prometheus import PrometheusClient
 from ftw_observe.spec.load import load_specs
 from ftw_observe.spec.model import ServiceSpec
-from ftw_observe.store import Lease, Store, make_store_engine, upgrade_url
+from ftw_observe.store import Lease, Retention, Store, make_store_engine, upgrade_url
 
 log = logging.getLogger("ftw_observe.engine")
 LEASE_NAME = "evaluator"
@@ -100,10 +100,10 @@ class EngineService:
 
 
 def _prune(store: Store, settings: EngineSettings, now: datetime) -> int:
-    return store.prune(
-        now=now,
-        retention=settings.retention,
-        raw_for=settings.raw_for,
-        silences_for=settings.silence_retention,
-        incidents_for=settings.incident_retention,
+    retention = Retention(
+        history=settings.retention,
+        raw=settings.raw_for,
+        silences=settings.silence_retention,
+        incidents=settings.incident_retention,
     )
+    return store.prune(now=now, retention=retention)

@@ -91,6 +91,13 @@ class EngineSettings:
             raise SettingsError(
                 f"FTW_LEASE_TTL_SECONDS={lease:g} must exceed half the evaluation interval"
             )
+        retention_days = _number(env, "FTW_SNAPSHOT_RETENTION_DAYS", 35, 1)
+        raw_hours = _number(env, "FTW_SNAPSHOT_RAW_HOURS", 48, 1)
+        if raw_hours > retention_days * 24:
+            raise SettingsError(
+                f"FTW_SNAPSHOT_RAW_HOURS={raw_hours:g} must not exceed "
+                f"FTW_SNAPSHOT_RETENTION_DAYS={retention_days:g} in hours"
+            )
         return cls(
             prometheus_url=env.get("PROMETHEUS_URL") or cls.prometheus_url,
             database_url=(
@@ -103,8 +110,8 @@ class EngineSettings:
             meta_alert_after=timedelta(
                 seconds=_number(env, "FTW_META_ALERT_AFTER_SECONDS", 300, 0)
             ),
-            retention=timedelta(days=_number(env, "FTW_SNAPSHOT_RETENTION_DAYS", 35, 1)),
-            raw_for=timedelta(hours=_number(env, "FTW_SNAPSHOT_RAW_HOURS", 48, 1)),
+            retention=timedelta(days=retention_days),
+            raw_for=timedelta(hours=raw_hours),
             silence_retention=timedelta(days=_number(env, "FTW_SILENCE_RETENTION_DAYS", 35, 1)),
             incident_retention=timedelta(days=_number(env, "FTW_INCIDENT_RETENTION_DAYS", 35, 1)),
             replica=env.get("FTW_REPLICA_ID") or f"{socket.gethostname()}-{os.getpid()}",

@@ -7,10 +7,12 @@ from ftw_observe.store.lease import Lease
 from ftw_observe.store.migrate import upgrade_url
 from ftw_observe.store.notifications import NotificationStore
 from ftw_observe.store.repository import Store
+from ftw_observe.store.retention import Retention
 
 __all__ = [
     "Lease",
     "NotificationStore",
+    "Retention",
     "Store",
     "database_url",
     "make_store_engine",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -25,6 +25,7 @@ from ftw_observe.store import alerts, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.notifications import NotificationStore
 from ftw_observe.store.report_reads import ReportReads
+from ftw_observe.store.retention import Retention
 from ftw_observe.store.retention import prune as apply_retention
 
 
@@ -148,25 +149,10 @@ class Store:
         """Return every alert some source reports firing, muted or not (the router's view)."""
         return self.notifications.firing()
 
-    def prune(
-        self,
-        *,
-        now: datetime,
-        retention: timedelta,
-        raw_for: timedelta,
-        silences_for: timedelta | None = None,
-        incidents_for: timedelta | None = None,
-    ) -> int:
+    def prune(self, *, now: datetime, retention: Retention) -> int:
         """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""
         with self.engine.begin() as connection:
-            return apply_retention(
-                connection,
-                now=now,
-                retention=retention,
-                raw_for=raw_for,
-                silences_for=silences_for,
-                incidents_for=incidents_for,
-            )
+            return apply_retention(connection, now=now, retention=retention)
 
     def add_silence(self, silence: Silence, announcements: Iterable[Notification] = ()) -> None:
         """Store a new silence (or maintenance window) and queue its announcements, atomically."""

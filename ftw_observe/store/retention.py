@@ -6,6 +6,7 @@ outbox rows, closed incidents and ended silences. Nothing grows without bound.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
@@ -17,26 +18,35 @@ from ftw_observe.store.tables import AlertEvent, IncidentRow, OutboxRow, Silence
 BUCKET_SECONDS = 300
 
 
-def prune(
-    connection: Connection,
-    *,
-    now: datetime,
-    retention: timedelta,
-    raw_for: timedelta,
-    silences_for: timedelta | None = None,
-    incidents_for: timedelta | None = None,
-) -> int:
-    """Delete what is older than `retention`, thin what is older than `raw_for`; count deletions.
+@dataclass(frozen=True)
+class Retention:
+    """How long the store keeps what it writes by itself.
 
-    Between the two ages only the first snapshot of each 5-minute bucket (per service, SLO and
-    instance) stays, marked "5m". Settled outbox rows past retention go too, and so do
-    silences ended and incidents closed longer ago than their own retention (default:
-    `retention`).
+    >>> Retention(history=timedelta(days=35), raw=timedelta(days=40))
+    Traceback (most recent call last):
+    ...
+    ValueError: raw must not exceed history: thinned snapshots are history
     """
-    if raw_for > retention:
-        raise ValueError("raw_for must not exceed retention")
-    oldest = now - retention
-    raw_until = now - raw_for
+
+    history: timedelta  # snapshots, alert events and settled outbox rows
+    raw: timedelta  # snapshots at full resolution; older ones are thinned to one per 5 minutes
+    silences: timedelta | None = None  # after a silence ends; default: history
+    incidents: timedelta | None = None  # after an incident closes; default: history
+
+    def __post_init__(self) -> None:
+        if self.raw > self.history:
+            raise ValueError("raw must not exceed history: thinned snapshots are history")
+
+
+def prune(connection: Connection, *, now: datetime, retention: Retention) -> int:
+    """Delete what is older than its retention, thin raw snapshots; count deleted rows.
+
+    Between the two snapshot ages only the first snapshot of each 5-minute bucket (per
+    service, SLO and instance) stays, marked "5m". Settled outbox rows past the history's
+    retention go too, and so do silences ended and incidents closed longer ago than theirs.
+    """
+    oldest = now - retention.history
+    raw_until = now - retention.raw
     deleted = 0
     for resolution in (CYCLE, DOWNSAMPLED):  # each an index range on (resolution, evaluated_at)
         expired = delete(Snapshot).where(
@@ -46,8 +56,8 @@ def prune(
     deleted += _downsample(connection, oldest=oldest, raw_until=raw_until)
     deleted += connection.execute(delete(AlertEvent).where(AlertEvent.at < oldest)).rowcount
     deleted += connection.execute(delete(OutboxRow).where(settled_before(oldest))).rowcount
-    deleted += _ended_silences(connection, now - (silences_for or retention))
-    deleted += _closed_incidents(connection, now - (incidents_for or retention))
+    deleted += _ended_silences(connection, now - (retention.silences or retention.history))
+    deleted += _closed_incidents(connection, now - (retention.incidents or retention.history))
     return deleted
 
 

@@ -53,3 +53,9 @@ def test_ended_silences_and_closed_incidents_are_kept_35_days_unless_configured(
 
     assert settings.silence_retention == timedelta(days=35)
     assert settings.incident_retention == timedelta(days=10)
+
+
+def test_raw_snapshots_kept_longer_than_history_are_refused_at_start() -> None:
+    env = {"FTW_SNAPSHOT_RETENTION_DAYS": "1", "FTW_SNAPSHOT_RAW_HOURS": "48"}
+    with pytest.raises(SettingsError, match="FTW_SNAPSHOT_RAW_HOURS=48 must not exceed"):
+        EngineSettings.from_env(env)

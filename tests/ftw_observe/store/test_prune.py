@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ftw_observe.matching.silences import Silence, new_silence
 from ftw_observe.model import Incident, OutboxItem, OutboxState
-from ftw_observe.store import Store
+from ftw_observe.store import Retention, Store
 from ftw_observe.store.tables import Snapshot
 from tests.ftw_observe.store.data import (
     OTHER,
@@ -23,6 +23,7 @@ from tests.support.seed import save, settle, transition
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+KEEP = Retention(history=DAY, raw=HOUR)
 
 
 def at(text: str) -> datetime:
@@ -77,7 +78,7 @@ def test_prune_applies_retention_and_downsampling(store: Store) -> None:
     settle(store, rejected.id, OutboxState.REJECTED, long_ago, error="gone")  # deleted
     settle(store, recent.id, OutboxState.SENT, at("2024-06-02 00:00:00"))
 
-    deleted = store.prune(now=now, retention=DAY, raw_for=HOUR)
+    deleted = store.prune(now=now, retention=KEEP)
 
     assert deleted == 5 + 1 + 2
     assert stored(store) == {
@@ -92,7 +93,7 @@ def test_prune_applies_retention_and_downsampling(store: Store) -> None:
     }
     assert [event.at for event in store.alert_events()] == [at("2024-06-01 12:00:00")]
     assert store.outbox_depth() == 1  # the pending row is never pruned
-    assert store.prune(now=now, retention=DAY, raw_for=HOUR) == 0
+    assert store.prune(now=now, retention=KEEP) == 0
 
 
 def test_a_bucket_thinned_in_two_runs_keeps_only_its_first(store: Store) -> None:
@@ -100,14 +101,14 @@ def test_a_bucket_thinned_in_two_runs_keeps_only_its_first(store: Store) -> None
     save(store, evaluations=[evaluation(PLAIN, at(when)) for when in times])
 
     # Only the first is an hour old: it is kept, marked 5m; the others stay raw.
-    assert store.prune(now=at("2024-06-02 12:00:15"), retention=DAY, raw_for=HOUR) == 0
+    assert store.prune(now=at("2024-06-02 12:00:15"), retention=KEEP) == 0
     assert stored(store) == {
         (A, "06-02 11:00:00", "5m"),
         (A, "06-02 11:00:30", "cycle"),
         (A, "06-02 11:04:00", "cycle"),
     }
     # Later the rest of the bucket ages too; the snapshot kept before still counts as first.
-    assert store.prune(now=at("2024-06-02 12:05:00"), retention=DAY, raw_for=HOUR) == 2
+    assert store.prune(now=at("2024-06-02 12:05:00"), retention=KEEP) == 2
     assert stored(store) == {(A, "06-02 11:00:00", "5m")}
     assert store.history(PLAIN, since=at("2024-06-01 00:00:00")) == [
         evaluation(PLAIN, at("2024-06-02 11:00:00"))
@@ -115,12 +116,12 @@ def test_a_bucket_thinned_in_two_runs_keeps_only_its_first(store: Store) -> None
 
 
 def test_prune_of_an_empty_store_deletes_nothing(store: Store) -> None:
-    assert store.prune(now=at("2024-06-02 12:00:00"), retention=DAY, raw_for=HOUR) == 0
+    assert store.prune(now=at("2024-06-02 12:00:00"), retention=KEEP) == 0
 
 
-def test_raw_for_cannot_exceed_retention(store: Store) -> None:
-    with pytest.raises(ValueError, match="raw_for"):
-        store.prune(now=at("2024-06-02 12:00:00"), retention=HOUR, raw_for=DAY)
+def test_raw_snapshots_cannot_be_kept_longer_than_history() -> None:
+    with pytest.raises(ValueError, match="raw must not exceed history"):
+        Retention(history=HOUR, raw=DAY)
 
 
 def _incident(store: Store, key: str, state: str, at_: datetime) -> None:
@@ -138,7 +139,7 @@ def test_closed_incidents_go_after_their_retention_and_open_ones_stay(store: Sto
     _incident(store, "ftw/old-open", "open", now - 30 * DAY)
     _incident(store, "ftw/old-muted", "muted", now - 30 * DAY)
 
-    deleted = store.prune(now=now, retention=DAY, raw_for=HOUR, incidents_for=2 * DAY)
+    deleted = store.prune(now=now, retention=Retention(DAY, HOUR, incidents=2 * DAY))
 
     assert deleted == 1
     assert store.notifications.incident("ftw/old-closed").sources == {}  # forgotten
@@ -167,7 +168,7 @@ def test_silences_go_a_retention_after_they_end_or_were_expired(store: Store) ->
     silence("ended lately", now - 2 * DAY, now - HOUR)
     silence("still on", now - DAY, now + DAY)
 
-    deleted = store.prune(now=now, retention=DAY, raw_for=HOUR, silences_for=2 * DAY)
+    deleted = store.prune(now=now, retention=Retention(DAY, HOUR, silences=2 * DAY))
 
     assert deleted == 2
     left = store.silences(now=now, include_expired=True)
