@@ -69,6 +69,27 @@ def _duration(value: object) -> int:
     return parse_duration(value)
 
 
+def _as_written(value: object) -> str:
+    """Return a YAML value as its author wrote it, briefly: `true`, `null`, `'3'`, `2.5`."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _count(value: object) -> int:
+    # Strict: YAML's `true` or "3" are mistakes, not counts.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"expected a whole number of events, 0 or more, such as 3; got {_as_written(value)}"
+        )
+    if value < 0:
+        raise ValueError(f"a number of events cannot be negative; got {value}")
+    return value
+
+
 Name = Annotated[str, AfterValidator(_name)]
 LabelName = Annotated[str, AfterValidator(_label_name)]
 Labels = Annotated[dict[str, str], AfterValidator(_user_labels)]
@@ -76,6 +97,7 @@ Duration = Annotated[int, BeforeValidator(_duration), PlainSerializer(format_dur
 Objective = Annotated[float, AfterValidator(_objective)]
 Selector = Annotated[str, AfterValidator(check_selector)]
 RawQuery = Annotated[str, AfterValidator(check_raw_query)]
+Count = Annotated[int, BeforeValidator(_count)]
 
 
 class _Model(BaseModel):
@@ -135,7 +157,7 @@ class AlertingOptions(_Model):
     """How an SLO alerts: which tiers, for how long, with what labels and links."""
 
     enabled: bool = True
-    min_events: int = Field(default=0, ge=0)
+    min_events: Count = 0
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
     runbook: str | None = None
