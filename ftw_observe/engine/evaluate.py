@@ -92,8 +92,11 @@ def tier_condition(target: Target, tier: Tier, windows: dict[str, WindowBurn]) -
         return False
     if not (long.burn_rate > factor and short.burn_rate > factor):
         return False
-    guard = target.slo.alerting.min_events
-    return not guard or (long.events is not None and long.events >= guard)
+    min_events = target.slo.alerting.min_events
+    if min_events and (long.events is None or long.events < min_events):
+        return False
+    min_errors = target.slo.min_errors(tier.name)
+    return not min_errors or (long.errors is not None and long.errors >= min_errors)
 
 
 def enabled_tiers(target: Target) -> list[Tier]:

@@ -47,9 +47,15 @@ def burn_rate_alert(service: ServiceSpec, slo: SLOSpec, tier: Tier) -> Rule:
     long_burn = names.windowed(names.BURN_RATE, tier.long)
     short_burn = names.windowed(names.BURN_RATE, tier.short)
     expr = f"{long_burn}{of} > {threshold} and {short_burn}{of} > {threshold}"
+    # Both guards read the long window: it holds the evidence, while the short window only
+    # tells whether the burn is still going on.
     if slo.alerting.min_events:
         events = names.windowed(names.EVENTS, tier.long)
         expr += f" and {events}{of} >= {slo.alerting.min_events}"
+    min_errors = slo.min_errors(tier.name)
+    if min_errors:
+        errors = names.windowed(names.ERRORS, tier.long)
+        expr += f" and {errors}{of} >= {min_errors}"
     share = display_number(tier.budget_share * 100)
     period = format_duration(slo.period)
     ratio = display_number(tier.error_ratio_threshold(slo.period, slo.error_budget) * 100)

@@ -51,13 +51,29 @@ def _check_sli(slo: SLOSpec) -> Iterator[Finding]:
         partial = (sli.raw.errors is None) != (sli.raw.total is None)
         if partial or pair == (sli.raw.error_ratio is not None):
             yield (*at, "raw"), "give errors and total together, or error_ratio alone"
-        if sli.raw.error_ratio is not None and slo.alerting.min_events:
-            yield (
-                ("alerting", "min_events"),
-                ("a raw error_ratio SLI has no event counts; give raw errors and total instead"),
-            )
+        if sli.raw.error_ratio is not None:
+            yield from _check_counted_guards(slo)
     if sli.latency is not None:
         yield from _check_latency(sli.latency, (*at, "latency"))
+
+
+def _check_counted_guards(slo: SLOSpec) -> Iterator[Finding]:
+    """Yield the guards a raw error_ratio SLI cannot honour: it counts neither events nor errors."""
+    alerting = slo.alerting
+    guards: list[tuple[Path, int | None]] = [
+        (("alerting", "min_events"), alerting.min_events),
+        (("alerting", "min_errors"), alerting.min_errors),
+    ]
+    guards += [
+        (("alerting", "tiers", name, "min_errors"), options.min_errors)
+        for name, options in alerting.tiers.items()
+    ]
+    for path, value in guards:
+        if value:
+            yield (
+                path,
+                "a raw error_ratio SLI has no event counts; give raw errors and total instead",
+            )
 
 
 def _check_latency(latency: LatencySLI, at: Path) -> Iterator[Finding]:

@@ -23,6 +23,10 @@ RESERVED_LABELS = frozenset(
     | {"alertname", "job", "instance", "__name__"}
 )
 
+# Failed events a tier's long window must hold before the tier fires, unless the spec says
+# otherwise: enough that a lone failed request never pages (docs/slo-spec.md has the argument).
+DEFAULT_MIN_ERRORS = 3
+
 # The names of services, SLOs, teams, receivers and routes; and Prometheus label names.
 NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -143,6 +147,7 @@ class TierOptions(_Model):
     for_: Duration = Field(default=0, alias="for")
     severity: Name | None = None
     labels: Labels = Field(default_factory=dict)
+    min_errors: Count | None = None  # None: the SLO's
 
 
 class GuardAlertOptions(_Model):
@@ -158,6 +163,7 @@ class AlertingOptions(_Model):
 
     enabled: bool = True
     min_events: Count = 0
+    min_errors: Count | None = None  # None: DEFAULT_MIN_ERRORS where FTW Observe counts errors
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
     runbook: str | None = None
@@ -199,6 +205,15 @@ class SLOSpec(_Model):
     def period_days(self) -> int:
         """Return the period in whole days."""
         return self.period // 86_400
+
+    def min_errors(self, tier: str) -> int:
+        """Return the failed events a tier's long window must hold before the tier fires."""
+        for chosen in (self.alerting.tier(tier).min_errors, self.alerting.min_errors):
+            if chosen is not None:
+                return chosen
+        # Raw queries may return rates rather than counts, and a guard of 3 on errors per
+        # second would silence the SLO: only SLIs whose counts FTW Observe builds get a default.
+        return DEFAULT_MIN_ERRORS if self.sli.raw is None else 0
 
 
 class Links(_Model):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -34,19 +36,32 @@ slos:
 
 
 class Traffic:
-    """A counter served over HTTP whose error share the test sets."""
+    """A counter served over HTTP whose error share the test sets.
 
-    def __init__(self) -> None:
+    Steady traffic sends 100 requests every 50 ms; without it, only the requests the test
+    fails one by one (`fail`), both series exported at 0 from the start so that increase()
+    counts the first error.
+    """
+
+    def __init__(self, *, steady: bool = True) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "synthetic_requests", "Requests.", ["status"], registry=self.registry
         )
+        if not steady:
+            self.requests.labels("200")
+            self.requests.labels("500")
         self.errors_per_hundred = 0
         self.port = free_port()
         self.server, _ = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        if steady:
+            self._thread.start()
+
+    def fail(self) -> None:
+        """Count one failed request."""
+        self.requests.labels("500").inc()
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
@@ -57,24 +72,36 @@ class Traffic:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         self.server.shutdown()
         self.server.server_close()
 
 
-GROUPED = SPEC.replace("    sli:", "    group_by: [status]\n    sli:")
+@dataclass(frozen=True)
+class Setup:
+    """The spec the stack loads, and whether steady traffic flows."""
+
+    spec: str = SPEC
+    steady: bool = True
+
+
+GROUPED = Setup(SPEC.replace("    sli:", "    group_by: [status]\n    sli:"))
+# No traffic but the failures the test makes: every request fails, a burn of 1,000.
+ONLY_FAILURES = Setup(steady=False)
 
 
 @pytest.fixture
 def stack(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[Traffic, PrometheusServer, evaluate.Target]]:
+    setup: Setup = getattr(request, "param", Setup())
     (tmp_path / "slo").mkdir()
-    (tmp_path / "slo" / "synthetic.yaml").write_text(getattr(request, "param", SPEC))
+    (tmp_path / "slo" / "synthetic.yaml").write_text(setup.spec)
     spec = load_specs([tmp_path / "slo"])[0].spec
     rules = tmp_path / "synthetic.rules.yml"
     rules.write_text(render_yaml(compile_service(spec), "synthetic.yaml"))
-    traffic = Traffic()
+    traffic = Traffic(steady=setup.steady)
     server = start_prometheus(
         tmp_path / "prometheus",
         free_port(),
@@ -156,3 +183,50 @@ def test_engine_evaluates_every_instance_of_a_grouped_slo(stack) -> None:
     assert {(dict(k)["status"], t) for k, tiers in conditions.items() for t in tiers} == (
         firing_by_instance(server, at)
     )
+
+
+def recorded_errors(server: PrometheusServer, at: float) -> float:
+    result = server.query("ftw_slo:errors:increase1h", at)
+    return float(result[0]["value"][1]) if result else 0.0
+
+
+def counted(server: PrometheusServer, at_least: float) -> bool:
+    return recorded_errors(server, settled_time()) >= at_least
+
+
+def evaluations(server: PrometheusServer, since: float, until: float) -> list[tuple[float, float]]:
+    """Return (time, errors over 1h) of every rule evaluation in (since, until]."""
+    span = int(until - since) + 1
+    result = server.query(f"ftw_slo:errors:increase1h[{span}s]", until)
+    return [(float(t), float(v)) for t, v in result[0]["values"] if float(t) > since]
+
+
+@pytest.mark.parametrize("stack", [ONLY_FAILURES], indirect=True)
+def test_engine_and_rules_agree_at_the_min_errors_boundary(stack) -> None:
+    traffic, server, target = stack
+    assert target.slo.min_errors("page-1h") == 3
+    # A series scraped for 20 s: increase() extrapolates a count by at most 1.1 s in 20, so
+    # two errors read under 2.2 and three at least 3.
+    wait_until(
+        lambda: server.query('count_over_time(synthetic_requests_total{status="500"}[1h]) >= 20'),
+        timeout=60,
+    )
+    started = time.time()
+    for count in (1, 2):
+        traffic.fail()
+        wait_until(partial(counted, server, count - 0.5), timeout=30)
+    traffic.fail()
+    every = {"page-1h", "page-6h", "ticket-1d", "ticket-3d"}
+    wait_until(lambda: firing_tiers(server, settled_time()) == every, timeout=30)
+
+    # Replay every rule evaluation since the first failure through the engine.
+    history = [
+        (errors, engine_tiers(server, target, at), firing_tiers(server, at))
+        for at, errors in evaluations(server, started, settled_time())
+    ]
+    assert all(engine == rules for _, engine, rules in history), history
+    before_page = [errors for errors, _, rules in history if not rules]
+    paged = [errors for errors, _, rules in history if rules == every]
+    assert max(before_page) < 3 <= min(paged)
+    # Both saw two errors (a burn of 1,000 on every window) and held back only for the guard.
+    assert any(errors >= 2 for errors in before_page)
