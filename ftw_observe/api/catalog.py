@@ -93,6 +93,7 @@ class Catalog:
                     ),
                     enabled=slo.alerting.enabled and options.enabled,
                     for_seconds=options.for_,
+                    min_errors=slo.min_errors(tier.name),
                 )
             )
         return out

@@ -81,6 +81,9 @@ class TierOut(_Body):
     error_ratio_threshold: float
     enabled: bool
     for_seconds: int = Field(description="How long the condition must hold before firing")
+    min_errors: int = Field(
+        description="Failed events the long window must hold before the tier fires"
+    )
 
 
 class AlertStateOut(_Body):

@@ -116,6 +116,14 @@ def test_one_slo_has_tiers_windows_and_alert_state_per_tier(client: TestClient):
     assert {a["tier"]: a["phase"] for a in jobs["alerts"]}["ticket-1d"] == "pending"
 
 
+def test_each_tier_says_how_many_failed_events_it_needs(client: TestClient):
+    body = client.get("/api/slos/marketplace/job-posting-availability").json()
+
+    assert {t["name"]: t["min_errors"] for t in body["tiers"]} == dict.fromkeys(
+        ("page-1h", "page-6h", "ticket-1d", "ticket-3d"), 3
+    )
+
+
 def test_disabled_tiers_are_listed_but_carry_no_alert_state(client: TestClient):
     body = client.get("/api/slos/marketplace/api-latency-p50").json()
 

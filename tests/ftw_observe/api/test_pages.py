@@ -106,6 +106,12 @@ def test_detail_page_shows_the_apis_figures_and_a_burn_down(client: TestClient):
     assert ">0 %<" in svg
 
 
+def test_detail_page_shows_the_failed_events_each_tier_needs(client: TestClient):
+    _, fields = read_page(client.get("/slos/marketplace/job-posting-availability").text)
+
+    assert fields["page-1h_min_errors"] == fields["ticket-3d_min_errors"] == "3"
+
+
 def test_detail_page_lists_alert_firings_with_durations(client: TestClient):
     text = client.get("/slos/marketplace/api-availability").text
     history = text[text.index('class="alert-history"') :]
