@@ -29,7 +29,7 @@ from ftw_observe.importers.common import (
     warn_unknown,
 )
 from ftw_observe.spec.issues import SpecIssue
-from ftw_observe.spec.model import NAME, SPEC_VERSION
+from ftw_observe.spec.model import DEFAULT_MIN_ERRORS, NAME, SPEC_VERSION
 from ftw_observe.spec.selectors import WINDOW_PLACEHOLDER
 
 SLOTH_VERSION = "prometheus/v1"
@@ -40,6 +40,7 @@ RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _RATE = re.compile(r"\brate\(")
+_INCREASE = re.compile(r"\bincrease\(")
 _SERVICE_KEYS = {"version", "service", "labels", "slos"}
 _SLO_KEYS = {"name", "objective", "description", "labels", "sli", "alerting"}
 _ALERTING_KEYS = {"name", "labels", "annotations", "page_alert", "ticket_alert"}
@@ -113,6 +114,10 @@ def _slo(raw: Any, at: str, notes: Notes, period: str) -> dict[str, Any]:
     if labels:
         slo["labels"] = labels
     alerting = _alerting(data.get("alerting"), f"{at}.alerting", notes)
+    if _counts_events(slo["sli"]):
+        # FTW Observe gives its default minimum-errors guard only to SLIs whose counts it builds;
+        # these raw queries count events too, so they get the same guard, written out.
+        alerting = {"min_errors": DEFAULT_MIN_ERRORS, **alerting}
     if alerting:
         slo["alerting"] = alerting
     return slo
@@ -157,6 +162,13 @@ def _sli(raw: Any, at: str, notes: Notes) -> tuple[dict[str, Any], list[str]]:
     if counted != [errors, total]:
         notes.warn(f"{at}.events", "rate() became increase(): raw SLIs count events per window")
     return {"raw": {"errors": counted[0], "total": counted[1]}}, []
+
+
+def _counts_events(sli: dict[str, Any]) -> bool:
+    """Tell whether a converted SLI is raw errors and total that both count with increase()."""
+    raw = sli.get("raw", {})
+    queries = [raw.get("errors"), raw.get("total")]
+    return all(isinstance(query, str) and _INCREASE.search(query) for query in queries)
 
 
 def _alerting(raw: Any, at: str, notes: Notes) -> dict[str, Any]:
