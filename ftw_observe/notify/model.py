@@ -85,11 +85,7 @@ class DispatchStore(Protocol):
         ...
 
     def firing(self) -> list[Incident]:
-        """Return every incident some source still reports firing."""
-        ...
-
-    def open_incidents(self) -> list[Incident]:
-        """Return incidents whose receivers were paged and not yet told it resolved."""
+        """Return every incident not closed: open (maybe about to resolve), muted or a tail."""
         ...
 
     def silences(self, *, now: datetime) -> list[Silence]:
@@ -111,13 +107,13 @@ class DispatchStore(Protocol):
     def settle_routing(
         self,
         item: OutboxItem,
-        incident: Incident | None,
+        incidents: Sequence[Incident],
         deliveries: Sequence[tuple[str, Notification]],
         *,
         at: datetime,
         outcome: dict[str, Any],
     ) -> None:
-        """Save any incident, queue per-receiver rows and settle the routed row, atomically."""
+        """Save the incidents, queue per-receiver rows and settle the routed row, atomically."""
         ...
 
     def settle_deliveries(self, settlements: Sequence[Settlement]) -> None:
