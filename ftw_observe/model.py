@@ -228,7 +228,7 @@ class IncidentState(StrEnum):
 
     OPEN = "open"  # receivers were paged and not yet told it is over
     MUTED = "muted"  # alerts fire, nobody was paged (a silence, an inhibition, no route)
-    TAIL = "tail"  # receivers were told it is over (superseded); some of its alerts still fire
+    TAIL = "tail"  # receivers were told it is over (resolved early or superseded); alerts fire
     CLOSED = "closed"  # none of its alerts fires
 
 

@@ -163,8 +163,10 @@ def fallback_text(facts: AlertFacts, *, resolved: bool) -> str:
 
 
 def resolved_reply(notification: Notification) -> str:
-    """Return the thread reply that says when an alert resolved."""
-    return f"{RESOLVED_EMOJI} Resolved at {slack_date(notification.created_at)}"
+    """Return the thread reply that says when an alert resolved, and why if it was early."""
+    text = f"{RESOLVED_EMOJI} Resolved at {slack_date(notification.created_at)}"
+    why = notification.annotations.get("resolution")
+    return f"{text}: {mrkdwn(why, SECTION_TEXT_LIMIT)}" if why else text
 
 
 def superseded_text(facts: AlertFacts) -> str:

@@ -22,6 +22,7 @@ from ftw_observe.notify import announce
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.model import DeliveryResult, DispatchStore, Outcome, Sender
 from ftw_observe.notify.policy import RoutingPolicy
+from ftw_observe.notify.recovery import Recovery
 from ftw_observe.notify.rounds import Rounds
 from ftw_observe.notify.router import Router
 
@@ -50,6 +51,9 @@ class DispatchReport:
 class Dispatcher:
     """Route and deliver every due notification once per call.
 
+    `recovery` resolves an outage once its fastest tier's window stays clean for a hold,
+    before slower tiers stop firing (None: incidents wait for every tier).
+
     Usage::
 
         dispatcher = Dispatcher(Store(engine).notifications, lambda: policy, senders)
@@ -68,6 +72,7 @@ class Dispatcher:
         batch: int = 200,
         workers: int = 8,
         announce_lookback: timedelta = announce.LOOKBACK,
+        recovery: Recovery | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -79,7 +84,7 @@ class Dispatcher:
         self.workers = workers
         self.endings = announce.Endings(store, announce_lookback)
         self.router = Router(store, policy, batch=batch)
-        self.rounds = Rounds(self.router)
+        self.rounds = Rounds(self.router, rule=recovery)
 
     def run_once(self) -> DispatchReport:
         """Release stuck claims, announce ended silences, route, move incidents on, deliver."""

@@ -4,12 +4,13 @@ One outage, one page. The burn-rate tiers of one SLO instance with the same seve
 incident: every page tier one, every ticket tier another. However many tiers fire, in whatever
 order and from whichever source (the engine or Alertmanager), receivers hear of the outage
 once, under one dedup key, and once more when it is over: when none of its tiers fires any
-more. Any other alert (thresholds, the engine's meta-alert) is an incident of its own.
+more (or sooner, see `ftw_observe.notify.recovery`). Any other alert (thresholds, the engine's
+meta-alert) is an incident of its own.
 
 A page outranks a ticket of the same instance: opening it supersedes the ticket, and while
 it lasts the ticket tiers are its concern. When it ends, the ticket tiers that still fire
-are the outage's tail: each still firing one short window later is a burn of its own and
-opens the incident again.
+are the outage's tail, as are the tiers of an incident resolved early: each still firing one
+short window later is a burn of its own and opens the incident again.
 """
 
 from __future__ import annotations

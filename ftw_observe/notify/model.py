@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from ftw_observe.matching.silences import Silence
-from ftw_observe.model import Incident, Notification, OutboxItem, Settlement
+from ftw_observe.model import Evaluation, Incident, Notification, OutboxItem, Settlement
 
 
 class Outcome(StrEnum):
@@ -86,6 +86,12 @@ class DispatchStore(Protocol):
 
     def firing(self) -> list[Incident]:
         """Return every incident not closed: open (maybe about to resolve), muted or a tail."""
+        ...
+
+    def evaluations(
+        self, service: str, slo: str, instance: str, *, since: datetime
+    ) -> list[Evaluation]:
+        """Return the engine's evaluations of one SLO instance since a time, oldest first."""
         ...
 
     def silences(self, *, now: datetime) -> list[Silence]:

@@ -6,6 +6,8 @@ one read of the incidents not closed:
 - `resolve_quiet`: an incident only Alertmanager reported resolves once the grace for a
   slower tier it may have hidden is over;
 - `unmute`: a muted incident whose silence ended or whose inhibitor stopped is paged;
+- `recover`: an outage that is over resolves before its slowest tier says so
+  (`ftw_observe.notify.recovery`);
 - `release`: a tail alert still firing one short window after its incident ended is a burn
   of its own, and opens the incident again;
 - `remind`: an incident still firing after its route's repeat interval is recalled.
@@ -17,9 +19,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from ftw_observe.durations import format_duration
 from ftw_observe.model import IncidentState, NotificationKind
+from ftw_observe.notify import recovery
 from ftw_observe.notify.decide import routing
-from ftw_observe.notify.incidents import due_tail, lead, restart
+from ftw_observe.notify.incidents import due_tail, lead, make_tail, restart
 from ftw_observe.notify.live import Change, Live, notice
 from ftw_observe.notify.router import Router
 
@@ -31,13 +35,14 @@ class Rounds:
 
     Usage::
 
-        rounds = Rounds(router)
+        rounds = Rounds(router, rule=Recovery())
         moved = rounds.run(now)
     """
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, rule: recovery.Recovery | None = None) -> None:
         self.router = router
         self.store = router.store
+        self.rule = rule
 
     def run(self, now: datetime) -> int:
         """Make every round once; return how many incidents they moved."""
@@ -45,6 +50,7 @@ class Rounds:
         steps: list[Callable[[datetime, Live], int]] = [
             self.resolve_quiet,
             self.unmute,
+            self.recover,
             self.release,
             self.remind,
         ]
@@ -79,6 +85,33 @@ class Rounds:
                 live.keep(change.incidents)
                 opened += 1
         return opened
+
+    def recover(self, now: datetime, live: Live) -> int:
+        """Resolve open incidents whose outage is over while slower tiers still fire."""
+        if self.rule is None:
+            return 0
+        rule, resolved = self.rule, 0
+        for incident in list(live.incidents.values()):
+            found = recovery.candidate(incident)
+            if found is None:
+                continue
+            evaluations = self.store.evaluations(
+                found.service, found.slo, found.instance, since=recovery.lookback(now, rule)
+            )
+            if not recovery.recovered(evaluations, found, now=now, rule=rule):
+                continue
+            slower = ", ".join(sorted(tier.name for tier in found.firing))
+            why = (
+                f"the {found.fast.short_window} window has been clean for "
+                f"{format_duration(int(rule.hold.total_seconds()))}; {slower} still "
+                "counts the outage's errors and clears by itself"
+            )
+            resolve = notice(incident, NotificationKind.RESOLVE, now, resolution=why)
+            make_tail(incident, now)
+            self.router.save(Change([incident], [(r, resolve) for r in incident.receivers]), now)
+            live.keep([incident])
+            resolved += 1
+        return resolved
 
     def release(self, now: datetime, live: Live) -> int:
         """Open tails whose alerts still fire one short window on: burns of their own."""

@@ -5,7 +5,7 @@ Each alert notification (from the engine or Alertmanager's webhook) joins its in
 a silence or an inhibition; an alert of an incident already open is merged into it. The
 per-receiver notices go to the outbox under the incident's dedup key, in the transaction that
 saves the incident, so a crash or a restart never sends one twice. What happens between
-notifications (unmuting, reminders, tails) is in `ftw_observe.notify.rounds`.
+notifications (unmuting, reminders, tails, early resolves) is in `ftw_observe.notify.rounds`.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from ftw_observe.matching.silences import Silence
 from ftw_observe.model import (
+    Evaluation,
     Incident,
     IncidentState,
     Notification,
@@ -24,7 +25,7 @@ from ftw_observe.model import (
     OutboxState,
     Settlement,
 )
-from ftw_observe.store import incident_rows, outbox
+from ftw_observe.store import incident_rows, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.database import upsert
 from ftw_observe.store.tables import IncidentRow, OutboxRow
@@ -115,6 +116,13 @@ class NotificationStore:
         with self.engine.connect() as connection:
             rows = connection.execute(select(IncidentRow).where(IncidentRow.state.in_(_LIVE))).all()
         return [incident_rows.incident(row) for row in rows]
+
+    def evaluations(
+        self, service: str, slo: str, instance: str, *, since: datetime
+    ) -> list[Evaluation]:
+        """Return the engine's evaluations of one SLO instance since a time, oldest first."""
+        with self.engine.connect() as connection:
+            return snapshots.recent(connection, service, slo, instance, since=since)
 
     def silences(self, *, now: datetime) -> list[Silence]:
         """Return the silences active or pending at `now`, which routing consults."""

@@ -5,15 +5,27 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
+from ftw_observe.budget import Status
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.matching.silences import new_silence
-from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.model import (
+    EngineHealth,
+    Evaluation,
+    InstanceKey,
+    Notification,
+    NotificationKind,
+    WindowBurn,
+)
+from ftw_observe.notify.recovery import Recovery
 from ftw_observe.store import Store
 from tests.ftw_observe.store.data import LEGACY_PAGE, legacy_incidents
 from tests.support.dispatch import Rig
 from tests.support.notifications import burn_notification
 
+JOBS = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/jobs"),))
 PAGE_KEY = "ftw/marketplace/api-latency-p95/route=/api/jobs/page"
 TICKET_KEY = "ftw/marketplace/api-latency-p95/route=/api/jobs/ticket"
 SEVERITY = {"page-1h": "page", "page-6h": "page", "ticket-1d": "ticket", "ticket-3d": "ticket"}
@@ -41,6 +53,37 @@ def resolves(rig: Rig, tier: str, source: str = "engine", after: float = 0.0) ->
     rig.emit(alert(tier, NotificationKind.RESOLVE, source))
     rig.run()
     rig.run(after)
+
+
+def evaluated(rig: Rig, burn_5m: float, minutes: int) -> None:
+    """Save one evaluation a minute for the last `minutes`, each with this 5m burn rate."""
+    now = rig.clock()
+    evaluations = [
+        Evaluation(
+            key=JOBS,
+            evaluated_at=now - timedelta(minutes=minutes - index),
+            status=Status.BURNING,
+            objective=95.0,
+            period_seconds=30 * 86_400,
+            sli=None,
+            errors=None,
+            events=None,
+            remaining=None,
+            remaining_minutes=None,
+            seconds_to_exhaustion=None,
+            windows=(WindowBurn("5m", 0.0, 1000.0, 0.0, burn_5m),),
+        )
+        for index in range(minutes + 1)
+    ]
+    rig.store.save_cycle(
+        evaluations=evaluations, states=[], transitions=[], notifications=[], health=EngineHealth()
+    )
+
+
+@pytest.fixture
+def early(store: Store, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack) -> Rig:
+    """A rig whose router resolves an outage once its 5m window stays clean for 10 minutes."""
+    return Rig(store, fake_pagerduty, fake_slack, recovery=Recovery(hold=timedelta(minutes=10)))
 
 
 def test_tiers_in_any_order_page_once_and_resolve_with_the_last(rig: Rig) -> None:
@@ -147,6 +190,65 @@ def test_a_ticket_alertmanager_reveals_after_the_page_is_its_tail(rig: Rig) -> N
     resolves(rig, "ticket-1d", source="alertmanager", after=90 * MINUTE)
 
     assert rig.slack.posted("slo-alerts") == []
+
+
+def test_an_outage_over_resolves_once_its_fast_window_stays_clean(early: Rig) -> None:
+    fires(early, "page-1h")
+    fires(early, "page-6h")
+    resolves(early, "page-1h", after=9 * MINUTE)
+    evaluated(early, 0.0, minutes=9)
+    early.run()
+    assert early.pd_actions() == [("trigger", PAGE_KEY)]
+
+    early.run(MINUTE)
+    evaluated(early, 0.0, minutes=10)
+    early.run()
+
+    assert early.pd_actions() == [("trigger", PAGE_KEY), ("resolve", PAGE_KEY)]
+    (message,) = early.incidents_messages()
+    (reply,) = early.slack.thread("incidents", message["ts"])
+    assert "clean for 10m" in reply["text"]
+    assert "page-6h" in reply["text"]
+    resolves(early, "page-6h", after=20 * MINUTE)
+    assert len(early.pagerduty.events()) == 2, "page-6h's end is the outage's tail"
+
+
+def test_no_early_resolve_while_the_fast_window_burns_for_the_slower_tier(early: Rig) -> None:
+    fires(early, "page-1h")
+    fires(early, "page-6h")
+    resolves(early, "page-1h", after=15 * MINUTE)
+    evaluated(early, 10.0, minutes=15)  # 1 % errors: under page-1h's 14.4, over page-6h's 6
+    early.run()
+
+    assert early.pd_actions() == [("trigger", PAGE_KEY)]
+
+
+def test_a_tail_still_firing_one_short_window_after_an_early_resolve_pages_again(
+    early: Rig,
+) -> None:
+    fires(early, "page-1h")
+    fires(early, "page-6h")
+    resolves(early, "page-1h", after=10 * MINUTE)
+    evaluated(early, 0.0, minutes=10)
+    early.run()
+    early.run(29 * MINUTE)
+    assert early.pd_actions() == [("trigger", PAGE_KEY), ("resolve", PAGE_KEY)]
+
+    early.run(2 * MINUTE)  # page-6h's short window (30m) since the resolve
+
+    assert [action for action, _ in early.pd_actions()] == ["trigger", "resolve", "trigger"]
+
+
+def test_a_fast_tier_firing_again_after_an_early_resolve_pages_again(early: Rig) -> None:
+    fires(early, "page-1h")
+    fires(early, "page-6h")
+    resolves(early, "page-1h", after=10 * MINUTE)
+    evaluated(early, 0.0, minutes=10)
+    early.run(MINUTE)
+
+    fires(early, "page-1h")
+
+    assert [action for action, _ in early.pd_actions()] == ["trigger", "resolve", "trigger"]
 
 
 def test_a_silenced_fast_tier_keeps_the_slower_one_muted_until_it_ends(rig: Rig) -> None:

@@ -76,6 +76,21 @@ def test_resolve_updates_the_message_and_replies_in_its_thread(
     assert (update["channel"], update["ts"]) == ("C0INCIDENTS", message["ts"])
 
 
+def test_an_early_resolve_says_why_in_the_thread(
+    sender: SlackSender, fake_slack: FakeSlack
+) -> None:
+    trigger = sender.send(burn_notification(), previous=None)
+    why = "the 5m window has been clean for 10m; page-6h still counts the outage's errors"
+    early = replace(RESOLVE, annotations={**RESOLVE.annotations, "resolution": why})
+
+    sender.send(early, previous=trigger.delivery)
+
+    [message] = fake_slack.posted("#incidents")
+    [reply] = fake_slack.thread("#incidents", message["ts"])
+    assert reply["text"].startswith(":white_check_mark: Resolved at <!date^1741068000^")
+    assert reply["text"].endswith(f": {why}")
+
+
 def test_a_superseded_ticket_says_so_in_its_message_and_thread(
     fake_slack: FakeSlack,
 ) -> None:
