@@ -20,6 +20,8 @@ from ftw_observe.notify.incidents import (
     outranks,
     record,
 )
+from tests.support.alertmanager_sim import AlertmanagerSim
+from tests.support.dispatch import REPO
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 JOBS = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/jobs"),))
@@ -183,3 +185,14 @@ def test_a_ticket_waits_for_the_ticket_groups_longer_interval() -> None:
     found = grouping(engine_key("ticket-1d"), labels("ticket-1d"))
 
     assert grace(incident, found) == ALERTMANAGER_GROUP_INTERVAL["ticket"] + ALERTMANAGER_MARGIN
+
+
+@pytest.mark.parametrize("severity", sorted(ALERTMANAGER_GROUP_INTERVAL))
+def test_the_wait_follows_the_group_interval_of_the_generated_alertmanager_config(
+    severity: str,
+) -> None:
+    alertmanager = AlertmanagerSim.from_file(REPO / "alerts" / "alertmanager.yml")
+
+    route = alertmanager.route_of({"severity": severity})
+
+    assert route.group_interval == ALERTMANAGER_GROUP_INTERVAL[severity]
