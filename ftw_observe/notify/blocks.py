@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ftw_observe.model import Notification
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.facts import AlertFacts, truncate
 
 MAX_BLOCKS = 50
@@ -193,6 +193,21 @@ def superseded_reply(notification: Notification) -> str:
     return (
         f"{SUPERSEDED_EMOJI} Superseded at {when} by the page {page} (`{key}`): the same SLO "
         "now burns fast enough to page, and the page's thread follows it from here."
+    )
+
+
+def ending(notification: Notification, facts: AlertFacts) -> tuple[str, list[dict[str, Any]], str]:
+    """Return the text, blocks and thread reply that end an alert: resolved or superseded."""
+    if notification.kind is NotificationKind.SUPERSEDE:
+        return (
+            superseded_text(facts),
+            superseded_blocks(notification, facts),
+            superseded_reply(notification),
+        )
+    return (
+        fallback_text(facts, resolved=True),
+        resolved_blocks(notification, facts),
+        resolved_reply(notification),
     )
 
 

@@ -167,7 +167,7 @@ class SlackSender:
         channel, ts = (previous or {}).get("channel"), (previous or {}).get("ts")
         if not (isinstance(channel, str) and isinstance(ts, str)):
             return self._post_resolved(notification, facts, attempt)
-        text, shown, reply = _closing(notification, facts)
+        text, shown, reply = blocks.ending(notification, facts)
         try:
             self._client.chat_update(channel=channel, ts=ts, text=text, blocks=shown)
         except SlackApiError as error:
@@ -194,7 +194,7 @@ class SlackSender:
             return DeliveryResult(
                 Outcome.DELIVERED, "adopted the message of an earlier attempt", delivery=found
             )
-        text, shown, _ = _closing(notification, facts)
+        text, shown, _ = blocks.ending(notification, facts)
         response = self._client.chat_postMessage(
             channel=self.channel,
             text=text,
@@ -293,21 +293,6 @@ class SlackSender:
             return DeliveryResult(Outcome.RETRY, f"Slack answered HTTP {status}")
         # An error code we do not know: keep retrying rather than drop an alert.
         return DeliveryResult(Outcome.RETRY, f"Slack error {code or 'unknown'} (HTTP {status})")
-
-
-def _closing(notification: Notification, facts: AlertFacts) -> tuple[str, list[Any], str]:
-    """Return the text, blocks and thread reply that end an alert: resolved or superseded."""
-    if notification.kind is NotificationKind.SUPERSEDE:
-        return (
-            blocks.superseded_text(facts),
-            blocks.superseded_blocks(notification, facts),
-            blocks.superseded_reply(notification),
-        )
-    return (
-        blocks.fallback_text(facts, resolved=True),
-        blocks.resolved_blocks(notification, facts),
-        blocks.resolved_reply(notification),
-    )
 
 
 def _error_code(error: SlackApiError) -> str:
