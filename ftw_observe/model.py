@@ -130,6 +130,7 @@ class NotificationKind(StrEnum):
     TRIGGER = "trigger"
     RESOLVE = "resolve"
     REMIND = "remind"  # still firing after the route's repeat interval
+    SUPERSEDE = "supersede"  # a page for the same SLO instance took over this ticket
     ANNOUNCE = "announce"  # news for people, not an alert: a silence set or ended
 
 
@@ -222,28 +223,85 @@ class Settlement:
     next_attempt_at: datetime | None = None
 
 
-@dataclass
-class Incident:
-    """What the router knows of one alert identity (dedup key), kept between notifications.
+class IncidentState(StrEnum):
+    """Where an incident is: what its receivers were told, and whether its alerts still fire."""
 
-    >>> incident = Incident("ftw/marketplace/api-availability//page-1h")
-    >>> incident.sources["engine"] = "firing"
-    >>> incident.firing
+    OPEN = "open"  # receivers were paged and not yet told it is over
+    MUTED = "muted"  # alerts fire, nobody was paged (a silence, an inhibition, no route)
+    TAIL = "tail"  # receivers were told it is over (resolved early or superseded); alerts fire
+    CLOSED = "closed"  # none of its alerts fires
+
+
+@dataclass
+class Member:
+    """One alert of an incident: which sources report it firing, its labels and annotations.
+
+    `tail_until` is set while the incident is a tail: an alert still firing then is not the
+    outage's tail but a burn of its own, and opens the incident again.
+
+    >>> Member({"engine": "firing", "alertmanager": "resolved"}).firing
     True
     """
 
-    dedup_key: str
-    state: str = "closed"  # open (receivers paged), muted (firing, nobody paged) or closed
     sources: dict[str, str] = field(default_factory=dict)  # source -> firing | resolved
-    receivers: list[str] = field(default_factory=list)  # who got the trigger
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
-    muted_by: str | None = None
-    opened_at: datetime | None = None
-    closed_at: datetime | None = None
-    notified_at: datetime | None = None  # last trigger or reminder queued for its receivers
+    tail_until: datetime | None = None
 
     @property
     def firing(self) -> bool:
         """Tell whether any source still reports the alert firing."""
         return any(state == "firing" for state in self.sources.values())
+
+
+@dataclass
+class Incident:
+    """What the router knows of one incident, kept between notifications.
+
+    An incident gathers the alerts that are one outage to the people paged: the burn-rate
+    tiers of one SLO instance with the same severity (every page tier shares one incident,
+    every ticket tier another), or a single alert of any other kind. `dedup_key` is what
+    receivers see (the PagerDuty dedup key, the Slack message's identity); `group_key` names
+    the alerts it gathers, so that an incident opened under an older key keeps its key.
+
+    >>> incident = Incident("ftw/marketplace/api-availability//page")
+    >>> incident.members["ftw/marketplace/api-availability//page-6h"] = Member({"engine": "firing"})
+    >>> incident.firing, incident.sources
+    (True, {'engine': 'firing'})
+    """
+
+    dedup_key: str
+    state: str = IncidentState.CLOSED.value
+    group_key: str = ""  # the dedup key when empty
+    members: dict[str, Member] = field(default_factory=dict)  # by the alert's own dedup key
+    receivers: list[str] = field(default_factory=list)  # who got the trigger
+    labels: dict[str, str] = field(default_factory=dict)  # of the alert that opened it
+    annotations: dict[str, str] = field(default_factory=dict)
+    muted_by: str | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    notified_at: datetime | None = None  # last trigger or reminder queued for its receivers
+    # Open, none of its alerts fires: it resolves then, unless one fires again before.
+    resolves_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.group_key = self.group_key or self.dedup_key
+
+    @property
+    def firing(self) -> bool:
+        """Tell whether any of its alerts still fires, from any source."""
+        return any(member.firing for member in self.members.values())
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Return each source that reported an alert: firing if it reports one firing now."""
+        found: dict[str, str] = {}
+        for member in self.members.values():
+            for source, state in member.sources.items():
+                if found.get(source) != "firing":
+                    found[source] = state
+        return found
+
+    def firing_members(self) -> dict[str, Member]:
+        """Return its alerts that still fire, by dedup key."""
+        return {key: member for key, member in self.members.items() if member.firing}

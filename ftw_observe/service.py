@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from fastapi import FastAPI
@@ -20,6 +20,7 @@ from ftw_observe.notify.dispatch import Dispatcher
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
+from ftw_observe.notify.recovery import Recovery
 from ftw_observe.prometheus import PrometheusClient
 from ftw_observe.spec.load import load_specs
 from ftw_observe.spec.model import ServiceSpec
@@ -55,11 +56,13 @@ class EngineService:
         lease = Lease(database, LEASE_NAME, settings.replica, settings.lease_ttl)
         prune = partial(_prune, store, settings)
         policy = load_policy(settings.routing_policy)
+        hold = settings.recovery_hold
         dispatcher = Dispatcher(
             store.notifications,
             lambda: policy,
             build_senders(policy, status_page_url=settings.status_page_url),
             metrics=DispatchMetrics.create(metrics.registry),
+            recovery=Recovery(hold=hold) if hold > timedelta(0) else None,
         )
         runtime = EngineRuntime(
             settings, engine, lease, metrics, prune, dispatch=dispatcher.run_once

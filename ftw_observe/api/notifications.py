@@ -60,11 +60,18 @@ class SentList(BaseModel):
 class FiringOut(BaseModel):
     """An alert some source reports firing, as the router sees it: paged, or muted and why."""
 
-    dedup_key: str
-    state: str = Field(description="open (receivers were told) or muted")
+    dedup_key: str = Field(description="The alert's own identity")
+    incident: str = Field(
+        description="The incident it belongs to: its receivers' dedup key (every page tier "
+        "of an SLO instance shares one)"
+    )
+    state: str = Field(
+        description="The incident's: open (receivers were told), muted, or tail (receivers "
+        "were told it is over; this alert still clears by itself)"
+    )
     muted_by: str | None = Field(description="The silence or inhibiting alert that mutes it")
     sources: dict[str, str] = Field(description="engine / alertmanager: firing or resolved")
-    receivers: list[str] = Field(description="Who got the trigger")
+    receivers: list[str] = Field(description="Who got the incident's trigger")
     labels: dict[str, str]
     opened_at: datetime | None
 
@@ -97,7 +104,7 @@ class NotificationReader(Protocol):
         ...
 
     def firing_alerts(self) -> list[Incident]:
-        """Return every alert some source reports firing, muted or not."""
+        """Return the incidents some alert of which fires, muted or not."""
         ...
 
 
@@ -165,18 +172,18 @@ def sent(
 def firing(context: ContextDep) -> FiringList:
     """List the alerts firing now as the router sees them (what inhibition rules consult)."""
     store = cast(NotificationReader, context.store)
-    found = sorted(store.firing_alerts(), key=lambda incident: incident.dedup_key)
-    return FiringList(
-        firing=[
-            FiringOut(
-                dedup_key=incident.dedup_key,
-                state=incident.state,
-                muted_by=incident.muted_by,
-                sources=dict(incident.sources),
-                receivers=list(incident.receivers),
-                labels=dict(incident.labels),
-                opened_at=incident.opened_at,
-            )
-            for incident in found
-        ]
-    )
+    found = [
+        FiringOut(
+            dedup_key=key,
+            incident=incident.dedup_key,
+            state=incident.state,
+            muted_by=incident.muted_by,
+            sources=dict(member.sources),
+            receivers=list(incident.receivers),
+            labels=dict(member.labels),
+            opened_at=incident.opened_at,
+        )
+        for incident in store.firing_alerts()
+        for key, member in incident.firing_members().items()
+    ]
+    return FiringList(firing=sorted(found, key=lambda alert: alert.dedup_key))

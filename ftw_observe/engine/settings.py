@@ -80,6 +80,8 @@ class EngineSettings:
     status_page_url: str = "http://127.0.0.1:8080"
     api_token: str | None = field(default=None, repr=False)  # silence writes need it
     silence_max_duration: timedelta = timedelta(days=7)
+    # An outage resolves once its fast window stays clean this long (zero: when every tier has).
+    recovery_hold: timedelta = timedelta(minutes=10)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
@@ -127,4 +129,5 @@ class EngineSettings:
             status_page_url=(env.get("FTW_STATUS_PAGE_URL") or cls.status_page_url).rstrip("/"),
             api_token=(env.get("FTW_API_TOKEN") or "").strip() or None,
             silence_max_duration=_duration(env, "FTW_SILENCE_MAX_DURATION", timedelta(days=7)),
+            recovery_hold=timedelta(seconds=_number(env, "FTW_RECOVERY_HOLD_SECONDS", 600, 0)),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ftw_observe.model import Notification
+from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.facts import AlertFacts, truncate
 
 MAX_BLOCKS = 50
@@ -25,6 +25,7 @@ SEVERITY_EMOJI = {
     "info": ":information_source:",
 }
 RESOLVED_EMOJI = ":white_check_mark:"
+SUPERSEDED_EMOJI = ":arrow_double_up:"
 
 
 def escape(text: str) -> str:
@@ -162,8 +163,52 @@ def fallback_text(facts: AlertFacts, *, resolved: bool) -> str:
 
 
 def resolved_reply(notification: Notification) -> str:
-    """Return the thread reply that says when an alert resolved."""
-    return f"{RESOLVED_EMOJI} Resolved at {slack_date(notification.created_at)}"
+    """Return the thread reply that says when an alert resolved, and why if it was early."""
+    text = f"{RESOLVED_EMOJI} Resolved at {slack_date(notification.created_at)}"
+    why = notification.annotations.get("resolution")
+    return f"{text}: {mrkdwn(why, SECTION_TEXT_LIMIT)}" if why else text
+
+
+def superseded_text(facts: AlertFacts) -> str:
+    """Return the plain top-level text of a ticket a page took over."""
+    return truncate(f"{SUPERSEDED_EMOJI} Superseded by a page: {facts.summary}", FALLBACK_LIMIT)
+
+
+def superseded_blocks(notification: Notification, facts: AlertFacts) -> list[dict[str, Any]]:
+    """Return the blocks that replace a ticket's message once a page took it over."""
+    page = notification.annotations.get("superseded_by_summary", "")
+    return [
+        _header(SUPERSEDED_EMOJI, f"Superseded by a page: {facts.summary}"),
+        _identity(facts, notification, f"A page took over: {page}" if page else ""),
+        _context(facts, notification, "Superseded"),
+    ]
+
+
+def superseded_reply(notification: Notification) -> str:
+    """Return the thread reply that names the page which took a ticket over."""
+    notes = notification.annotations
+    page = mrkdwn(notes.get("superseded_by_summary", "a page"), SECTION_TEXT_LIMIT // 2)
+    key = escape(notes.get("superseded_by", ""))
+    when = slack_date(notification.created_at)
+    return (
+        f"{SUPERSEDED_EMOJI} Superseded at {when} by the page {page} (`{key}`): the same SLO "
+        "now burns fast enough to page, and the page's thread follows it from here."
+    )
+
+
+def ending(notification: Notification, facts: AlertFacts) -> tuple[str, list[dict[str, Any]], str]:
+    """Return the text, blocks and thread reply that end an alert: resolved or superseded."""
+    if notification.kind is NotificationKind.SUPERSEDE:
+        return (
+            superseded_text(facts),
+            superseded_blocks(notification, facts),
+            superseded_reply(notification),
+        )
+    return (
+        fallback_text(facts, resolved=True),
+        resolved_blocks(notification, facts),
+        resolved_reply(notification),
+    )
 
 
 ANNOUNCE_EMOJI = {"created": ":mute:", "forced": ":rotating_light:"}  # endings: :loud_sound:

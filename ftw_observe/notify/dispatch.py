@@ -1,11 +1,12 @@
 """Route alert notifications to receivers and deliver them, from the durable outbox.
 
-Stage one takes alert-level notifications (from the engine or Alertmanager's webhook), merges
-sources that report the same alert, applies silences and inhibition, and queues one row per
-receiver. Stage two delivers those rows, retrying with backoff until delivered or rejected.
-Everything is in the database between stages, so a crash or restart loses nothing.
-Announcements (a silence set or ended) take the same two stages without an incident: they go
-to the Slack receivers of the ticket route, once each.
+Stage one (`ftw_observe.notify.router`) takes alert-level notifications (from the engine or
+Alertmanager's webhook), gathers them into incidents (one per outage: every page tier of an
+SLO instance shares one), applies silences and inhibition, and queues one row per receiver.
+Stage two delivers those rows, retrying with backoff until delivered or rejected. Everything
+is in the database between stages, so a crash or restart loses nothing. Announcements (a
+silence set or ended) take the same two stages without an incident: they go to the Slack
+receivers of the ticket route, once each.
 """
 
 from __future__ import annotations
@@ -13,26 +14,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from ftw_observe.model import (
-    Incident,
-    Notification,
-    NotificationKind,
-    OutboxItem,
-    OutboxState,
-    Settlement,
-)
+from ftw_observe.model import NotificationKind, OutboxItem, OutboxState, Settlement
 from ftw_observe.notify import announce
-from ftw_observe.notify.decide import decide, routing
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.model import DeliveryResult, DispatchStore, Outcome, Sender
 from ftw_observe.notify.policy import RoutingPolicy
+from ftw_observe.notify.recovery import Recovery
+from ftw_observe.notify.rounds import Rounds
+from ftw_observe.notify.router import Router
 
 log = logging.getLogger("ftw_observe.notify")
 MAX_BACKOFF_SECONDS = 300.0
+# Receivers told of an earlier delivery of the same incident: its Slack thread, for one.
+FOLLOW_UPS = (NotificationKind.RESOLVE, NotificationKind.REMIND, NotificationKind.SUPERSEDE)
 
 
 def backoff(attempts: int) -> float:
@@ -51,14 +48,11 @@ class DispatchReport:
     outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # key, receiver, outcome
 
 
-def _about(incident: Incident, kind: NotificationKind, now: datetime, source: str) -> Notification:
-    """Return a notification the router makes itself about an incident, as of `now`."""
-    labels, annotations = incident.labels, incident.annotations
-    return Notification(incident.dedup_key, kind, now, labels, annotations, source)
-
-
 class Dispatcher:
     """Route and deliver every due notification once per call.
+
+    `recovery` resolves an outage once its fastest tier's window stays clean for a hold,
+    before slower tiers stop firing (None: incidents wait for every tier).
 
     Usage::
 
@@ -78,6 +72,7 @@ class Dispatcher:
         batch: int = 200,
         workers: int = 8,
         announce_lookback: timedelta = announce.LOOKBACK,
+        recovery: Recovery | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -88,136 +83,19 @@ class Dispatcher:
         self.batch = batch
         self.workers = workers
         self.endings = announce.Endings(store, announce_lookback)
+        self.router = Router(store, policy, batch=batch)
+        self.rounds = Rounds(self.router, rule=recovery)
 
     def run_once(self) -> DispatchReport:
-        """Release stuck claims, announce ended silences, route, re-check muted ones, deliver."""
+        """Release stuck claims, announce ended silences, route, move incidents on, deliver."""
         now = self.clock()
         self.store.release_stuck(now - self.claim_timeout)
         report = DispatchReport()
         self.endings.queue(now)
-        self._route(now, report)
-        self._unmute(now, report)
-        self._remind(now, report)
+        report.routed += self.router.route(now)
+        report.routed += self.rounds.run(now)
         self._deliver(now, report)
         return report
-
-    # Stage one: routing.
-
-    def _route(self, now: datetime, report: DispatchReport) -> None:
-        while items := self.store.claim(now, self.batch, routed=False):
-            self._route_batch(items, now, report)
-
-    def _route_batch(self, items: list[OutboxItem], now: datetime, report: DispatchReport) -> None:
-        policy = self.policy()
-        silences = self.store.silences(now=now)
-        firing = [incident.labels for incident in self.store.firing()]
-        for item in items:
-            if item.notification.kind is NotificationKind.ANNOUNCE:
-                deliveries, outcome = announce.route(item.notification, policy)
-                self.store.settle_routing(item, None, deliveries, at=now, outcome=outcome)
-                report.routed += 1
-                continue
-            incident = self.store.incident(item.notification.dedup_key)
-            if item.notification.kind is NotificationKind.TRIGGER:
-                deliveries, outcome = self._trigger(item, incident, policy, firing, silences, now)
-                if incident.firing and incident.labels not in firing:
-                    firing.append(incident.labels)
-            else:
-                deliveries, outcome = self._resolve(item, incident, now)
-            self.store.settle_routing(item, incident, deliveries, at=now, outcome=outcome)
-            report.routed += 1
-
-    def _trigger(
-        self,
-        item: OutboxItem,
-        incident: Incident,
-        policy: RoutingPolicy,
-        firing: list[dict[str, str]],
-        silences: Any,
-        now: datetime,
-    ) -> tuple[list[tuple[str, Notification]], dict[str, Any]]:
-        notification = item.notification
-        incident.sources[notification.source] = "firing"
-        incident.labels, incident.annotations = (
-            dict(notification.labels),
-            dict(notification.annotations),
-        )
-        if incident.state == "open":
-            # Another source (or a repeat) for an alert already paged: never a second page.
-            return [], {"merged_into": incident.dedup_key, "receivers": incident.receivers}
-        others = [labels for labels in firing if labels != notification.labels]
-        decision = decide(notification, policy=policy, firing=others, silences=silences, now=now)
-        if decision.muted_by or not decision.receivers:
-            incident.state = "muted"
-            incident.muted_by = decision.muted_by or "no route reaches any receiver"
-            return [], {"muted_by": incident.muted_by}
-        incident.state, incident.muted_by = "open", None
-        incident.receivers = list(decision.receivers)
-        incident.opened_at, incident.closed_at, incident.notified_at = now, None, now
-        return [(name, notification) for name in decision.receivers], {
-            "receivers": incident.receivers
-        }
-
-    def _resolve(
-        self, item: OutboxItem, incident: Incident, now: datetime
-    ) -> tuple[list[tuple[str, Notification]], dict[str, Any]]:
-        notification = item.notification
-        incident.sources[notification.source] = "resolved"
-        if incident.firing:
-            still = sorted(s for s, state in incident.sources.items() if state == "firing")
-            return [], {"waiting_for": still}
-        if incident.state != "open":
-            incident.state, incident.closed_at = "closed", now
-            return [], {"not_paged": True}
-        # Whoever got the trigger gets the resolve, even if a silence now matches the alert.
-        receivers = list(incident.receivers)
-        incident.state, incident.closed_at = "closed", now
-        resolve = replace(notification, labels=incident.labels or notification.labels)
-        return [(name, resolve) for name in receivers], {"receivers": receivers}
-
-    def _unmute(self, now: datetime, report: DispatchReport) -> None:
-        muted = [i for i in self.store.firing() if i.state == "muted"]
-        if not muted:
-            return
-        policy = self.policy()
-        silences = self.store.silences(now=now)
-        firing = [incident.labels for incident in self.store.firing()]
-        for incident in muted:
-            source = next(iter(incident.sources), "engine")
-            notification = _about(incident, NotificationKind.TRIGGER, now, source)
-            others = [labels for labels in firing if labels != incident.labels]
-            decision = decide(
-                notification, policy=policy, firing=others, silences=silences, now=now
-            )
-            if decision.muted_by or not decision.receivers:
-                continue
-            incident.state, incident.muted_by = "open", None
-            incident.receivers, incident.opened_at = list(decision.receivers), now
-            self._queue(incident, notification, now, report)
-
-    def _remind(self, now: datetime, report: DispatchReport) -> None:
-        """Queue a reminder for alerts still firing after their route's repeat interval."""
-        incidents = [i for i in self.store.open_incidents() if i.firing]
-        if not incidents:
-            return
-        policy = self.policy()
-        for incident in incidents:
-            seconds = routing(incident.labels, policy).repeat_seconds
-            last = incident.notified_at or incident.opened_at
-            if not seconds or last is None or (now - last).total_seconds() < seconds:
-                continue
-            reminder = _about(incident, NotificationKind.REMIND, now, "reminder")
-            self._queue(incident, reminder, now, report)
-
-    def _queue(
-        self, incident: Incident, notification: Notification, now: datetime, report: DispatchReport
-    ) -> None:
-        """Queue a notification the router made itself for the incident's receivers."""
-        incident.notified_at = now
-        placeholder = OutboxItem(id=-1, notification=notification, attempts=0)
-        deliveries = [(name, notification) for name in incident.receivers]
-        self.store.settle_routing(placeholder, incident, deliveries, at=now, outcome={})
-        report.routed += 1
 
     # Stage two: delivery.
 
@@ -242,7 +120,7 @@ class Dispatcher:
             )
         notification = item.notification
         previous = None
-        if notification.kind in (NotificationKind.RESOLVE, NotificationKind.REMIND):
+        if notification.kind in FOLLOW_UPS:
             previous = self.store.last_delivery(notification.dedup_key, receiver=receiver)
         try:
             return sender.send(notification, previous=previous, attempt=item.attempts)

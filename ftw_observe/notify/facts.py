@@ -58,13 +58,18 @@ def _window_seconds(window: str) -> int:
 
 
 def _instance(notification: Notification) -> str:
+    """Return the SLO instance an alert's key names: `ftw/<service>/<slo>/<instance>/<tier>`.
+
+    An incident's key ends in the severity its tiers share instead of a tier.
+    """
     labels = notification.labels
-    service, slo, tier = labels.get("service"), labels.get("slo"), labels.get("tier")
-    key = notification.dedup_key
-    if service and slo and tier:
-        prefix, suffix = f"ftw/{service}/{slo}/", f"/{tier}"
-        if key.startswith(prefix) and key.endswith(suffix):
-            return key[len(prefix) : len(key) - len(suffix)]
+    service, slo, key = labels.get("service"), labels.get("slo"), notification.dedup_key
+    prefix = f"ftw/{service}/{slo}/"
+    if service and slo and key.startswith(prefix):
+        for last in (labels.get("tier"), labels.get("severity")):
+            suffix = f"/{last}"
+            if last and key.endswith(suffix) and len(key) >= len(prefix) + len(suffix):
+                return key[len(prefix) : len(key) - len(suffix)]
     return labels.get("instance", "")
 
 

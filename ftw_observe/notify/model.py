@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from ftw_observe.matching.silences import Silence
-from ftw_observe.model import Incident, Notification, OutboxItem, Settlement
+from ftw_observe.model import Evaluation, Incident, Notification, OutboxItem, Settlement
 
 
 class Outcome(StrEnum):
@@ -85,11 +85,13 @@ class DispatchStore(Protocol):
         ...
 
     def firing(self) -> list[Incident]:
-        """Return every incident some source still reports firing."""
+        """Return every incident not closed: open (maybe about to resolve), muted or a tail."""
         ...
 
-    def open_incidents(self) -> list[Incident]:
-        """Return incidents whose receivers were paged and not yet told it resolved."""
+    def evaluations(
+        self, service: str, slo: str, instance: str, *, since: datetime
+    ) -> list[Evaluation]:
+        """Return the engine's evaluations of one SLO instance since a time, oldest first."""
         ...
 
     def silences(self, *, now: datetime) -> list[Silence]:
@@ -111,13 +113,13 @@ class DispatchStore(Protocol):
     def settle_routing(
         self,
         item: OutboxItem,
-        incident: Incident | None,
+        incidents: Sequence[Incident],
         deliveries: Sequence[tuple[str, Notification]],
         *,
         at: datetime,
         outcome: dict[str, Any],
     ) -> None:
-        """Save any incident, queue per-receiver rows and settle the routed row, atomically."""
+        """Save the incidents, queue per-receiver rows and settle the routed row, atomically."""
         ...
 
     def settle_deliveries(self, settlements: Sequence[Settlement]) -> None:

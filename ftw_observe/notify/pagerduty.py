@@ -132,7 +132,9 @@ class PagerDutySender:
                 delivery=previous,
             )
         key = pagerduty_dedup_key(notification.dedup_key)
-        action = "resolve" if notification.kind is NotificationKind.RESOLVE else "trigger"
+        # A superseded ticket's alert closes; the page that took it over has its own key.
+        closing = notification.kind in (NotificationKind.RESOLVE, NotificationKind.SUPERSEDE)
+        action = "resolve" if closing else "trigger"
         try:
             if action == "resolve":
                 self._client.resolve(key)

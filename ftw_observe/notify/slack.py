@@ -101,7 +101,7 @@ class SlackSender:
     ) -> DeliveryResult:
         """Post or resolve one alert; from the second attempt on, adopt an earlier post."""
         try:
-            if notification.kind is NotificationKind.RESOLVE:
+            if notification.kind in (NotificationKind.RESOLVE, NotificationKind.SUPERSEDE):
                 return self._resolve(notification, previous, attempt)
             if notification.kind is NotificationKind.REMIND and previous:
                 return self._remind(notification, previous, attempt)
@@ -162,17 +162,14 @@ class SlackSender:
     def _resolve(
         self, notification: Notification, previous: dict[str, Any] | None, attempt: int
     ) -> DeliveryResult:
+        """Mark the alert's message resolved (or superseded) and say so in its thread."""
         facts = alert_facts(notification, self.status_page_url)
         channel, ts = (previous or {}).get("channel"), (previous or {}).get("ts")
         if not (isinstance(channel, str) and isinstance(ts, str)):
             return self._post_resolved(notification, facts, attempt)
+        text, shown, reply = blocks.ending(notification, facts)
         try:
-            self._client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=blocks.fallback_text(facts, resolved=True),
-                blocks=blocks.resolved_blocks(notification, facts),
-            )
+            self._client.chat_update(channel=channel, ts=ts, text=text, blocks=shown)
         except SlackApiError as error:
             code = _error_code(error)
             if code == "message_not_found":  # deleted by someone: say it on its own
@@ -186,10 +183,7 @@ class SlackSender:
                 Outcome.DELIVERED, "updated; reply already in thread", delivery=delivery
             )
         self._client.chat_postMessage(
-            channel=channel,
-            thread_ts=ts,
-            text=blocks.resolved_reply(notification),
-            metadata=self._metadata(notification),
+            channel=channel, thread_ts=ts, text=reply, metadata=self._metadata(notification)
         )
         return DeliveryResult(Outcome.DELIVERED, "updated and replied in thread", delivery=delivery)
 
@@ -200,10 +194,11 @@ class SlackSender:
             return DeliveryResult(
                 Outcome.DELIVERED, "adopted the message of an earlier attempt", delivery=found
             )
+        text, shown, _ = blocks.ending(notification, facts)
         response = self._client.chat_postMessage(
             channel=self.channel,
-            text=blocks.fallback_text(facts, resolved=True),
-            blocks=blocks.resolved_blocks(notification, facts),
+            text=text,
+            blocks=shown,
             metadata=self._metadata(notification),
             unfurl_links=False,
         )

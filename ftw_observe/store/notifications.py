@@ -9,7 +9,6 @@ its trigger, even one waiting for a retry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -17,14 +16,21 @@ from sqlalchemy import Connection, Engine, exists, select, update
 from sqlalchemy.orm import aliased
 
 from ftw_observe.matching.silences import Silence
-from ftw_observe.model import Incident, Notification, OutboxItem, OutboxState, Settlement
-from ftw_observe.store import outbox
+from ftw_observe.model import (
+    Evaluation,
+    Incident,
+    IncidentState,
+    Notification,
+    OutboxItem,
+    OutboxState,
+    Settlement,
+)
+from ftw_observe.store import incident_rows, outbox, snapshots
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.database import upsert
 from ftw_observe.store.tables import IncidentRow, OutboxRow
 
-# IncidentRow's columns are Incident's fields, plus when the row last changed.
-_INCIDENT_FIELDS = [item.name for item in fields(Incident)]
+_LIVE = [state.value for state in IncidentState if state is not IncidentState.CLOSED]
 
 
 class NotificationStore:
@@ -39,7 +45,7 @@ class NotificationStore:
         notes.release_stuck(now - timedelta(minutes=2))
         for item in notes.claim(now, limit=50, routed=False):
             incident = notes.incident(item.notification.dedup_key)
-            notes.settle_routing(item, incident, [("slack", item.notification)], at=now,
+            notes.settle_routing(item, [incident], [("slack", item.notification)], at=now,
                                  outcome={"receivers": ["slack"]})
         delivered = [Settlement(item.id, OutboxState.SENT, now)
                      for item in notes.claim(now, limit=50, routed=True)]
@@ -103,21 +109,20 @@ class NotificationStore:
             row = connection.execute(
                 select(IncidentRow).where(IncidentRow.dedup_key == dedup_key)
             ).one_or_none()
-        return Incident(dedup_key) if row is None else _incident(row)
+        return Incident(dedup_key) if row is None else incident_rows.incident(row)
 
     def firing(self) -> list[Incident]:
-        """Return every incident some source still reports firing."""
+        """Return every incident not closed: open (maybe about to resolve), muted or a tail."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(IncidentRow).where(IncidentRow.state.in_(["open", "muted"]))
-            ).all()
-        return [incident for incident in map(_incident, rows) if incident.firing]
+            rows = connection.execute(select(IncidentRow).where(IncidentRow.state.in_(_LIVE))).all()
+        return [incident_rows.incident(row) for row in rows]
 
-    def open_incidents(self) -> list[Incident]:
-        """Return incidents whose receivers were paged and not yet told it resolved."""
+    def evaluations(
+        self, service: str, slo: str, instance: str, *, since: datetime
+    ) -> list[Evaluation]:
+        """Return the engine's evaluations of one SLO instance since a time, oldest first."""
         with self.engine.connect() as connection:
-            rows = connection.execute(select(IncidentRow).where(IncidentRow.state == "open")).all()
-        return [_incident(row) for row in rows]
+            return snapshots.recent(connection, service, slo, instance, since=since)
 
     def silences(self, *, now: datetime) -> list[Silence]:
         """Return the silences active or pending at `now`, which routing consults."""
@@ -145,22 +150,22 @@ class NotificationStore:
     def settle_routing(
         self,
         item: OutboxItem,
-        incident: Incident | None,
+        incidents: Sequence[Incident],
         deliveries: Sequence[tuple[str, Notification]],
         *,
         at: datetime,
         outcome: dict[str, Any],
     ) -> None:
-        """Save any incident, queue per-receiver rows and settle the routed row, atomically.
+        """Save the incidents, queue per-receiver rows and settle the routed row, atomically.
 
         An item with a negative id stands for a notification the router made itself (a
-        reminder): there is no routed row to settle. An announcement has no incident. Raise
-        KeyError for an unknown row.
+        reminder, a resolve on the clock): there is no routed row to settle. An announcement
+        has no incident. Raise KeyError for an unknown row.
         """
         with self.engine.begin() as connection:
-            if incident is not None:
-                row = {**asdict(incident), "updated_at": at}
-                upsert(connection, IncidentRow, [row], ["dedup_key"])
+            rows = [incident_rows.row(incident, at) for incident in incidents]
+            if rows:
+                upsert(connection, IncidentRow, rows, ["dedup_key"])
             for receiver, notification in deliveries:
                 outbox.insert_notifications(connection, [notification], receiver)
             if item.id >= 0:
@@ -209,7 +214,3 @@ def _settle(connection: Connection, item_id: int, values: dict[str, Any]) -> Non
     ).rowcount
     if changed == 0:
         raise KeyError(f"no outbox row {item_id}")
-
-
-def _incident(row: Any) -> Incident:
-    return Incident(**{name: getattr(row, name) for name in _INCIDENT_FIELDS})

@@ -146,8 +146,8 @@ class Store:
             )
 
     def firing_alerts(self) -> list[Incident]:
-        """Return every alert some source reports firing, muted or not (the router's view)."""
-        return self.notifications.firing()
+        """Return the incidents some alert of which fires, muted or not (the router's view)."""
+        return [incident for incident in self.notifications.firing() if incident.firing]
 
     def prune(self, *, now: datetime, retention: Retention) -> int:
         """Apply retention and 5-minute downsampling in one transaction; count deleted rows."""

@@ -221,6 +221,20 @@ def history(
     ]
 
 
+def recent(
+    connection: Connection, service: str, slo: str, instance: str, *, since: datetime
+) -> list[Evaluation]:
+    """Return an instance's snapshots from `since` on, oldest first; `instance` as text."""
+    where = and_(
+        Snapshot.service == service,
+        Snapshot.slo == slo,
+        Snapshot.instance == instance,
+        Snapshot.evaluated_at >= since,
+    )
+    query = select(*COLUMNS).where(where).order_by(Snapshot.evaluated_at, Snapshot.id)
+    return [evaluation(row) for row in connection.execute(query)]
+
+
 def _positions(count: int, points: int) -> list[int]:
     """Return `points` evenly spread 1-based positions among `count`, first and last included."""
     if points == 1:

@@ -226,13 +226,21 @@ class SilenceRow(Base):
 
 
 class IncidentRow(Base):
-    """An alert identity (dedup key): which sources fire it, and which receivers were paged."""
+    """An incident: the alerts it gathers, which sources fire them, and who was paged.
+
+    `dedup_key` is what receivers were given; `group_key` names the alerts it gathers (one SLO
+    instance and severity for burn-rate tiers), so that a lookup finds an incident whatever
+    key it was opened under.
+    """
 
     __tablename__ = "ftw_observe_incidents"
+    __table_args__ = (Index("ix_ftw_observe_incidents_group_key", "group_key"),)
 
     dedup_key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))  # open, muted or closed
-    sources: Mapped[dict[str, str]] = mapped_column(JSON)  # source -> firing | resolved
+    group_key: Mapped[str] = mapped_column(String(512))
+    state: Mapped[str] = mapped_column(String(16))  # open, muted, tail or closed
+    # alert dedup key -> {sources: {source: firing | resolved}, labels, annotations, tail_until}
+    members: Mapped[dict[str, Any]] = mapped_column(JSON)
     receivers: Mapped[list[str]] = mapped_column(JSON)  # who got the trigger
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
     annotations: Mapped[dict[str, str]] = mapped_column(JSON)
@@ -240,4 +248,5 @@ class IncidentRow(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolves_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from ftw_observe.notify.dispatch import Dispatcher
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
+from ftw_observe.notify.recovery import Recovery
 from ftw_observe.store import Store
 from tests.support.clock import Clock
 
@@ -34,8 +35,16 @@ class Rig:
         rig.run(30)  # advance the clock 30 s, then route and deliver
     """
 
-    def __init__(self, store: Store, pagerduty: FakePagerDuty, slack: FakeSlack) -> None:
+    def __init__(
+        self,
+        store: Store,
+        pagerduty: FakePagerDuty,
+        slack: FakeSlack,
+        *,
+        recovery: Recovery | None = None,
+    ) -> None:
         self.store, self.pagerduty, self.slack, self.clock = store, pagerduty, slack, Clock(T0)
+        self.recovery = recovery
         self.policy = load_policy(REPO / "alerts" / "routing.yaml")
         env = {
             "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
@@ -57,6 +66,7 @@ class Rig:
             metrics=self.metrics,
             clock=self.clock,
             claim_timeout=timedelta(minutes=2),
+            recovery=self.recovery,
         )
 
     def emit(self, notification: Notification) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ftw_observe.api.app import create_app
-from ftw_observe.model import Incident, NotificationKind, OutboxState
+from ftw_observe.model import Incident, Member, NotificationKind, OutboxState
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs
 from tests.support.seed import notification, settle
 
@@ -45,7 +45,7 @@ def _deliveries(seeded: Seeded) -> dict[str, int]:
     routed = staged[0]
     notes.settle_routing(
         routed,
-        Incident(routed.notification.dedup_key),
+        [Incident(routed.notification.dedup_key)],
         [],
         at=now + 2 * SECOND,
         outcome={"routed": ["slack-incidents"]},
@@ -177,13 +177,13 @@ def test_firing_lists_the_alerts_the_router_sees_firing_and_what_mutes_them(
     muted = Incident(
         "am/disk",
         state="muted",
-        sources={"alertmanager": "firing"},
+        members={"am/disk": Member({"alertmanager": "firing"}, labels)},
         labels=labels,
         muted_by="silence 1234",
     )
-    notes.settle_routing(routed, muted, [], at=seeded.now, outcome={})
-    over = Incident("am/over", state="closed", sources={"alertmanager": "resolved"})
-    notes.settle_routing(routed, over, [], at=seeded.now, outcome={})
+    notes.settle_routing(routed, [muted], [], at=seeded.now, outcome={})
+    over = Incident("am/over", members={"am/over": Member({"alertmanager": "resolved"})})
+    notes.settle_routing(routed, [over], [], at=seeded.now, outcome={})
 
     response = client.get("/api/notifications/firing")
 
@@ -192,6 +192,7 @@ def test_firing_lists_the_alerts_the_router_sees_firing_and_what_mutes_them(
         "firing": [
             {
                 "dedup_key": "am/disk",
+                "incident": "am/disk",
                 "state": "muted",
                 "muted_by": "silence 1234",
                 "sources": {"alertmanager": "firing"},

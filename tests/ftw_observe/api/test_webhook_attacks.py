@@ -110,3 +110,46 @@ def test_a_valid_alert_pages_although_its_neighbours_are_hostile(
     for reason in ("control_character", "invalid_unicode", "invalid_status"):
         assert f'ftw_observe_webhook_alerts_rejected_total{{reason="{reason}"}} 1.0' in counted
     assert 'ftw_observe_webhook_requests_total{outcome="accepted"} 1.0' in counted
+
+
+def tier(name: str, status: str) -> dict[str, Any]:
+    severity = "page" if name.startswith("page") else "ticket"
+    labels = {
+        "alertname": "SLOErrorBudgetBurn",
+        "service": "marketplace",
+        "slo": "job-posting-availability",
+        "team": "marketplace",
+        "severity": severity,
+        "tier": name,
+    }
+    return {"status": status, "labels": labels, "annotations": {"summary": f"{name} burns"}}
+
+
+def test_tiers_reported_in_any_order_and_again_page_once_and_resolve_once(
+    engine_with_receivers: RunningEngine, fake_pagerduty: FakePagerDuty
+) -> None:
+    # A careless Alertmanager (no inhibit rules, repeats, a resolve before its firing):
+    # whatever the order, the outage is one incident.
+    storm = [
+        tier("page-6h", "resolved"),
+        tier("page-6h", "firing"),
+        tier("page-1h", "firing"),
+        tier("page-1h", "firing"),
+        tier("ticket-1d", "firing"),
+        tier("page-6h", "firing"),
+        tier("page-1h", "resolved"),
+        tier("ticket-1d", "resolved"),
+        tier("page-6h", "resolved"),
+    ]
+    for each in storm:
+        body = {"version": "4", "status": each["status"], "receiver": "ftw-observe"}
+        response = engine_with_receivers.post(PATH, json={**body, "alerts": [each]}, headers=AUTH)
+        assert response.status_code == 202, response.text
+
+    key = "ftw/marketplace/job-posting-availability//page"
+    wait_until(lambda: ("resolve", key) in actions(fake_pagerduty))
+    assert actions(fake_pagerduty) == [("trigger", key), ("resolve", key)]
+
+
+def actions(fake_pagerduty: FakePagerDuty) -> list[tuple[str, str]]:
+    return [(e["event_action"], e["dedup_key"]) for e in fake_pagerduty.events()]

@@ -59,3 +59,15 @@ def test_raw_snapshots_kept_longer_than_history_are_refused_at_start() -> None:
     env = {"FTW_SNAPSHOT_RETENTION_DAYS": "1", "FTW_SNAPSHOT_RAW_HOURS": "48"}
     with pytest.raises(SettingsError, match="FTW_SNAPSHOT_RAW_HOURS=48 must not exceed"):
         EngineSettings.from_env(env)
+
+
+def test_an_outage_resolves_after_ten_clean_minutes_unless_configured() -> None:
+    assert EngineSettings.from_env({}).recovery_hold == timedelta(minutes=10)
+    configured = EngineSettings.from_env({"FTW_RECOVERY_HOLD_SECONDS": "0"})
+    assert configured.recovery_hold == timedelta(0)
+
+
+@pytest.mark.parametrize("value", ["ten minutes", "-60"])
+def test_a_bad_recovery_hold_names_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="FTW_RECOVERY_HOLD_SECONDS="):
+        EngineSettings.from_env({"FTW_RECOVERY_HOLD_SECONDS": value})

@@ -11,7 +11,7 @@ from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.matching.silences import new_silence
 from ftw_observe.model import Notification, NotificationKind
-from ftw_observe.notify.dispatch import Dispatcher, DispatchReport, backoff
+from ftw_observe.notify.dispatch import Dispatcher, backoff
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.store import Store
@@ -19,13 +19,14 @@ from tests.support.dispatch import REPO, T0, Rig
 from tests.support.notifications import burn_notification
 
 PAGE = burn_notification()
-KEY = PAGE.dedup_key
+# Receivers see the incident, which every page tier of the SLO instance shares.
+KEY = PAGE.dedup_key.removesuffix("page-1h") + "page"
 RESOLVE = replace(PAGE, kind=NotificationKind.RESOLVE)
 
 
 def ticket(tier: str = "page-6h", severity: str = "page") -> Notification:
     labels = {**PAGE.labels, "tier": tier, "severity": severity}
-    return replace(PAGE, dedup_key=KEY.replace("page-1h", tier), labels=labels)
+    return replace(PAGE, dedup_key=PAGE.dedup_key.replace("page-1h", tier), labels=labels)
 
 
 def test_a_page_reaches_pagerduty_and_slack_once_and_resolves_once(rig: Rig) -> None:
@@ -108,7 +109,7 @@ def test_a_429_is_retried_after_retry_after_not_before(rig: Rig) -> None:
 
 def test_a_crash_between_sending_and_settling_pages_once(rig: Rig) -> None:
     rig.emit(PAGE)
-    rig.dispatcher._route(rig.clock(), DispatchReport())
+    rig.dispatcher.router.route(rig.clock())
     # Deliver, then "crash" before settling: the rows stay claimed.
     items = rig.store.notifications.claim(rig.clock(), 10, routed=True)
     for item in items:
@@ -160,12 +161,13 @@ def test_a_page_silenced_after_it_fired_still_gets_its_resolve(rig: Rig) -> None
     assert rig.pd_actions() == [("trigger", KEY), ("resolve", KEY)]
 
 
-def test_a_firing_faster_tier_mutes_the_slower_one(rig: Rig) -> None:
+def test_a_slower_tier_joins_the_page_of_the_faster_one(rig: Rig) -> None:
     rig.emit(PAGE)
     rig.run()
     rig.emit(ticket("page-6h"))
     rig.run(30)
     assert rig.pd_actions() == [("trigger", KEY)]
+    assert len(rig.incidents_messages()) == 1
 
 
 def test_a_permanent_error_is_rejected_surfaced_and_not_retried(rig: Rig) -> None:
@@ -224,7 +226,8 @@ def test_two_dispatchers_on_one_database_deliver_each_notification_once(
     second = first.make(first.env)
     for index in range(20):
         labels = {**PAGE.labels, "route": f"/api/r{index}"}
-        first.emit(replace(PAGE, dedup_key=f"{KEY}-{index}", labels=labels))
+        key = f"ftw/marketplace/api-latency-p95/route=/api/r{index}/page-1h"
+        first.emit(replace(PAGE, dedup_key=key, labels=labels))
     threads = [threading.Thread(target=d.run_once) for d in (first.dispatcher, second)]
     for thread in threads:
         thread.start()
@@ -234,7 +237,8 @@ def test_two_dispatchers_on_one_database_deliver_each_notification_once(
         first.run(1)
         second.run_once()
     keys = [event["dedup_key"] for event in fake_pagerduty.events()]
-    assert sorted(keys) == sorted(f"{KEY}-{index}" for index in range(20))
+    expected = [f"ftw/marketplace/api-latency-p95/route=/api/r{index}/page" for index in range(20)]
+    assert sorted(keys) == sorted(expected)
     assert len(fake_slack.posted("incidents")) == 20
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -97,6 +98,20 @@ def test_resolve_sends_the_same_dedup_key(
         "dedup_key": first["dedup_key"],
         "routing_key": ROUTING_KEY,
     }
+    assert fake_pagerduty.open_alerts() == set()
+
+
+def test_a_superseded_ticket_closes_its_own_alert(
+    sender: PagerDutySender, fake_pagerduty: FakePagerDuty
+) -> None:
+    ticket = burn_notification()
+    trigger = sender.send(ticket, previous=None)
+
+    superseded = replace(ticket, kind=NotificationKind.SUPERSEDE)
+    result = sender.send(superseded, previous=trigger.delivery)
+
+    assert result.outcome is Outcome.DELIVERED
+    assert [e["event_action"] for e in fake_pagerduty.events()] == ["trigger", "resolve"]
     assert fake_pagerduty.open_alerts() == set()
 
 

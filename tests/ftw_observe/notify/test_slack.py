@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -73,6 +74,44 @@ def test_resolve_updates_the_message_and_replies_in_its_thread(
     assert reply["text"].startswith(":white_check_mark: Resolved at <!date^1741068000^")
     [update] = fake_slack.calls("chat.update")
     assert (update["channel"], update["ts"]) == ("C0INCIDENTS", message["ts"])
+
+
+def test_an_early_resolve_says_why_in_the_thread(
+    sender: SlackSender, fake_slack: FakeSlack
+) -> None:
+    trigger = sender.send(burn_notification(), previous=None)
+    why = "the 5m window has been clean for 10m; page-6h still counts the outage's errors"
+    early = replace(RESOLVE, annotations={**RESOLVE.annotations, "resolution": why})
+
+    sender.send(early, previous=trigger.delivery)
+
+    [message] = fake_slack.posted("#incidents")
+    [reply] = fake_slack.thread("#incidents", message["ts"])
+    assert reply["text"].startswith(":white_check_mark: Resolved at <!date^1741068000^")
+    assert reply["text"].endswith(f": {why}")
+
+
+def test_a_superseded_ticket_says_so_in_its_message_and_thread(
+    fake_slack: FakeSlack,
+) -> None:
+    sender = make_sender(fake_slack, channel="#slo-alerts")
+    ticket = burn_notification(labels={**burn_notification().labels, "severity": "ticket"})
+    trigger = sender.send(ticket, previous=None)
+    page = "ftw/marketplace/api-latency-p95/route=/api/jobs/page"
+    notes = {"superseded_by": page, "superseded_by_summary": "burning 20x over 1h"}
+    superseded = replace(
+        ticket, kind=NotificationKind.SUPERSEDE, annotations={**ticket.annotations, **notes}
+    )
+
+    result = sender.send(superseded, previous=trigger.delivery)
+
+    assert result.outcome is Outcome.DELIVERED
+    [message] = fake_slack.posted("#slo-alerts")
+    assert message["text"].startswith(":arrow_double_up: Superseded by a page: ")
+    assert block_errors(message["blocks"]) == []
+    assert "A page took over: burning 20x over 1h" in message["blocks"][1]["text"]["text"]
+    [reply] = fake_slack.thread("#slo-alerts", message["ts"])
+    assert f"by the page burning 20x over 1h (`{page}`)" in reply["text"]
 
 
 def test_resolve_without_a_trigger_message_posts_on_its_own(

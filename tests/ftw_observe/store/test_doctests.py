@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from ftw_observe.store import codec, database, report_reads, retention
+from ftw_observe.store import codec, database, incident_rows, report_reads, retention
 
 
-@pytest.mark.parametrize("module", [codec, database, report_reads, retention])
+@pytest.mark.parametrize("module", [codec, database, incident_rows, report_reads, retention])
 def test_docstring_examples_run(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

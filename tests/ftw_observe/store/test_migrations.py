@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
 
-from ftw_observe.store import database_url, upgrade_url
+from ftw_observe.store import Store, database_url, upgrade_url
 from ftw_observe.store.migrate import alembic_config
 from ftw_observe.store.tables import PREFIX, VERSION_TABLE, include_name, metadata
 from marketplace.db.migrate import alembic_config as marketplace_config
 from marketplace.db.migrate import upgrade_url as upgrade_marketplace
 from marketplace.db.models import Base as MarketplaceBase
+from tests.ftw_observe.store.data import (
+    LEGACY_HOST,
+    LEGACY_PAGE,
+    LEGACY_SLOWER,
+    legacy_incidents,
+)
 
 STORE_TABLES = {table.name for table in metadata.sorted_tables}
+
+
+def _json(value: object) -> object:
+    """Return a JSON column as read: SQLite hands back text, Postgres a decoded value."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _engine(url: str) -> Engine:
@@ -102,3 +114,49 @@ def test_downgrade_removes_only_the_store(
         assert _store_diff(engine) == []
     finally:
         engine.dispose()
+
+
+def test_incidents_kept_per_tier_gather_under_the_key_receivers_hold(
+    store_url: str, store_engines: Callable[[str], Engine]
+) -> None:
+    legacy_incidents(store_url)
+    notes = Store(store_engines(store_url)).notifications
+
+    (live,) = notes.firing()
+
+    assert live.dedup_key == LEGACY_PAGE, "PagerDuty's open alert keeps its key"
+    assert live.group_key == "ftw/marketplace/job-posting-availability//page"
+    assert (live.state, live.receivers) == ("open", ["pagerduty-oncall", "slack-incidents"])
+    assert {key: m.sources for key, m in live.members.items()} == {
+        LEGACY_PAGE: {"engine": "firing", "alertmanager": "firing"},
+        LEGACY_SLOWER: {"engine": "firing"},
+    }
+    assert notes.incident(LEGACY_SLOWER).members == {}, "merged into the page"
+    host = notes.incident(LEGACY_HOST)
+    assert (host.state, host.group_key, list(host.members)) == (
+        "closed",
+        LEGACY_HOST,
+        [LEGACY_HOST],
+    )
+
+
+def test_incidents_go_back_to_one_row_per_alert_on_downgrade(
+    store_url: str, store_engines: Callable[[str], Engine]
+) -> None:
+    legacy_incidents(store_url)
+    upgrade_url(store_url)
+    command.downgrade(alembic_config(store_url), "0003")
+    engine = _engine(store_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT dedup_key, state, sources FROM ftw_observe_incidents")
+            ).all()
+    finally:
+        engine.dispose()
+
+    sources = {row.dedup_key: (row.state, _json(row.sources)) for row in rows}
+    assert sources == {
+        LEGACY_PAGE: ("open", {"engine": "firing", "alertmanager": "firing"}),
+        LEGACY_HOST: ("closed", {"alertmanager": "resolved"}),
+    }

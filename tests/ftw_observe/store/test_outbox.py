@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from ftw_observe.model import (
     Incident,
+    Member,
     NotificationKind,
     OutboxItem,
     OutboxState,
@@ -38,8 +39,10 @@ def test_a_notification_is_routed_then_delivered_after_a_retry(store: Store) -> 
     [routing] = notes.claim(T0, 10, routed=False)
     assert (routing.notification, routing.attempts, routing.receiver) == (written, 1, None)
     assert notes.claim(T0, 10, routed=False) == []  # being routed: nobody else gets it
-    paged = Incident(KEY, state="open", sources={"engine": "firing"}, receivers=["slack"])
-    notes.settle_routing(routing, paged, [("slack", written)], at=T0, outcome={"to": ["slack"]})
+    paged = Incident(
+        KEY, state="open", members={KEY: Member({"engine": "firing"})}, receivers=["slack"]
+    )
+    notes.settle_routing(routing, [paged], [("slack", written)], at=T0, outcome={"to": ["slack"]})
     assert notes.incident(KEY) == paged
     assert store.outbox_depth() == 1  # the row for slack
 
@@ -132,7 +135,7 @@ def test_routing_takes_an_alert_in_order_but_not_beside_another_claimer(store: S
         ("b", "trigger"),
         ("b", "resolve"),
     ]
-    notes.settle_routing(trigger, Incident(KEY), [], at=T0 + 10 * SECOND, outcome={})
+    notes.settle_routing(trigger, [Incident(KEY)], [], at=T0 + 10 * SECOND, outcome={})
     [resolve] = claim(10)
     assert (resolve.notification.dedup_key, resolve.notification.kind) == (KEY, RESOLVE)
 
@@ -192,7 +195,7 @@ def test_settling_an_unknown_row_fails_and_records_nothing(store: Store) -> None
     with pytest.raises(KeyError):
         notes.settle_routing(
             unknown,
-            Incident("b", state="open"),
+            [Incident("b", state="open")],
             [("slack", unknown.notification)],
             at=T0,
             outcome={},

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from ftw_observe.matching.silences import Silence, new_silence
-from ftw_observe.model import Incident, OutboxItem, OutboxState
+from ftw_observe.model import Incident, Member, OutboxItem, OutboxState
 from ftw_observe.store import Retention, Store
 from ftw_observe.store.tables import Snapshot
 from tests.ftw_observe.store.data import (
@@ -126,10 +126,9 @@ def test_raw_snapshots_cannot_be_kept_longer_than_history() -> None:
 
 def _incident(store: Store, key: str, state: str, at_: datetime) -> None:
     placeholder = OutboxItem(id=-1, notification=notification(key, at_), attempts=0)
-    incident = Incident(
-        key, state=state, sources={"engine": "firing" if state != "closed" else "resolved"}
-    )
-    store.notifications.settle_routing(placeholder, incident, [], at=at_, outcome={})
+    sources = {"engine": "firing" if state != "closed" else "resolved"}
+    incident = Incident(key, state=state, members={key: Member(sources)})
+    store.notifications.settle_routing(placeholder, [incident], [], at=at_, outcome={})
 
 
 def test_closed_incidents_go_after_their_retention_and_open_ones_stay(store: Store) -> None:

@@ -30,7 +30,7 @@ def test_sent_lists_deliveries_to_receivers_newest_first(store: Store) -> None:
     items = _claim_all(store)
     staged = items["ftw/staged", None]
     store.notifications.settle_routing(
-        staged, Incident("ftw/staged"), [], at=T0 + 9 * SECOND, outcome={"routed": ["slack"]}
+        staged, [Incident("ftw/staged")], [], at=T0 + 9 * SECOND, outcome={"routed": ["slack"]}
     )
     sent = OutboxState.SENT
     settle(store, items["ftw/a", "slack"].id, sent, T0 + 2 * SECOND, delivery={"token": "xoxb"})

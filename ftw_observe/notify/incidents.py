@@ -1,0 +1,236 @@
+"""Which incident an alert belongs to, and what its alerts make of it: pure rules, no I/O.
+
+One outage, one page. The burn-rate tiers of one SLO instance with the same severity share an
+incident: every page tier one, every ticket tier another. However many tiers fire, in whatever
+order and from whichever source (the engine or Alertmanager), receivers hear of the outage
+once, under one dedup key, and once more when it is over: when none of its tiers fires any
+more (or sooner, see `ftw_observe.notify.recovery`). Any other alert (thresholds, the engine's
+meta-alert) is an incident of its own.
+
+A page outranks a ticket of the same instance: opening it supersedes the ticket, and while
+it lasts the ticket tiers are its concern. When it ends, the ticket tiers that still fire
+are the outage's tail, as are the tiers of an incident resolved early: each still firing one
+short window later is a burn of its own and opens the incident again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ftw_observe.burnrate import TIER_NAMES, TIERS, Tier, tier
+from ftw_observe.model import Incident, IncidentState, Member
+from ftw_observe.rules import names
+
+# Lower is more urgent: a page (0) supersedes a ticket (1) of the same SLO instance.
+SEVERITY_RANK = {name: rank for rank, name in enumerate(dict.fromkeys(t.severity for t in TIERS))}
+# How long Alertmanager may take to send a tier it no longer inhibits: its group interval
+# per severity in the generated alerts/alertmanager.yml, plus a margin for the network.
+ALERTMANAGER_GROUP_INTERVAL = {"page": timedelta(seconds=30), "ticket": timedelta(minutes=5)}
+ALERTMANAGER_MARGIN = timedelta(seconds=30)
+ALERTMANAGER = "alertmanager"
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Where one alert belongs: its incident's group key, and what it is within it.
+
+    >>> labels = {"alertname": "SLOErrorBudgetBurn", "service": "marketplace",
+    ...           "slo": "api-availability", "tier": "page-6h", "severity": "page"}
+    >>> found = grouping("ftw/marketplace/api-availability//page-6h", labels)
+    >>> found.group_key, found.instance, found.rank
+    ('ftw/marketplace/api-availability//page', 'ftw/marketplace/api-availability/', 0)
+    """
+
+    group_key: str  # the incident's key: per SLO instance and severity, else the alert's own
+    member_key: str  # the alert's own dedup key
+    instance: str | None = None  # `ftw/<service>/<slo>/<instance>` of a burn-rate tier
+    severity: str = ""
+    tier: Tier | None = None
+
+    @property
+    def rank(self) -> int | None:
+        """Return how urgent the incident is among its SLO instance's (0: a page), if ranked."""
+        return None if self.instance is None else SEVERITY_RANK.get(self.severity)
+
+    @property
+    def tail(self) -> timedelta | None:
+        """Return how long the tier keeps firing after an outage ends: its short window."""
+        return None if self.tier is None else timedelta(seconds=self.tier.short)
+
+
+def grouping(dedup_key: str, labels: Mapping[str, str]) -> Grouping:
+    """Return where an alert belongs; only the engine's burn-rate tier keys are grouped.
+
+    The group key is stable for a given SLO instance and severity: it depends neither on the
+    routing policy nor on which tier fired first.
+    """
+    service, slo, name = labels.get("service", ""), labels.get("slo", ""), labels.get("tier", "")
+    burn = labels.get("alertname") == names.BURN_ALERT and name in TIER_NAMES
+    prefix, suffix = f"ftw/{service}/{slo}/", f"/{name}"
+    if not (burn and service and slo and dedup_key.startswith(prefix)):
+        return Grouping(dedup_key, dedup_key)
+    if not dedup_key.endswith(suffix) or len(dedup_key) < len(prefix) + len(suffix):
+        return Grouping(dedup_key, dedup_key)
+    found = tier(name)
+    severity = labels.get("severity") or found.severity
+    instance = dedup_key[: len(dedup_key) - len(suffix)]
+    return Grouping(f"{instance}/{severity}", dedup_key, instance, severity, found)
+
+
+def member_grouping(key: str, member: Member) -> Grouping:
+    """Return where an incident's member belongs, from its key and labels."""
+    return grouping(key, member.labels)
+
+
+def more_urgent(found: Grouping) -> list[str]:
+    """Return the group keys of the incidents of the same SLO instance that outrank an alert's."""
+    rank = found.rank
+    if rank is None:
+        return []
+    return [f"{found.instance}/{name}" for name, other in SEVERITY_RANK.items() if other < rank]
+
+
+def outranks(one: Grouping, other: Grouping) -> bool:
+    """Tell whether `one` is more urgent than `other` and about the same SLO instance."""
+    if one.instance is None or one.instance != other.instance:
+        return False
+    mine, theirs = one.rank, other.rank
+    return mine is not None and theirs is not None and mine < theirs
+
+
+def record(
+    incident: Incident,
+    key: str,
+    source: str,
+    *,
+    firing: bool,
+    labels: Mapping[str, str],
+    annotations: Mapping[str, str],
+) -> bool:
+    """Record what a source says of one alert; return True when it starts firing afresh."""
+    member = incident.members.get(key)
+    fresh = firing and (member is None or not member.firing)
+    if member is None:
+        if not firing:
+            return False  # a resolve of an alert the incident never had: nothing to keep
+        member = incident.members[key] = Member()
+    member.sources[source] = "firing" if firing else "resolved"
+    if firing:
+        member.labels, member.annotations = dict(labels), dict(annotations)
+    return fresh
+
+
+def lead(incident: Incident) -> str | None:
+    """Return the key of the alert whose labels the incident's receivers were shown."""
+    return next((k for k, m in incident.members.items() if m.labels == incident.labels), None)
+
+
+def restart(incident: Incident) -> None:
+    """Forget a finished incident's receivers and resolved alerts before it opens again."""
+    incident.members = {
+        key: Member(member.sources, member.labels, member.annotations)
+        for key, member in incident.members.items()
+        if member.firing
+    }
+    incident.receivers, incident.muted_by = [], None
+    incident.opened_at = incident.closed_at = None
+
+
+def open_with(incident: Incident, key: str, receivers: list[str], now: datetime) -> None:
+    """Open the incident for its receivers, shown as the alert `key`."""
+    member = incident.members[key]
+    incident.state, incident.muted_by = IncidentState.OPEN.value, None
+    incident.receivers = list(receivers)
+    incident.labels, incident.annotations = dict(member.labels), dict(member.annotations)
+    incident.opened_at, incident.closed_at, incident.notified_at = now, None, now
+    incident.resolves_at = None
+    for each in incident.members.values():
+        each.tail_until = None
+
+
+def mute(incident: Incident, why: str, key: str) -> None:
+    """Keep the incident firing for nobody, and say why (a silence, an inhibition, no route)."""
+    member = incident.members[key]
+    if incident.state != IncidentState.MUTED.value:
+        incident.labels, incident.annotations = dict(member.labels), dict(member.annotations)
+    incident.state, incident.muted_by = IncidentState.MUTED.value, why
+
+
+def close(incident: Incident, now: datetime) -> None:
+    """Close an incident none of whose alerts fires any more."""
+    incident.state, incident.closed_at = IncidentState.CLOSED.value, now
+    incident.resolves_at = None
+    for member in incident.members.values():
+        member.tail_until = None
+
+
+def grace(incident: Incident, resolved: Grouping) -> timedelta | None:
+    """Return how long an incident waits for a slower tier before it resolves, if at all.
+
+    Alertmanager sends no alert it inhibits: while page-1h fires, page-6h reaches the engine
+    only from the engine itself. An incident that only Alertmanager reported cannot know
+    whether the tier that just resolved was hiding a slower one of the same severity, which
+    Alertmanager sends at its group's next flush: it waits that long before resolving.
+    """
+    if resolved.tier is None or resolved.instance is None:
+        return None
+    if any(set(m.sources) - {ALERTMANAGER} for m in incident.members.values()):
+        return None  # the engine reports every tier that fires, inhibited or not
+    mine = resolved.tier
+    if not any(t.severity == mine.severity and t.long > mine.long for t in TIERS):
+        return None  # the slowest tier of its severity hides nothing of the incident
+    interval = ALERTMANAGER_GROUP_INTERVAL.get(
+        resolved.severity, max(ALERTMANAGER_GROUP_INTERVAL.values())
+    )
+    return interval + ALERTMANAGER_MARGIN
+
+
+def make_tail(incident: Incident, now: datetime, *, covered: bool = False) -> None:
+    """Leave an incident's firing alerts as a tail: each waits one short window, then opens it.
+
+    `covered`: a more urgent incident of the same instance is open, and its end starts the wait.
+    """
+    incident.state, incident.muted_by = IncidentState.TAIL.value, None
+    incident.closed_at = incident.closed_at or now
+    for key, member in incident.firing_members().items():
+        wait = member_grouping(key, member).tail
+        due = None if covered or wait is None else now + wait
+        if due is not None and member.tail_until is not None:
+            due = max(due, member.tail_until)
+        member.tail_until = due
+
+
+def join_tail(incident: Incident, key: str, until: datetime, now: datetime) -> None:
+    """Keep a starting alert as the tail of a more urgent incident that just ended."""
+    incident.state, incident.muted_by = IncidentState.TAIL.value, None
+    incident.closed_at = incident.closed_at or now
+    incident.members[key].tail_until = until
+
+
+def due_tail(incident: Incident, now: datetime) -> list[str]:
+    """Return the alerts of a tail still firing past their wait: burns of their own."""
+    if incident.state != IncidentState.TAIL.value:
+        return []
+    return [
+        key
+        for key, member in incident.firing_members().items()
+        if member.tail_until is not None and member.tail_until <= now
+    ]
+
+
+def subordinates(incident: Incident, others: list[Incident]) -> list[Incident]:
+    """Return the incidents the given one outranks: the same instance, a lower severity."""
+    mine = grouping(incident.group_key, {})
+    key = lead(incident) or next(iter(incident.members), None)
+    if key is not None:
+        mine = member_grouping(key, incident.members[key])
+    found = []
+    for other in others:
+        if other.dedup_key == incident.dedup_key or not other.members:
+            continue
+        theirs = member_grouping(*next(iter(other.members.items())))
+        if outranks(mine, theirs):
+            found.append(other)
+    return found
