@@ -8,6 +8,7 @@ from typing import Any
 from ftw_observe.dashboards import (
     business,
     executive,
+    health,
     infrastructure,
     marketplace,
     slo_detail,
@@ -26,6 +27,7 @@ def plans(specs: Sequence[ServiceSpec]) -> list[Plan]:
         business.build(),
         infrastructure.build(),
         executive.build(specs),
+        health.build(),
     ]
 
 

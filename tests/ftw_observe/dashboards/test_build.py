@@ -24,6 +24,7 @@ UIDS = (
     "ftw-business",
     "ftw-infrastructure",
     "ftw-executive",
+    "ftw-observe-health",
 )
 
 

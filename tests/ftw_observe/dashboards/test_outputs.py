@@ -19,6 +19,7 @@ def test_outputs_are_every_dashboard_provisioning_and_the_catalogue(specs):
         "dashboards/ftw-executive.json",
         "dashboards/ftw-infrastructure.json",
         "dashboards/ftw-marketplace.json",
+        "dashboards/ftw-observe-health.json",
         "dashboards/ftw-slo-detail.json",
         "dashboards/ftw-slo-overview.json",
         "dashboards/provisioning/dashboards.yaml",
