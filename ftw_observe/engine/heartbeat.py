@@ -55,11 +55,13 @@ class Heartbeat:
         if self._inflight is not None and not self._inflight.done():
             log.warning("heartbeat to %s skipped: the previous one is still waiting", self.host)
             return False
-        self._inflight = self._pool.submit(self._send)
         try:
+            self._inflight = self._pool.submit(self._send)
             problem = self._inflight.result(timeout=self.timeout)
         except FutureTimeout:
             problem = f"no answer within {self.timeout:g} s"
+        except RuntimeError:  # closed: the engine is stopping
+            problem = "stopped"
         if problem:
             log.warning("heartbeat to %s failed: %s", self.host, problem)
         return not problem

@@ -45,3 +45,10 @@ def test_its_url_is_never_shown() -> None:
 
     assert repr(heartbeat) == "Heartbeat('127.0.0.1')"
     assert heartbeat.host == "127.0.0.1"
+
+
+def test_a_closed_heartbeat_fails_without_raising() -> None:
+    heartbeat = Heartbeat(f"https://hc.test/ping/{TOKEN}", transport=GatedTransport())
+    heartbeat.close()
+
+    assert not heartbeat.ping()
