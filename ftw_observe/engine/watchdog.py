@@ -64,14 +64,19 @@ def watch(
     missing = since is None or now - since >= timeout
     if not missing and not firing:
         return previous, None
-    silent = now - (since or (previous.active_since if previous else None) or leader_since)
+    if not missing:  # it resolves, and says what it said while it fired
+        return advance(previous, WATCHDOG_KEY, condition=False, at=now, for_seconds=0)
+    if since is None:  # none ever arrived: the page fired one timeout after the wait began
+        active = previous.active_since if previous else None
+        since = active - timeout if active else leader_since
+    silent = now - since
     return advance(
         previous,
         WATCHDOG_KEY,
-        condition=missing,
+        condition=True,
         at=now,
         for_seconds=0,
-        value=silent.total_seconds() if missing else None,
+        value=silent.total_seconds(),
         labels=dict(names.WATCHDOG_MISSING_LABELS),
         annotations=missing_annotations(silent, last_arrival, leader_since),
     )

@@ -88,6 +88,16 @@ def test_a_fresh_watchdog_resolves_the_page() -> None:
     assert state.phase is AlertPhase.RESOLVED
 
 
+def test_the_resolve_says_what_the_page_said() -> None:
+    page, _ = step(firing(), 600, last=None)
+    assert page is not None
+    state, _ = step(page, 630, last=625)
+
+    assert state is not None
+    assert state.annotations == page.annotations
+    assert "for 10 min" in state.annotations["summary"]
+
+
 def test_a_watchdog_older_than_the_page_does_not_resolve_it() -> None:
     page = firing(fired_at=500)
     state, kind = step(page, 530, last=300)
