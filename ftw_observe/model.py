@@ -156,6 +156,18 @@ class EngineHealth:
     prometheus_unreachable_since: datetime | None = None
 
 
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """What the outbox still has to deliver: how many notifications, since when the oldest.
+
+    >>> OutboxBacklog().pending
+    0
+    """
+
+    pending: int = 0  # waiting to be routed or delivered, or being sent
+    oldest_created_at: datetime | None = None
+
+
 class OutboxState(StrEnum):
     """Where a notification is on its way to a receiver."""
 

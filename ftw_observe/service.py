@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from ftw_observe.engine.cycle import Engine
 from ftw_observe.engine.evaluate import targets
+from ftw_observe.engine.heartbeat import Heartbeat
 from ftw_observe.engine.metrics import EngineMetrics
 from ftw_observe.engine.runtime import EngineRuntime
 from ftw_observe.engine.settings import EngineSettings
@@ -52,7 +53,13 @@ class EngineService:
         store = Store(database)
         client = PrometheusClient(settings.prometheus_url, timeout=settings.prometheus_timeout)
         metrics = EngineMetrics.create()
-        engine = Engine(targets(specs), client, store, meta_alert_after=settings.meta_alert_after)
+        engine = Engine(
+            targets(specs),
+            client,
+            store,
+            meta_alert_after=settings.meta_alert_after,
+            watchdog_timeout=settings.watchdog_timeout,
+        )
         lease = Lease(database, LEASE_NAME, settings.replica, settings.lease_ttl)
         prune = partial(_prune, store, settings)
         policy = load_policy(settings.routing_policy)
@@ -64,8 +71,22 @@ class EngineService:
             metrics=DispatchMetrics.create(metrics.registry),
             recovery=Recovery(hold=hold) if hold > timedelta(0) else None,
         )
+        heartbeat = None
+        if settings.heartbeat_url:
+            heartbeat = Heartbeat(
+                settings.heartbeat_url,
+                method=settings.heartbeat_method,
+                timeout=settings.heartbeat_timeout,
+            )
         runtime = EngineRuntime(
-            settings, engine, lease, metrics, prune, dispatch=dispatcher.run_once
+            settings,
+            engine,
+            lease,
+            metrics,
+            prune,
+            dispatch=dispatcher.run_once,
+            backlog=store.outbox_backlog,
+            heartbeat_ping=heartbeat,
         )
         return cls(settings, specs, store, runtime, client, metrics)
 
@@ -96,7 +117,9 @@ class EngineService:
                 token=self.settings.api_token, max_duration=self.settings.silence_max_duration
             ),
             webhook_max_bytes=self.settings.webhook_max_bytes,
-            webhook_metrics=WebhookMetrics.create(self.metrics.registry),
+            webhook_metrics=WebhookMetrics.create(
+                self.metrics.registry, watchdog_seen=self.metrics.chain.note_watchdog
+            ),
         )
         app.router.lifespan_context = lifespan
         return app

@@ -3,7 +3,8 @@
 The route reads its body itself, in this order: the bearer token is compared (in constant
 time) before a byte of the body is read; the body is read up to its size limit and no further;
 it must be JSON with Alertmanager's top level; then each alert is accepted or rejected on its
-own, so one bad alert never costs the valid ones beside it.
+own, so one bad alert never costs the valid ones beside it. The watchdog is neither: its
+arrival is recorded in the store, where the leader looks for it, and nobody is notified.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any, Protocol, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -72,6 +74,9 @@ class WebhookAnswer(BaseModel):
     rejected: list[RejectedAlert] = Field(
         description=f"The refused alerts, the first {LISTED_REJECTIONS} of them"
     )
+    watchdogs: int = Field(
+        0, description="FTWObserveWatchdog alerts: their arrival is recorded, never routed"
+    )
 
 
 class Enqueuer(Protocol):
@@ -81,6 +86,14 @@ class Enqueuer(Protocol):
         self, notifications: Iterable[Notification], *, receiver: str | None = None
     ) -> None:
         """Add notifications to the outbox."""
+        ...
+
+
+class WatchdogRecorder(Protocol):
+    """Where the webhook records the watchdog's arrival (the store)."""
+
+    def record_watchdog(self, at: datetime) -> None:
+        """Record that the watchdog reached this replica at `at`."""
         ...
 
 
@@ -164,18 +177,25 @@ def _first_line(error: ValueError) -> str:
     return (str(error).splitlines() or [""])[0][:200]
 
 
-def queue(context: Context, body: bytes) -> Examined:
-    """Read a body, judge each alert, queue the valid ones in one transaction."""
+def queue(context: Context, body: bytes) -> tuple[Examined, datetime | None]:
+    """Read a body, judge each alert, queue the valid ones in one transaction.
+
+    Return what was judged, and when a firing watchdog was recorded (None: it was not).
+    """
 
     def group_by(service: str, slo: str) -> list[str] | None:
         entry = context.catalog.find(service, slo)
         return None if entry is None else list(entry.slo.group_by)
 
     examined = examine(parse_payload(body))
-    found = notifications(examined.accepted, received_at=context.clock(), group_by=group_by)
+    now = context.clock()
+    found = notifications(examined.accepted, received_at=now, group_by=group_by)
     if found:
         cast(Enqueuer, context.store).enqueue(found)
-    return examined
+    if not examined.watchdog_firing:
+        return examined, None
+    cast(WatchdogRecorder, context.store).record_watchdog(now)
+    return examined, now
 
 
 @router.post(
@@ -201,7 +221,9 @@ async def alertmanager(request: Request, context: ContextDep) -> WebhookAnswer:
 
     Each alert is judged on its own: the valid ones are queued, the others are listed under
     `rejected` with their index and reason, and counted in
-    `ftw_observe_webhook_alerts_rejected_total{reason}`.
+    `ftw_observe_webhook_alerts_rejected_total{reason}`. The watchdog `FTWObserveWatchdog`
+    is recorded as proof that the chain works and counted in
+    `ftw_observe_webhook_watchdogs_total`; it is never routed.
     """
     metrics = _metrics(request)
     limit: int = request.app.state.webhook_max_bytes
@@ -213,7 +235,7 @@ async def alertmanager(request: Request, context: ContextDep) -> WebhookAnswer:
         raise
     try:
         # Parsing a megabyte of JSON takes milliseconds: off the event loop, with the store.
-        examined = await run_in_threadpool(queue, context, body)
+        examined, watchdog_at = await run_in_threadpool(queue, context, body)
     except (HTTPException, RequestValidationError):
         metrics.calls.labels(CallOutcome.MALFORMED.value).inc()
         log.warning("alertmanager webhook: refused a body that is not Alertmanager's JSON")
@@ -221,11 +243,16 @@ async def alertmanager(request: Request, context: ContextDep) -> WebhookAnswer:
     metrics.calls.labels(CallOutcome.ACCEPTED.value).inc()
     for reason, count in examined.rejected_by_reason.items():
         metrics.rejected.labels(reason.value).inc(count)
+    metrics.watchdogs.inc(len(examined.watchdogs))
+    if watchdog_at is not None:
+        metrics.watchdog_seen(watchdog_at)
     summary = describe(examined)
     if examined.rejected:
         log.warning("alertmanager webhook: rejected alerts: %s", summary)
-    else:
+    elif examined.accepted or not examined.watchdogs:
         log.info("alertmanager webhook: %s", summary)
+    else:
+        log.debug("alertmanager webhook: %s", summary)  # the watchdog, every minute
     return WebhookAnswer(
         accepted=len(examined.accepted),
         rejected_count=examined.rejected_count,
@@ -233,4 +260,5 @@ async def alertmanager(request: Request, context: ContextDep) -> WebhookAnswer:
             RejectedAlert(index=item.index, reason=item.reason, detail=item.detail)
             for item in examined.rejected
         ],
+        watchdogs=len(examined.watchdogs),
     )

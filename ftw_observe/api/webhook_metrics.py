@@ -1,11 +1,13 @@
-"""The webhook's metrics: calls by outcome and alerts rejected by reason.
+"""The webhook's metrics: calls by outcome, alerts rejected by reason, watchdogs received.
 
 Labels come from fixed sets, never from the request: a hostile body cannot mint series.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter
@@ -32,9 +34,18 @@ class WebhookMetrics:
 
     calls: Counter
     rejected: Counter
+    watchdogs: Counter
+    # Tells this replica's `/metrics` at once when a watchdog arrived (the leader reads it
+    # from the store every cycle as well).
+    watchdog_seen: Callable[[datetime], None] = lambda _at: None
 
     @classmethod
-    def create(cls, registry: CollectorRegistry) -> WebhookMetrics:
+    def create(
+        cls,
+        registry: CollectorRegistry,
+        *,
+        watchdog_seen: Callable[[datetime], None] | None = None,
+    ) -> WebhookMetrics:
         """Register the webhook's metrics in a registry."""
         calls = Counter(
             "ftw_observe_webhook_requests",
@@ -49,8 +60,16 @@ class WebhookMetrics:
             ["reason"],
             registry=registry,
         )
+        watchdogs = Counter(
+            "ftw_observe_webhook_watchdogs",
+            "Watchdog alerts the webhook received: recorded as proof the chain works, "
+            "never routed nor counted as accepted or rejected.",
+            registry=registry,
+        )
         for outcome in CallOutcome:
             calls.labels(outcome.value)
         for reason in RejectReason:
             rejected.labels(reason.value)
-        return cls(calls, rejected)
+        if watchdog_seen is None:
+            return cls(calls, rejected, watchdogs)
+        return cls(calls, rejected, watchdogs, watchdog_seen)

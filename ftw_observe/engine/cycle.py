@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from ftw_observe.burnrate import TIERS
-from ftw_observe.engine import evaluate, notes
+from ftw_observe.engine import evaluate, notes, watchdog
 from ftw_observe.engine.alert_state import advance
 from ftw_observe.model import (
     AlertKey,
@@ -16,7 +16,6 @@ from ftw_observe.model import (
     AlertState,
     EngineHealth,
     Evaluation,
-    InstanceKey,
     Notification,
     NotificationKind,
     Transition,
@@ -25,8 +24,10 @@ from ftw_observe.model import (
 from ftw_observe.prometheus import PrometheusError, Sample
 from ftw_observe.rules import names
 
-META_KEY = AlertKey(InstanceKey("ftw-observe", "prometheus"), "meta")
+META_KEY = names.META_KEY
 META_ALERT = names.META_ALERT
+# Alert states to save and the transitions they made, beside the SLOs' own.
+Changes = tuple[list[AlertState], list[Transition]]
 NO_SERIES = (
     "no recorded series for this SLO: load alerts/*.rules.yml into Prometheus and check that "
     "its SLI metrics are scraped"
@@ -56,6 +57,10 @@ class CycleStore(Protocol):
         """Return the newest evaluation of every instance."""
         ...
 
+    def watchdog_received_at(self) -> datetime | None:
+        """Return when Alertmanager's watchdog last reached any replica, if ever."""
+        ...
+
     def save_cycle(
         self,
         *,
@@ -77,6 +82,7 @@ class CycleResult:
     evaluations: list[Evaluation]
     transitions: list[Transition] = field(default_factory=list)
     error: str | None = None
+    watchdog_at: datetime | None = None  # the last watchdog arrival the cycle saw
 
 
 def _utcnow() -> datetime:
@@ -96,27 +102,39 @@ class Engine:
         client: Querier,
         store: CycleStore,
         *,
-        meta_alert_after: timedelta = timedelta(minutes=5),
+        meta_alert_after: timedelta = timedelta(minutes=3),
+        watchdog_timeout: timedelta = timedelta(0),
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.targets = list(targets)
         self.client = client
         self.store = store
         self.meta_alert_after = meta_alert_after
+        self.watchdog_timeout = watchdog_timeout  # zero: no watchdog check
         self.clock = clock
+        self._first_cycle_at: datetime | None = None
 
-    def run_cycle(self) -> CycleResult:
-        """Evaluate every SLO, advance alert states, and persist the cycle in one transaction."""
+    def run_cycle(self, *, leader_since: datetime | None = None) -> CycleResult:
+        """Evaluate every SLO, advance alert states, and persist the cycle in one transaction.
+
+        `leader_since` is when this replica began to lead (default: its first cycle): the
+        watchdog check gives the chain that long before it pages.
+        """
         now = self.clock()
         at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        self._first_cycle_at = self._first_cycle_at or at
         health = self.store.health()
         states = self.store.alert_states()
+        arrival, watched = self._watchdog(at, states, leader_since or self._first_cycle_at)
         query = evaluate.series_query([t.service.service for t in self.targets])
         try:
             samples = self.client.query(query, at=at.timestamp())
         except PrometheusError as error:
-            return self._unreadable(at, health, states, str(error))
+            result = self._unreadable(at, health, states, str(error), watched)
+            return replace(result, watchdog_at=arrival)
         evaluations, updates, transitions = self._evaluate(at, samples, states)
+        updates += watched[0]
+        transitions += watched[1]
         recovered = health.prometheus_unreachable_since is not None
         meta_state, meta_transition = advance(
             states.get(META_KEY), META_KEY, condition=False, at=at, for_seconds=0
@@ -127,7 +145,24 @@ class Engine:
             transitions.append(meta_transition)
         new_health = EngineHealth(last_cycle_at=at, last_success_at=at)
         self._save(evaluations, updates, transitions, new_health)
-        return CycleResult(at, evaluations, transitions)
+        return CycleResult(at, evaluations, transitions, watchdog_at=arrival)
+
+    def _watchdog(
+        self, at: datetime, states: dict[AlertKey, AlertState], leader_since: datetime
+    ) -> tuple[datetime | None, Changes]:
+        """Read the last watchdog arrival and advance its alert, Prometheus readable or not."""
+        key = watchdog.WATCHDOG_KEY
+        enabled = self.watchdog_timeout > timedelta(0)
+        arrival = self.store.watchdog_received_at() if enabled else None
+        state, transition = watchdog.watch(
+            states.get(key),
+            now=at,
+            last_arrival=arrival,
+            leader_since=leader_since,
+            timeout=self.watchdog_timeout,
+        )
+        changed = [state] if state is not None and state != states.get(key) else []
+        return arrival, (changed, [transition] if transition else [])
 
     def _evaluate(
         self, at: datetime, samples: list[Sample], states: dict[AlertKey, AlertState]
@@ -185,6 +220,7 @@ class Engine:
         health: EngineHealth,
         states: dict[AlertKey, AlertState],
         error: str,
+        watched: Changes,
     ) -> CycleResult:
         since = health.prometheus_unreachable_since or at
         detail = f"Prometheus unreadable since {since.isoformat()}: {error}"
@@ -207,15 +243,7 @@ class Engine:
             for_seconds=0,
             value=(at - since).total_seconds(),
             labels=dict(names.META_ALERT_LABELS),
-            annotations={
-                "summary": (
-                    f"FTW Observe cannot read Prometheus since {since:%Y-%m-%d %H:%M:%S} UTC"
-                ),
-                "description": (
-                    f"{error}. SLO budgets are unknown and burn-rate alerts cannot fire until "
-                    "Prometheus answers again. Check PROMETHEUS_URL and the Prometheus server."
-                ),
-            },
+            annotations=notes.meta_annotations(since, error),
         )
         transitions = [transition] if transition else []
         health = EngineHealth(
@@ -224,7 +252,9 @@ class Engine:
             prometheus_error=error,
             prometheus_unreachable_since=since,
         )
-        self._save(evaluations, [meta_state], transitions, health)
+        states_saved = [meta_state, *watched[0]]
+        transitions += watched[1]
+        self._save(evaluations, states_saved, transitions, health)
         return CycleResult(at, evaluations, transitions, error)
 
     def _save(

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from ftw_observe.engine.chain_metrics import ChainGauges
+
 
 @dataclass(frozen=True)
 class EngineMetrics:
-    """Cycle duration, outcomes, last success and leadership, in one registry.
+    """Cycles, leadership, heartbeats and what the alerting chain owes, in one registry.
 
     >>> metrics = EngineMetrics.create()
     >>> metrics.leader.set(1)
@@ -21,11 +23,25 @@ class EngineMetrics:
     last_success: Gauge
     leader: Gauge
     transitions: Counter
+    cycle_interval: Gauge
+    last_cycle: Gauge
+    heartbeats: Counter
+    chain: ChainGauges
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> EngineMetrics:
         """Register the engine's metrics in a registry (a new one by default)."""
         registry = registry or CollectorRegistry()
+        heartbeats = Counter(
+            "ftw_observe_heartbeats",
+            "Pings of FTW_HEARTBEAT_URL by outcome: sent or failed.",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in ("sent", "failed"):
+            heartbeats.labels(outcome)
+        chain = ChainGauges()
+        registry.register(chain)
         return cls(
             registry=registry,
             cycle_duration=Histogram(
@@ -56,4 +72,16 @@ class EngineMetrics:
                 ["kind"],
                 registry=registry,
             ),
+            cycle_interval=Gauge(
+                "ftw_observe_cycle_interval_seconds",
+                "The configured time between evaluation cycles.",
+                registry=registry,
+            ),
+            last_cycle=Gauge(
+                "ftw_observe_last_cycle_timestamp_seconds",
+                "Unix time the last evaluation cycle finished, whatever its outcome.",
+                registry=registry,
+            ),
+            heartbeats=heartbeats,
+            chain=chain,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ftw_observe.burnrate import Tier, display_number
 from ftw_observe.durations import format_duration
 from ftw_observe.engine.evaluate import Target
@@ -93,3 +95,15 @@ def burn_annotations(target: Target, evaluation: Evaluation, tier: Tier) -> dict
     if dashboard:
         notes["dashboard_url"] = dashboard
     return {**notes, **slo.alerting.annotations}
+
+
+def meta_annotations(since: datetime, error: str) -> dict[str, str]:
+    """Return the annotations of the meta-alert: Prometheus unreadable since a time."""
+    return {
+        "summary": f"FTW Observe cannot read Prometheus since {since:%Y-%m-%d %H:%M:%S} UTC",
+        "description": (
+            f"{error}. SLO budgets are unknown and burn-rate alerts cannot fire until "
+            "Prometheus answers again. Check PROMETHEUS_URL and the Prometheus server."
+        ),
+        "runbook_url": names.engine_runbook(names.META_ALERT),
+    }

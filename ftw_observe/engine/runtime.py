@@ -1,4 +1,9 @@
-"""Run the engine on a schedule (APScheduler): hold the lease, evaluate, prune."""
+"""Run the engine on a schedule (APScheduler): hold the lease, evaluate, prune.
+
+After each cycle the leader notes what the alerting chain owes (the outbox backlog, the
+watchdog's last arrival) for `/metrics`, and pings the heartbeat URL if the cycle read
+Prometheus and the watchdog still arrives.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from ftw_observe.engine import watchdog
 from ftw_observe.engine.cycle import CycleResult, Engine
+from ftw_observe.engine.heartbeat import Heartbeat
 from ftw_observe.engine.metrics import EngineMetrics
 from ftw_observe.engine.runtime_status import Role, RuntimeStatus
 from ftw_observe.engine.settings import EngineSettings
+from ftw_observe.model import OutboxBacklog
 
 log = logging.getLogger("ftw_observe.engine")
 
@@ -47,6 +55,8 @@ class EngineRuntime:
         prune: Callable[[datetime], object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         dispatch: Callable[[], object] | None = None,
+        backlog: Callable[[], OutboxBacklog] | None = None,
+        heartbeat_ping: Heartbeat | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -55,8 +65,11 @@ class EngineRuntime:
         self.prune = prune
         self.clock = clock
         self.dispatch = dispatch
+        self.backlog = backlog
+        self.heartbeat_ping = heartbeat_ping
         self._dispatch_lock = threading.Lock()
         self.leader = False
+        self.leader_since: datetime | None = None  # when this replica last took the lease
         self.last_result: CycleResult | None = None
         self.last_cycle_seconds: float | None = None
         self._lock = threading.Lock()
@@ -73,6 +86,9 @@ class EngineRuntime:
             log.info(
                 "replica %s is now %s", self.settings.replica, "leader" if leader else "standby"
             )
+            self.leader_since = self.clock() if leader else None
+        if not leader:
+            self.metrics.chain.clear_backlog()
         self.leader = leader
         self.metrics.leader.set(1 if leader else 0)
         return leader
@@ -84,11 +100,14 @@ class EngineRuntime:
                 return None
             started = time.perf_counter()
             try:
-                result = self.engine.run_cycle()
+                result = self.engine.run_cycle(leader_since=self.leader_since)
             except Exception:
                 log.exception("evaluation cycle failed")
                 self.metrics.cycles.labels("error").inc()
                 return None
+            finally:
+                self.metrics.last_cycle.set_to_current_time()
+                self._note_backlog()
             elapsed = time.perf_counter() - started
             self.last_result, self.last_cycle_seconds = result, elapsed
             self.metrics.cycle_duration.observe(elapsed)
@@ -100,7 +119,28 @@ class EngineRuntime:
             else:
                 self.metrics.cycles.labels("success").inc()
                 self.metrics.last_success.set(result.at.timestamp())
+            self.metrics.chain.note_watchdog(result.watchdog_at)
+            self._ping(result)
             return result
+
+    def _note_backlog(self) -> None:
+        """Note the outbox backlog for `/metrics`; keep the last one if the store fails."""
+        if self.backlog is None:
+            return
+        try:
+            self.metrics.chain.note_backlog(self.backlog())
+        except Exception:
+            log.warning("cannot read the outbox backlog; /metrics keeps the last one")
+
+    def _ping(self, result: CycleResult) -> None:
+        """Ping the heartbeat after a cycle that read Prometheus while the watchdog arrives."""
+        if self.heartbeat_ping is None or result.error:
+            return
+        timeout = self.engine.watchdog_timeout
+        if not watchdog.fresh(result.watchdog_at, now=result.at, timeout=timeout):
+            return  # the chain is broken: silence lets the heartbeat's service page
+        sent = self.heartbeat_ping.ping()
+        self.metrics.heartbeats.labels("sent" if sent else "failed").inc()
 
     def status(self) -> RuntimeStatus:
         """Return this replica's role and the last cycle's outcome, for the API."""
@@ -141,6 +181,7 @@ class EngineRuntime:
         scheduler = BackgroundScheduler(timezone=UTC)
         now = datetime.now(UTC)
         interval = self.settings.interval.total_seconds()
+        self.metrics.cycle_interval.set(interval)
         heartbeat = max(self.settings.lease_ttl.total_seconds() / 3, 1.0)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         scheduler.add_job(self.tick, "interval", seconds=interval, next_run_time=now, **common)
@@ -164,3 +205,5 @@ class EngineRuntime:
                 log.exception("could not release the lease")
             self.leader = False
             self.metrics.leader.set(0)
+        if self.heartbeat_ping is not None:
+            self.heartbeat_ping.close()

@@ -8,11 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from ftw_observe.durations import parse_duration
 
 # Alertmanager groups alerts; a megabyte holds hundreds of them with their annotations.
 DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
+HeartbeatMethod = Literal["GET", "POST"]
 
 
 class SettingsError(ValueError):
@@ -45,6 +48,33 @@ def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelt
     return timedelta(seconds=seconds)
 
 
+def _heartbeat_url(env: Mapping[str, str]) -> str | None:
+    """Return the heartbeat URL if set; its errors never quote it (it carries a token)."""
+    raw = (env.get("FTW_HEARTBEAT_URL") or "").strip()
+    if not raw:
+        return None
+    problem = "must be an http:// or https:// URL with a host"
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname
+    except ValueError:
+        raise SettingsError(f"FTW_HEARTBEAT_URL {problem}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise SettingsError(f"FTW_HEARTBEAT_URL {problem}")
+    if any(ch.isspace() or not ch.isprintable() for ch in raw):
+        raise SettingsError("FTW_HEARTBEAT_URL must not contain spaces or control characters")
+    return raw
+
+
+def _heartbeat_method(env: Mapping[str, str]) -> HeartbeatMethod:
+    raw = (env.get("FTW_HEARTBEAT_METHOD") or "GET").strip()
+    if raw.upper() == "GET":
+        return "GET"
+    if raw.upper() == "POST":
+        return "POST"
+    raise SettingsError(f"FTW_HEARTBEAT_METHOD={raw!r} must be GET or POST")
+
+
 def _byte_count(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     value = float(_number(env, name, default, minimum))
     if not value.is_integer():
@@ -66,7 +96,13 @@ class EngineSettings:
     runbook_dir: Path = Path("docs/runbooks")
     interval: timedelta = timedelta(seconds=30)
     lease_ttl: timedelta = timedelta(seconds=30)
-    meta_alert_after: timedelta = timedelta(minutes=5)
+    meta_alert_after: timedelta = timedelta(minutes=3)
+    # No watchdog from Alertmanager this long pages (zero: no check).
+    watchdog_timeout: timedelta = timedelta(minutes=3)
+    # Pinged after each good cycle while the watchdog arrives; it carries a token.
+    heartbeat_url: str | None = field(default=None, repr=False)
+    heartbeat_method: HeartbeatMethod = "GET"
+    heartbeat_timeout: float = 5.0
     retention: timedelta = timedelta(days=35)
     raw_for: timedelta = timedelta(hours=48)
     silence_retention: timedelta = timedelta(days=35)  # after a silence ends
@@ -110,8 +146,15 @@ class EngineSettings:
             interval=timedelta(seconds=interval),
             lease_ttl=timedelta(seconds=lease),
             meta_alert_after=timedelta(
-                seconds=_number(env, "FTW_META_ALERT_AFTER_SECONDS", 300, 0)
+                seconds=_number(env, "FTW_META_ALERT_AFTER_SECONDS", 180, 0)
             ),
+            watchdog_timeout=timedelta(
+                seconds=_number(env, "FTW_WATCHDOG_TIMEOUT_SECONDS", 180, 0)
+            ),
+            heartbeat_url=_heartbeat_url(env),
+            heartbeat_method=_heartbeat_method(env),
+            # A ping that hangs must not cost a cycle.
+            heartbeat_timeout=min(cls.heartbeat_timeout, interval / 2),
             retention=timedelta(days=retention_days),
             raw_for=timedelta(hours=raw_hours),
             silence_retention=timedelta(days=_number(env, "FTW_SILENCE_RETENTION_DAYS", 35, 1)),

@@ -6,6 +6,10 @@ raises for the same SLO instance and tier, so the router merges the two: one pag
 A body is judged in two steps. Its top level must be Alertmanager's shape (an object with an
 `alerts` array), or the whole call is refused. Then each alert is judged on its own: a bad one
 is rejected with its index and a reason, and never costs the valid alerts beside it.
+
+The watchdog (`FTWObserveWatchdog`, always firing) is set apart from the alerts to route: its
+arrival is recorded as proof that Prometheus and Alertmanager reach the engine, and nobody
+is ever notified of it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -108,15 +112,22 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Examined:
-    """The alerts of one call that passed, in order, and the ones rejected.
+    """The alerts of one call that passed, in order, the ones rejected, and the watchdogs.
 
     Only the first LISTED_REJECTIONS rejections are kept one by one, so that a megabyte of
     bad alerts cannot become tens of megabytes of answer; `rejected_by_reason` counts them all.
+    Valid watchdog alerts are in `watchdogs`, not in `accepted`: they are never routed.
     """
 
     accepted: list[AlertmanagerAlert]
     rejected: list[Rejection]
     rejected_by_reason: dict[RejectReason, int]
+    watchdogs: list[AlertmanagerAlert] = field(default_factory=list)
+
+    @property
+    def watchdog_firing(self) -> bool:
+        """Tell whether the call brought the watchdog firing: proof the chain works."""
+        return any(alert.status == "firing" for alert in self.watchdogs)
 
     @property
     def rejected_count(self) -> int:
@@ -183,6 +194,7 @@ def examine_alert(index: int, item: object) -> AlertmanagerAlert | Rejection:
 def examine(payload: AlertmanagerPayload) -> Examined:
     """Judge every alert of a call on its own."""
     accepted: list[AlertmanagerAlert] = []
+    watchdogs: list[AlertmanagerAlert] = []
     rejected: list[Rejection] = []
     counts: Counter[RejectReason] = Counter()
     for index, item in enumerate(payload.alerts):
@@ -191,9 +203,11 @@ def examine(payload: AlertmanagerPayload) -> Examined:
             counts[outcome.reason] += 1
             if len(rejected) < LISTED_REJECTIONS:
                 rejected.append(outcome)
+        elif outcome.labels.get("alertname") == names.WATCHDOG_ALERT:
+            watchdogs.append(outcome)
         else:
             accepted.append(outcome)
-    return Examined(accepted, rejected, dict(counts))
+    return Examined(accepted, rejected, dict(counts), watchdogs)
 
 
 def dedup_key(labels: Mapping[str, str], group_by: Callable[[str, str], list[str] | None]) -> str:
@@ -241,5 +255,6 @@ def describe(examined: Examined) -> dict[str, Any]:
         "accepted": len(examined.accepted),
         "firing": firing,
         "resolved": len(examined.accepted) - firing,
+        "watchdogs": len(examined.watchdogs),
         "rejected": {reason.value: n for reason, n in sorted(examined.rejected_by_reason.items())},
     }

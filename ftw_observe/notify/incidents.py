@@ -4,8 +4,10 @@ One outage, one page. The burn-rate tiers of one SLO instance with the same seve
 incident: every page tier one, every ticket tier another. However many tiers fire, in whatever
 order and from whichever source (the engine or Alertmanager), receivers hear of the outage
 once, under one dedup key, and once more when it is over: when none of its tiers fires any
-more (or sooner, see `ftw_observe.notify.recovery`). Any other alert (thresholds, the engine's
-meta-alert) is an incident of its own.
+more (or sooner, see `ftw_observe.notify.recovery`). The engine's two alerts about the chain
+that feeds it (Prometheus unreadable, the watchdog missing) share one incident too: Prometheus
+down trips both, and on-call hears of it once. Any other alert (thresholds) is an incident of
+its own.
 
 A page outranks a ticket of the same instance: opening it supersedes the ticket, and while
 it lasts the ticket tiers are its concern. When it ends, the ticket tiers that still fire
@@ -30,6 +32,10 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(dict.fromkeys(t.severity
 ALERTMANAGER_GROUP_INTERVAL = {"page": timedelta(seconds=30), "ticket": timedelta(minutes=5)}
 ALERTMANAGER_MARGIN = timedelta(seconds=30)
 ALERTMANAGER = "alertmanager"
+# The chain's incident keeps the key the meta-alert's incidents always had, so that one open
+# before the watchdog joined it still resolves under the key its receivers hold.
+CHAIN_GROUP = names.META_KEY.dedup_key
+CHAIN_MEMBERS = frozenset({names.META_KEY.dedup_key, names.WATCHDOG_MISSING_KEY.dedup_key})
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,13 @@ def grouping(dedup_key: str, labels: Mapping[str, str]) -> Grouping:
     """Return where an alert belongs; only the engine's burn-rate tier keys are grouped.
 
     The group key is stable for a given SLO instance and severity: it depends neither on the
-    routing policy nor on which tier fired first.
+    routing policy nor on which tier fired first. The engine's chain alerts share CHAIN_GROUP.
+
+    >>> grouping("ftw/ftw-observe/watchdog//meta", {}).group_key
+    'ftw/ftw-observe/prometheus//meta'
     """
+    if dedup_key in CHAIN_MEMBERS:
+        return Grouping(CHAIN_GROUP, dedup_key)
     service, slo, name = labels.get("service", ""), labels.get("slo", ""), labels.get("tier", "")
     burn = labels.get("alertname") == names.BURN_ALERT and name in TIER_NAMES
     prefix, suffix = f"ftw/{service}/{slo}/", f"/{name}"

@@ -49,7 +49,7 @@ def alert_catalogue(specs: Iterable[ServiceSpec]) -> tuple[dict[str, str], ...]:
 
     >>> catalogue = alert_catalogue([])  # no SLOs: the threshold alerts and the engine's own
     >>> len(catalogue)
-    17
+    18
     >>> {"alertname": "FTWObservePrometheusUnreachable", "service": "ftw-observe",
     ...  "severity": "critical", "tier": "meta"} in catalogue
     True
@@ -58,6 +58,7 @@ def alert_catalogue(specs: Iterable[ServiceSpec]) -> tuple[dict[str, str], ...]:
     entries = [label_set for service in specs for label_set in slo_alerts(service)]
     entries += threshold_alerts()
     entries.append(dict(names.META_ALERT_LABELS))
+    entries.append(dict(names.WATCHDOG_MISSING_LABELS))
     for labels in entries:
         found.setdefault(tuple(sorted(labels.items())), labels)
     return tuple(found.values())

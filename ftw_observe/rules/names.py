@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ftw_observe.durations import format_duration
+from ftw_observe.model import AlertKey, InstanceKey
 
 ERRORS = "ftw_slo:errors:increase{window}"
 EVENTS = "ftw_slo:events:increase{window}"
@@ -31,7 +32,8 @@ BURN_ALERT = "SLOErrorBudgetBurn"
 ABSENT_ALERT = "SLOMetricAbsent"
 EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 
-# The engine raises this one itself (no rule) when it cannot read Prometheus.
+# The engine raises these itself (no rule): it cannot read Prometheus, or Alertmanager's
+# watchdog stopped reaching it. Prometheus down trips both: they share one incident.
 META_ALERT = "FTWObservePrometheusUnreachable"
 META_ALERT_LABELS = {
     "alertname": META_ALERT,
@@ -39,6 +41,29 @@ META_ALERT_LABELS = {
     "severity": "critical",
     "tier": "meta",
 }
+META_KEY = AlertKey(InstanceKey("ftw-observe", "prometheus"), "meta")
+WATCHDOG_MISSING_ALERT = "FTWObserveWatchdogMissing"
+WATCHDOG_MISSING_LABELS = {
+    "alertname": WATCHDOG_MISSING_ALERT,
+    "service": "ftw-observe",
+    "severity": "page",
+    "tier": "meta",
+}
+WATCHDOG_MISSING_KEY = AlertKey(InstanceKey("ftw-observe", "watchdog"), "meta")
+# Always firing in Prometheus, sent by Alertmanager to the engine's webhook every minute: its
+# arrival proves the Prometheus → Alertmanager → engine chain works. Never routed to people.
+WATCHDOG_ALERT = "FTWObserveWatchdog"
+# The runbook of the engine's own alerts; the anchor is the alert name in lower case.
+ENGINE_RUNBOOK = "http://localhost:8080/runbooks/ftw-observe#{anchor}"
+
+
+def engine_runbook(alertname: str) -> str:
+    """Return the runbook link of an alert about FTW Observe itself.
+
+    >>> engine_runbook("FTWObserveWatchdogMissing")
+    'http://localhost:8080/runbooks/ftw-observe#ftwobservewatchdogmissing'
+    """
+    return ENGINE_RUNBOOK.format(anchor=alertname.lower())
 
 
 def windowed(template: str, seconds: int) -> str:

@@ -12,8 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 
-from ftw_observe.model import Notification, NotificationKind, OutboxItem, OutboxState, SentItem
-from ftw_observe.store.tables import OutboxRow
+from ftw_observe.model import (
+    Notification,
+    NotificationKind,
+    OutboxBacklog,
+    OutboxItem,
+    OutboxState,
+    SentItem,
+)
+from ftw_observe.store.tables import ACTIVE_OUTBOX, OutboxRow
 
 MAX_ERROR_LENGTH = 2000
 ACTIVE = (OutboxState.PENDING.value, OutboxState.SENDING.value)
@@ -86,6 +93,17 @@ def depth(connection: Connection) -> int:
     """Return how many rows wait for delivery or are being delivered."""
     active = OutboxRow.state.in_(ACTIVE)
     return int(connection.execute(select(func.count()).where(active)).scalar_one())
+
+
+def backlog(connection: Connection) -> OutboxBacklog:
+    """Return how many rows are on their way and when the oldest was created.
+
+    Both read the partial index of those rows alone (its predicate is repeated verbatim, so
+    Postgres and SQLite use it), never the delivered history.
+    """
+    query = select(func.count(), func.min(OutboxRow.created_at)).where(ACTIVE_OUTBOX)
+    count, oldest = connection.execute(query).one()
+    return OutboxBacklog(int(count), oldest)
 
 
 def rejected(connection: Connection, limit: int) -> list[OutboxItem]:

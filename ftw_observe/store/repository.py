@@ -17,11 +17,12 @@ from ftw_observe.model import (
     Incident,
     InstanceKey,
     Notification,
+    OutboxBacklog,
     OutboxItem,
     SentItem,
     Transition,
 )
-from ftw_observe.store import alerts, outbox, snapshots
+from ftw_observe.store import alerts, outbox, snapshots, watchdog
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.notifications import NotificationStore
 from ftw_observe.store.report_reads import ReportReads
@@ -126,6 +127,21 @@ class Store:
         """Return how many notifications are pending or being sent."""
         with self.engine.connect() as connection:
             return outbox.depth(connection)
+
+    def outbox_backlog(self) -> OutboxBacklog:
+        """Return how many notifications are on their way and since when the oldest waits."""
+        with self.engine.connect() as connection:
+            return outbox.backlog(connection)
+
+    def record_watchdog(self, at: datetime) -> None:
+        """Record that Alertmanager's watchdog reached this replica at `at`."""
+        with self.engine.begin() as connection:
+            watchdog.record(connection, at)
+
+    def watchdog_received_at(self) -> datetime | None:
+        """Return when the watchdog last reached any replica, or None if it never did."""
+        with self.engine.connect() as connection:
+            return watchdog.received_at(connection)
 
     def rejected(self, limit: int = 100) -> list[OutboxItem]:
         """Return notifications given up on, newest first."""

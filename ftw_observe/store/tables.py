@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -53,6 +54,8 @@ def include_name(name: str | None, type_: str, _parent_names: Any = None) -> boo
 
 
 _ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+# Outbox rows on their way to a receiver: waiting to be routed or delivered, or being sent.
+ACTIVE_OUTBOX = text("state IN ('pending', 'sending')")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -163,6 +166,13 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_ftw_observe_outbox_dedup_key", "dedup_key"),
         Index("ix_ftw_observe_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        # The oldest notification still on its way, read every cycle: only those rows.
+        Index(
+            "ix_ftw_observe_outbox_active_created_at",
+            "created_at",
+            postgresql_where=ACTIVE_OUTBOX,
+            sqlite_where=ACTIVE_OUTBOX,
+        ),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
@@ -196,6 +206,16 @@ class EngineHealthRow(Base):
     prometheus_unreachable_since: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), nullable=True
     )
+
+
+class WatchdogRow(Base):
+    """When Alertmanager's watchdog last reached any replica, in a single row with id 1."""
+
+    __tablename__ = "ftw_observe_watchdog"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LeaseRow(Base):

@@ -136,7 +136,9 @@ def watch_health(
 def engine_env(database_url: str, *, api_token: bool = True, **extra: str) -> dict[str, str]:
     """Return an engine environment: its store, no Prometheus, fast cycles, both tokens.
 
-    `api_token=False` leaves FTW_API_TOKEN unset, as in the default configuration.
+    No Alertmanager sends these engines its watchdog, so the watchdog check is off unless a
+    test sets FTW_WATCHDOG_TIMEOUT_SECONDS. `api_token=False` leaves FTW_API_TOKEN unset, as
+    in the default configuration.
     """
     env = {
         "FTW_OBSERVE_DATABASE_URL": database_url,
@@ -145,6 +147,7 @@ def engine_env(database_url: str, *, api_token: bool = True, **extra: str) -> di
         "FTW_DISPATCH_INTERVAL_SECONDS": "0.2",
         "FTW_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
         "FTW_API_TOKEN": API_TOKEN,
+        "FTW_WATCHDOG_TIMEOUT_SECONDS": "0",
         **extra,
     }
     if not api_token:

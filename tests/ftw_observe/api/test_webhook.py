@@ -99,7 +99,7 @@ def test_alerts_are_queued_with_the_engines_identity(client: TestClient, store: 
     response = client.post(PATH, json=payload(BURN, CPU), headers=AUTH)
 
     assert response.status_code == 202
-    assert response.json() == {"accepted": 2, "rejected_count": 0, "rejected": []}
+    assert response.json() == {"accepted": 2, "rejected_count": 0, "rejected": [], "watchdogs": 0}
     assert set(queued(store)) == {
         ("ftw/marketplace/api-latency-p95/route=/api/jobs/page-1h", "trigger"),
         ("am/HostHighCpuUtilization/instance=db1,service=host,severity=critical", "resolve"),

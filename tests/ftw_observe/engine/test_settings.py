@@ -71,3 +71,65 @@ def test_an_outage_resolves_after_ten_clean_minutes_unless_configured() -> None:
 def test_a_bad_recovery_hold_names_the_variable(value: str) -> None:
     with pytest.raises(SettingsError, match="FTW_RECOVERY_HOLD_SECONDS="):
         EngineSettings.from_env({"FTW_RECOVERY_HOLD_SECONDS": value})
+
+
+def test_prometheus_down_and_a_missing_watchdog_page_after_three_minutes_by_default() -> None:
+    settings = EngineSettings.from_env({})
+
+    assert settings.meta_alert_after == timedelta(minutes=3)
+    assert settings.watchdog_timeout == timedelta(minutes=3)
+
+
+def test_a_zero_watchdog_timeout_turns_the_check_off() -> None:
+    settings = EngineSettings.from_env({"FTW_WATCHDOG_TIMEOUT_SECONDS": "0"})
+
+    assert settings.watchdog_timeout == timedelta(0)
+
+
+@pytest.mark.parametrize("value", ["3m", "-1", "soon"])
+def test_a_bad_watchdog_timeout_names_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="FTW_WATCHDOG_TIMEOUT_SECONDS="):
+        EngineSettings.from_env({"FTW_WATCHDOG_TIMEOUT_SECONDS": value})
+
+
+def test_no_heartbeat_unless_configured() -> None:
+    settings = EngineSettings.from_env({"FTW_HEARTBEAT_URL": "  "})
+
+    assert (settings.heartbeat_url, settings.heartbeat_method) == (None, "GET")
+
+
+def test_the_heartbeat_url_is_read_and_never_shown() -> None:
+    url = "https://hc-ping.com/0f1e2d3c-secret"
+    settings = EngineSettings.from_env({"FTW_HEARTBEAT_URL": url, "FTW_HEARTBEAT_METHOD": "post"})
+
+    assert (settings.heartbeat_url, settings.heartbeat_method) == (url, "POST")
+    assert "0f1e2d3c-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://hc.example/0f1e2d3c-secret",
+        "hc-ping.com/0f1e2d3c-secret",
+        "https:///0f1e2d3c-secret",
+        "https://hc.example/0f1e2d3c-secret now",
+        "http://[::1/0f1e2d3c-secret",
+    ],
+)
+def test_a_bad_heartbeat_url_is_refused_without_quoting_it(url: str) -> None:
+    with pytest.raises(SettingsError, match="FTW_HEARTBEAT_URL") as refused:
+        EngineSettings.from_env({"FTW_HEARTBEAT_URL": url})
+
+    assert "0f1e2d3c-secret" not in str(refused.value)
+
+
+def test_a_bad_heartbeat_method_names_the_choices() -> None:
+    with pytest.raises(SettingsError, match="FTW_HEARTBEAT_METHOD='HEAD' must be GET or POST"):
+        EngineSettings.from_env({"FTW_HEARTBEAT_METHOD": "HEAD"})
+
+
+def test_a_heartbeat_never_waits_longer_than_half_a_cycle() -> None:
+    fast = EngineSettings.from_env({"FTW_EVALUATION_INTERVAL_SECONDS": "1"})
+
+    assert fast.heartbeat_timeout == 0.5
+    assert EngineSettings.from_env({}).heartbeat_timeout == 5

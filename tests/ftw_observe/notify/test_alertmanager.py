@@ -121,6 +121,7 @@ def test_one_bad_alert_leaves_the_others_accepted_in_order() -> None:
         "accepted": 2,
         "firing": 1,
         "resolved": 1,
+        "watchdogs": 0,
         "rejected": {"invalid_status": 1, "not_an_object": 1},
     }
 

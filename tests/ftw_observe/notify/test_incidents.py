@@ -20,6 +20,7 @@ from ftw_observe.notify.incidents import (
     outranks,
     record,
 )
+from ftw_observe.rules import names
 from tests.support.alertmanager_sim import AlertmanagerSim
 from tests.support.dispatch import REPO
 
@@ -97,6 +98,23 @@ def test_the_engines_meta_alert_keeps_its_own_identity() -> None:
     meta = {"alertname": META_ALERT, "severity": "critical"}
 
     assert grouping(META_KEY.dedup_key, meta).group_key == META_KEY.dedup_key
+
+
+def test_a_missing_watchdog_joins_the_meta_alerts_incident() -> None:
+    watchdog = dict(names.WATCHDOG_MISSING_LABELS)
+
+    found = grouping(names.WATCHDOG_MISSING_KEY.dedup_key, watchdog)
+
+    assert found.group_key == META_KEY.dedup_key
+    assert found.member_key == names.WATCHDOG_MISSING_KEY.dedup_key
+    assert (found.instance, found.rank, found.tier) == (None, None, None)
+
+
+def test_alerts_named_like_the_engines_from_elsewhere_keep_their_own_identity() -> None:
+    forged = dict(names.WATCHDOG_MISSING_LABELS)
+    key = dedup_key(forged, lambda service, slo: None)
+
+    assert grouping(key, forged).group_key == key
 
 
 def test_a_key_that_does_not_name_its_labels_tier_is_not_grouped() -> None:

@@ -72,6 +72,7 @@ def test_migrated_schema_matches_the_models(store_url: str) -> None:
             "ftw_observe_leases",
             "ftw_observe_silences",
             "ftw_observe_incidents",
+            "ftw_observe_watchdog",
         } == STORE_TABLES
         assert set(inspect(engine).get_table_names()) == STORE_TABLES | {VERSION_TABLE}
         assert _store_diff(engine) == []

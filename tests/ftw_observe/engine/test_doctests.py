@@ -1,0 +1,18 @@
+"""The usage examples in the engine's docstrings stay true."""
+
+from __future__ import annotations
+
+import doctest
+from types import ModuleType
+
+import pytest
+
+from ftw_observe.engine import chain_metrics, heartbeat, watchdog
+from ftw_observe.rules import names
+
+
+@pytest.mark.parametrize("module", [chain_metrics, heartbeat, watchdog, names])
+def test_docstring_examples_run(module: ModuleType) -> None:
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0
