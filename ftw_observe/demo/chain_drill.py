@@ -93,7 +93,8 @@ def run_break(
     slack_resolve = wait(
         lambda: slack_of(since(), page, "resolve"),
         plan.slack_timeout,
-        f"no Slack resolve for the page {page.dedup_key} reached {inbox.description}",
+        f"no Slack resolve for the page {page.dedup_key} reached {inbox.description} after "
+        f"{name} came back",
     )
     return BreakResult(
         component=plan.component,

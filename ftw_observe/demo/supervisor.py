@@ -90,10 +90,8 @@ class Supervisor:
     """Start parts, wait until each is ready, and stop them all when the block ends.
 
     Inside the block, SIGINT, SIGTERM and SIGHUP raise `Stopping`; however the block ends,
-    every part is stopped.
-
-    With a `control` directory, `wait` also answers the requests found there to stop or
-    start one of the `controllable` parts.
+    every part is stopped. With a `control` directory, `wait` also answers the requests found
+    there to stop or start one of the `controllable` parts.
 
     Usage::
 
@@ -241,11 +239,7 @@ class Supervisor:
                     serve_pending(self.control, self, self.controllable)
 
     def stop_part(self, name: str, *, kill: bool) -> int:
-        """Stop one part and hold it stopped; return its exit status.
-
-        `kill`: SIGKILL to its whole process group at once. Else SIGTERM, and SIGKILL to the
-        group after the grace period.
-        """
+        """Stop a part (`kill`: SIGKILL its group now), hold it stopped, return its status."""
         part = self._parts[name]
         if part.running():
             with contextlib.suppress(ProcessLookupError):
