@@ -427,31 +427,45 @@ def engine_with_receivers(
 
 
 if TYPE_CHECKING:
+    from tests.support.chain_drill import BackgroundChainDrill
     from tests.support.drill import BackgroundDrill
 
-# The end-to-end drill runs in the background from the end of collection (tests/support/drill.py).
+# The end-to-end drills run in the background from the end of collection, each on a demo stack
+# of its own (tests/support/drill.py, tests/support/chain_drill.py).
 DRILL: pytest.StashKey[BackgroundDrill] = pytest.StashKey()
+CHAIN_DRILL: pytest.StashKey[BackgroundChainDrill] = pytest.StashKey()
+# Checked last, in this order, so that the rest of the suite runs while they wait.
+E2E_LAST = {"test_drill_e2e.py": 1, "test_chain_drill_e2e.py": 2}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Check the drill last, so that the rest of the suite runs while it waits."""
-    items.sort(key=lambda item: item.path.name == "test_drill_e2e.py")
+    """Check the drills last, so that the rest of the suite runs while they wait."""
+    items.sort(key=lambda item: E2E_LAST.get(item.path.name, 0))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the end-to-end drill early when its tests are selected."""
+    """Start the end-to-end drills early when their tests are selected."""
     if session.config.option.collectonly:
         return
-    if any(item.path.name == "test_drill_e2e.py" for item in session.items):
+    selected = {item.path.name for item in session.items}
+    if "test_drill_e2e.py" in selected:
         from tests.support.drill import BackgroundDrill
 
         drill = BackgroundDrill()
         session.config.stash[DRILL] = drill
         drill.start()
+    if "test_chain_drill_e2e.py" in selected:
+        from tests.support.chain_drill import BackgroundChainDrill, chain_drill_runnable
+
+        if chain_drill_runnable():
+            chain = BackgroundChainDrill()
+            session.config.stash[CHAIN_DRILL] = chain
+            chain.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the drill's stack if the session ends before the drill does."""
-    drill = session.config.stash.get(DRILL, None)
-    if drill is not None:
-        drill.abort()
+    """Stop the drills' stacks if the session ends before the drills do."""
+    drills = (session.config.stash.get(DRILL, None), session.config.stash.get(CHAIN_DRILL, None))
+    for drill in drills:
+        if drill is not None:
+            drill.abort()

@@ -5,19 +5,28 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
-from ftw_observe.demo.drill import DrillError, DrillPlan, run_drill
+from ftw_observe.demo.chain import BreakPlan, Component
+from ftw_observe.demo.chain_drill import break_stack
+from ftw_observe.demo.drill import DrillPlan, run_drill
 from ftw_observe.demo.history import Target, history_lines
 from ftw_observe.demo.probes import ProbeError
-from ftw_observe.demo.render import as_json, print_report
-from ftw_observe.demo.stack import StackError, StartedStack, find_stack
+from ftw_observe.demo.render import as_json, break_as_json, print_break_report, print_report
+from ftw_observe.demo.stack import DemoStack, StackError, StartedStack, find_stack
+from ftw_observe.demo.waits import DrillError
+from ftw_observe.durations import parse_duration
+
+T = TypeVar("T")
 
 EXIT_FAILED = 1
+# A long outage can fire a slower page tier, whose short window takes longer to clear.
+OUTAGE_RESOLVE_TIMEOUT = 1800.0
 
 demo_app = typer.Typer(
     help="The whole stack on this machine, and the incident drill.",
@@ -36,8 +45,9 @@ def demo(
         bool,
         typer.Option(
             "--drill",
-            help="Break job posting, wait for the page and the resolve, print the figures. "
-            "Uses the demo running in --home, else starts one and stops it afterwards.",
+            help="Break job posting (or with --break one link of the alerting chain), wait for "
+            "the page and the resolve, print the figures. Uses the demo running in --home, "
+            "else starts one and stops it afterwards.",
         ),
     ] = False,
     home: Annotated[
@@ -55,6 +65,22 @@ def demo(
     min_outage: Annotated[
         float, typer.Option(help="Keep job posting broken at least this many seconds.")
     ] = 0.0,
+    outage: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep job posting broken this long, as a duration such as 15m "
+            "(the SLO drill only)."
+        ),
+    ] = None,
+    break_component: Annotated[
+        Component | None,
+        typer.Option(
+            "--break",
+            help="Instead of breaking job posting, stop this link of the alerting chain "
+            "(engine: kill every replica), wait for the page, start it again, wait for the "
+            "resolve.",
+        ),
+    ] = None,
     start_timeout: Annotated[
         float, typer.Option(help="Seconds to wait for a demo this command starts.")
     ] = 300.0,
@@ -63,17 +89,74 @@ def demo(
     """Run the whole stack (as `make demo`), or with --drill prove the pager works."""
     if context.invoked_subcommand is not None:
         return
+    _check_drill_options(drill, outage, break_component)
     directory = _home(home)
     if not drill:
         from ftw_observe.demo.run import run_demo
 
         raise typer.Exit(run_demo(directory, project=project))
+    hold = _outage_seconds(outage, min_outage, break_component)
     console = Console(stderr=json_output)
 
     def say(line: str) -> None:
         console.print(f"drill: {line}", highlight=False)
 
-    plan = DrillPlan(min_outage_seconds=min_outage)
+    if break_component is not None:
+        plan = BreakPlan(break_component)
+        result = _on_stack(
+            directory, project, start_timeout, say, lambda s: break_stack(s, plan, say)
+        )
+        if json_output:
+            sys.stdout.write(json.dumps(break_as_json(result), indent=2) + "\n")
+        else:
+            print_break_report(result, console)
+        return
+    resolve_timeout = OUTAGE_RESOLVE_TIMEOUT if outage else DrillPlan.resolve_timeout
+    slo_plan = DrillPlan(min_outage_seconds=hold, resolve_timeout=resolve_timeout)
+    drilled = _on_stack(
+        directory, project, start_timeout, say, lambda s: run_drill(s, slo_plan, say)
+    )
+    if json_output:
+        sys.stdout.write(json.dumps(as_json(drilled), indent=2) + "\n")
+    else:
+        print_report(drilled, console)
+
+
+def _check_drill_options(
+    drill: bool, outage: str | None, break_component: Component | None
+) -> None:
+    for given, option in (
+        (outage is not None, "--outage"),
+        (break_component is not None, "--break"),
+    ):
+        if given and not drill:
+            raise typer.BadParameter("goes with --drill", param_hint=option)
+
+
+def _outage_seconds(
+    outage: str | None, min_outage: float, break_component: Component | None
+) -> float:
+    """Return how long the SLO drill keeps job posting broken at least."""
+    if outage is None:
+        return min_outage
+    if break_component is not None:
+        raise typer.BadParameter("applies to the SLO drill, not to --break", param_hint="--outage")
+    if min_outage:
+        raise typer.BadParameter("give --outage or --min-outage, not both", param_hint="--outage")
+    try:
+        return float(parse_duration(outage))
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--outage") from None
+
+
+def _on_stack(
+    directory: Path,
+    project: Path | None,
+    start_timeout: float,
+    say: Callable[[str], None],
+    drill: Callable[[DemoStack], T],
+) -> T:
+    """Run `drill` on the demo running in `directory`, or on one started for it and stopped."""
     started: StartedStack | None = None
     try:
         stack = find_stack(directory)
@@ -84,7 +167,7 @@ def demo(
             stack = started.stack
         else:
             say(f"using the demo running in {directory}")
-        result = run_drill(stack, plan, progress=say)
+        return drill(stack)
     except (DrillError, StackError, ProbeError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
@@ -92,10 +175,6 @@ def demo(
         if started is not None:
             say("stopping the demo stack this drill started")
             started.stop()
-    if json_output:
-        sys.stdout.write(json.dumps(as_json(result), indent=2) + "\n")
-    else:
-        print_report(result, console)
 
 
 @demo_app.command("receivers")

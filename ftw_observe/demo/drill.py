@@ -12,14 +12,13 @@ from typing import TypeVar
 from ftw_observe.demo import probes
 from ftw_observe.demo.inbox import EngineOutboxInbox, FakeReceiversInbox, Inbox, Receipt
 from ftw_observe.demo.stack import DemoStack
+from ftw_observe.demo.waits import DrillError, wait_for
 from ftw_observe.durations import parse_duration
+
+__all__ = ["Budget", "DrillError", "DrillPlan", "DrillResult", "run_drill", "workbook_bound"]
 
 T = TypeVar("T")
 Progress = Callable[[str], None]
-
-
-class DrillError(RuntimeError):
-    """The drill could not start, or something it waited for did not happen in time."""
 
 
 @dataclass(frozen=True)
@@ -239,11 +238,4 @@ def _first(inbox: Inbox, seen: int, plan: DrillPlan, kind: str, key: str | None)
 
 
 def _wait(check: Callable[[], T | None], timeout: float, failure: str, plan: DrillPlan) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found is not None:
-            return found
-        if time.monotonic() >= deadline:
-            raise DrillError(f"{failure} within {timeout:g} s")
-        time.sleep(plan.poll_seconds)
+    return wait_for(check, timeout, failure, plan.poll_seconds)

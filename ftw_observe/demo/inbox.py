@@ -10,6 +10,9 @@ import httpx
 
 from ftw_observe.notify.slack import EVENT_TYPE as SLACK_EVENT_TYPE
 
+ENGINE = "ftw-observe"
+ALERTMANAGER = "alertmanager"
+
 
 @dataclass(frozen=True)
 class Receipt:
@@ -17,6 +20,8 @@ class Receipt:
 
     `message` is True for what a person sees as a new message or page: a PagerDuty trigger,
     a top-level Slack post. Resolves, thread replies and "still firing" reminders are not.
+    `sender` is who sent it: the engine ("ftw-observe"), or Alertmanager ("alertmanager")
+    through its own receivers, whose Slack posts carry no dedup key.
     """
 
     receiver: str
@@ -25,6 +30,7 @@ class Receipt:
     at: float  # Unix time it arrived (or was sent, for real receivers)
     text: str
     message: bool
+    sender: str = ENGINE
 
 
 class Inbox(Protocol):
@@ -71,6 +77,8 @@ def pagerduty_receipt(item: dict[str, Any]) -> Receipt:
     event = item.get("event") or {}
     action = str(event.get("event_action", ""))
     summary = str((event.get("payload") or {}).get("summary") or "")
+    # Alertmanager names itself as the event's client; the engine sends none.
+    client = str(event.get("client") or "")
     return Receipt(
         receiver="pagerduty",
         kind=action,
@@ -78,12 +86,15 @@ def pagerduty_receipt(item: dict[str, Any]) -> Receipt:
         at=float(item.get("received_at", 0.0)),
         text=summary,
         message=action == "trigger",
+        sender=ALERTMANAGER if ALERTMANAGER in client.lower() else client or ENGINE,
     )
 
 
 def slack_receipt(call: dict[str, Any], names: dict[str, str] | None = None) -> Receipt | None:
     """Return the receipt of one Slack post of an alert, or None for any other call.
 
+    The engine's posts carry their dedup key in the message metadata. Alertmanager's carry
+    attachments only: a resolve is green ("good") or titled RESOLVED.
     `names` maps channel ids (which thread replies use) to `#name`.
     """
     if call.get("method") != "chat.postMessage" or not call.get("ok"):
@@ -91,18 +102,24 @@ def slack_receipt(call: dict[str, Any], names: dict[str, str] | None = None) -> 
     params = call.get("params") or {}
     metadata = params.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
-    if metadata.get("event_type") != SLACK_EVENT_TYPE or "dedup_key" not in payload:
-        return None
     channel = str(params.get("channel", ""))
     channel = (names or {}).get(channel, channel)
-    return Receipt(
-        receiver=f"slack {channel}",
-        kind=str(payload.get("kind", "")),
-        dedup_key=str(payload["dedup_key"]),
-        at=float(call.get("received_at", 0.0)),
-        text=str(params.get("text", "")),
-        message=not params.get("thread_ts"),
-    )
+    at, message = float(call.get("received_at", 0.0)), not params.get("thread_ts")
+    if metadata.get("event_type") == SLACK_EVENT_TYPE and "dedup_key" in payload:
+        kind, key, text = (
+            str(payload.get("kind", "")),
+            str(payload["dedup_key"]),
+            params.get("text"),
+        )
+        return Receipt(f"slack {channel}", kind, key, at, str(text or ""), message)
+    attachments = [a for a in params.get("attachments") or [] if isinstance(a, dict)]
+    if not attachments:
+        return None
+    first = attachments[0]
+    title = str(first.get("title") or first.get("fallback") or first.get("text") or "")
+    resolved = first.get("color") == "good" or "resolved" in title.lower()
+    kind = "resolve" if resolved else "trigger"
+    return Receipt(f"slack {channel}", kind, "", at, title, message, sender=ALERTMANAGER)
 
 
 class EngineOutboxInbox:

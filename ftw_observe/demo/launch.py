@@ -17,6 +17,7 @@ import httpx
 from ftw_observe.demo.backfill import Backfill
 from ftw_observe.demo.banner import Hints, ready_banner
 from ftw_observe.demo.configs import Wiring, alertmanager_config, prometheus_config
+from ftw_observe.demo.control import control_dir
 from ftw_observe.demo.files import kept_token, write_atomic, write_private
 from ftw_observe.demo.history import Target
 from ftw_observe.demo.probes import ProbeError, scrape_targets, target_lines
@@ -255,6 +256,7 @@ class Launch:
             alertmanager_url=self.alertmanager_url,
             operator_key_file=self.home / "operator.key",
             api_token_file=self.home / "api-token",
+            control_dir=control_dir(self.home),
             fake_pagerduty_url=pagerduty,
             fake_slack_url=slack,
             exporter_url=self.exporter_url,

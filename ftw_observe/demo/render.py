@@ -1,4 +1,4 @@
-"""The drill's result for people (a rich report) and for programs (JSON)."""
+"""The drills' results for people (a rich report) and for programs (JSON)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ftw_observe.demo.chain import BreakResult
 from ftw_observe.demo.drill import DrillResult
+from ftw_observe.demo.inbox import Receipt
 
 PAGE_GOAL_SECONDS = 90.0
 RESOLVE_GOAL_SECONDS = 360.0
@@ -38,18 +40,67 @@ def as_json(result: DrillResult) -> dict[str, Any]:
             "expected": _finite(budget.expected),
         },
         "inbox": result.inbox,
-        "receipts": [
-            {
-                "receiver": r.receiver,
-                "kind": r.kind,
-                "dedup_key": r.dedup_key,
-                "at": _iso(r.at),
-                "message": r.message,
-                "text": r.text,
-            }
-            for r in result.receipts
-        ],
+        "receipts": [_receipt(r) for r in result.receipts],
     }
+
+
+def break_as_json(result: BreakResult) -> dict[str, Any]:
+    """Return a break drill's result as plain JSON values."""
+    expected = result.expected
+    return {
+        "break": result.component.value,
+        "how": expected.stop,
+        "expected_alerts": list(expected.alerts),
+        "expected_sender": expected.sender,
+        "dedup_key": result.page.dedup_key,
+        "sender": result.page.sender,
+        "broke_at": _iso(result.broke_at),
+        "paged_at": _iso(result.page.at),
+        "slack_at": _iso(result.slack_page.at),
+        "restored_at": _iso(result.restored_at),
+        "resolved_at": _iso(result.resolve.at),
+        "slack_resolved_at": _iso(result.slack_resolve.at),
+        "time_to_page_seconds": round(result.time_to_page, 3),
+        "time_to_resolve_seconds": round(result.time_to_resolve, 3),
+        "goal_seconds": expected.goal_seconds,
+        "met": result.met,
+        "inbox": result.inbox,
+        "receipts": [_receipt(r) for r in result.receipts],
+    }
+
+
+def print_break_report(result: BreakResult, console: Console) -> None:
+    """Print what arrived where after the break, and the times against the goal."""
+    name, expected = result.component.value, result.expected
+    console.print(
+        f"\n[bold]What arrived at {result.inbox}[/bold] (seconds after the break: "
+        f"{expected.stop}; restored at {result.restored_at - result.broke_at:.1f} s)"
+    )
+    for r in result.receipts:
+        kind = r.kind if r.message or r.kind == "resolve" else f"{r.kind} (in thread)"
+        console.print(
+            f"  {r.at - result.broke_at:7.1f} s  {r.receiver:<18} {kind:<8} {r.sender:<13} "
+            f"{r.dedup_key or '(no dedup key)'}",
+            highlight=False,
+        )
+        if r.text:
+            console.print(f"             {r.text}", highlight=False, markup=False)
+    console.print(f"\n[bold]Drill result: {name} broken[/bold]")
+    times = Table(show_edge=False)
+    for column in ("measure", "value", "goal"):
+        times.add_column(column)
+    times.add_row(
+        "time to page (from the break)",
+        f"{result.time_to_page:.1f} s",
+        _goal(result.time_to_page, expected.goal_seconds),
+    )
+    times.add_row("time to resolve (from the restart)", f"{result.time_to_resolve:.1f} s", "")
+    console.print(times)
+    console.print(
+        f"paged by {result.page.sender} (expected {' or '.join(expected.alerts)} from "
+        f"{expected.sender}), dedup key {result.page.dedup_key}",
+        highlight=False,
+    )
 
 
 def print_report(result: DrillResult, console: Console) -> None:
@@ -93,6 +144,18 @@ def print_report(result: DrillResult, console: Console) -> None:
         f"{budget.expected:.2%} of the budget",
         highlight=False,
     )
+
+
+def _receipt(r: Receipt) -> dict[str, Any]:
+    return {
+        "receiver": r.receiver,
+        "kind": r.kind,
+        "dedup_key": r.dedup_key,
+        "sender": r.sender,
+        "at": _iso(r.at),
+        "message": r.message,
+        "text": r.text,
+    }
 
 
 def _goal(value: float, goal: float) -> str:

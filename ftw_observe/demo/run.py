@@ -4,7 +4,8 @@ The marketplace with synthetic traffic and its exporter, the SLO engine, Prometh
 all of them, loading the project's rule files) and Alertmanager (routing to the engine's
 webhook). Without SLACK_BOT_TOKEN or PAGERDUTY_ROUTING_KEY, local fake Slack and PagerDuty
 servers stand in for the missing ones. Data and logs live in the demo's home; while the stack
-runs, `<home>/demo.json` describes it for `ftw-observe demo --drill`.
+runs, `<home>/demo.json` describes it for `ftw-observe demo --drill`, and `<home>/control/`
+takes a drill's requests to stop and restart the engine, Prometheus or Alertmanager.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from ftw_observe.demo.control import BREAKABLE, control_dir
 from ftw_observe.demo.launch import Launch
 from ftw_observe.demo.project import find_project
 from ftw_observe.demo.settings import DemoError, DemoSettings, SettingsError
@@ -42,7 +44,8 @@ def run_demo(home: Path, *, project: Path | None = None) -> int:
         return EXIT_INVALID if isinstance(error, SettingsError) else EXIT_FAILED
     demo = Launch(settings, files, programs, env, fakes=fakes)
     try:
-        with Supervisor(demo.home / "logs") as parts:
+        control = control_dir(demo.home)
+        with Supervisor(demo.home / "logs", control=control, controllable=BREAKABLE) as parts:
             try:
                 return demo.run(parts)
             except DemoError as error:

@@ -48,6 +48,7 @@ class DemoStack:
     exporter_url: str | None = None
     started_at: float | None = None  # Unix time
     api_token_file: Path | None = None  # the engine's FTW_API_TOKEN, for silence writes
+    control_dir: Path | None = None  # where the demo takes requests to stop and start parts
 
     @staticmethod
     def path(home: Path) -> Path:
@@ -87,6 +88,7 @@ class DemoStack:
                 exporter_url=data.get("exporter_url") or None,
                 started_at=_optional_float(data.get("started_at")),
                 api_token_file=Path(data["api_token_file"]) if data.get("api_token_file") else None,
+                control_dir=Path(data["control_dir"]) if data.get("control_dir") else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StackError(f"{path}: missing or bad field {error}") from None

@@ -2,7 +2,8 @@
 
 Each part runs in a process group of its own, so a Ctrl-C at the terminal reaches only the
 supervisor, which then stops every part in order: SIGTERM, and SIGKILL for the whole group of a
-part still running after the grace period.
+part still running after the grace period. While it waits, the supervisor also answers control
+requests (`control.py`): a drill may stop a part and start it again with the same command.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
+from ftw_observe.demo.control import prepare, serve_pending
 from ftw_observe.demo.settings import DemoError
 
 TAIL_LINES = 30
@@ -47,6 +49,9 @@ class Part:
     process: subprocess.Popen[bytes]
     log: Path | None  # None: it writes to the demo's own stdout and stderr
     sink: IO[bytes] | None = field(default=None, repr=False)  # the open log, closed on stop
+    command: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # kept for a restart
+    held: bool = False  # stopped on request: to be started again, not a crash
 
     def running(self) -> bool:
         """Tell whether the process has not exited yet."""
@@ -85,7 +90,8 @@ class Supervisor:
     """Start parts, wait until each is ready, and stop them all when the block ends.
 
     Inside the block, SIGINT, SIGTERM and SIGHUP raise `Stopping`; however the block ends,
-    every part is stopped.
+    every part is stopped. With a `control` directory, `wait` also answers the requests found
+    there to stop or start one of the `controllable` parts.
 
     Usage::
 
@@ -95,10 +101,20 @@ class Supervisor:
             parts.wait("marketplace")
     """
 
-    def __init__(self, logs: Path, *, grace: float = 20.0, poll: float = 0.5) -> None:
+    def __init__(
+        self,
+        logs: Path,
+        *,
+        grace: float = 20.0,
+        poll: float = 0.5,
+        control: Path | None = None,
+        controllable: Collection[str] = (),
+    ) -> None:
         self.logs = logs
         self.grace = grace
         self.poll = poll
+        self.control = control
+        self.controllable = tuple(controllable)
         self._parts: dict[str, Part] = {}
         self._previous: dict[int, Any] = {}
         self._deferring = False
@@ -108,6 +124,8 @@ class Supervisor:
 
     def __enter__(self) -> Supervisor:
         self.logs.mkdir(parents=True, exist_ok=True)
+        if self.control is not None:
+            prepare(self.control)
         self._previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
         return self
 
@@ -157,8 +175,19 @@ class Supervisor:
         if name in self._parts:
             raise ValueError(f"a part named {name} was already started")
         path = self.logs / f"{name}.log" if log else None
+        return self._spawn(name, tuple(command), env, path)
+
+    def _spawn(
+        self,
+        name: str,
+        command: tuple[str, ...],
+        env: Mapping[str, str],
+        log: Path | None,
+        *,
+        append: bool = False,
+    ) -> Part:
         with self._signals_deferred():
-            sink = path.open("wb") if path is not None else None
+            sink = log.open("ab" if append else "wb") if log is not None else None
             try:
                 process = subprocess.Popen(  # noqa: S603 - the demo's own parts, no shell
                     list(command),
@@ -172,7 +201,7 @@ class Supervisor:
                 if sink is not None:
                     sink.close()
                 raise
-            part = Part(name, process, path, sink)
+            part = Part(name, process, log, sink, command, env)
             self._parts[name] = part
         return part
 
@@ -201,8 +230,42 @@ class Supervisor:
             time.sleep(self.poll)
 
     def wait(self, name: str) -> int:
-        """Wait until the part exits and return its exit status."""
-        return self._parts[name].process.wait()
+        """Wait until the part exits and return its exit status; answer control requests."""
+        while True:
+            try:
+                return self._parts[name].process.wait(timeout=self.poll)
+            except subprocess.TimeoutExpired:
+                if self.control is not None:
+                    serve_pending(self.control, self, self.controllable)
+
+    def stop_part(self, name: str, *, kill: bool) -> int:
+        """Stop a part (`kill`: SIGKILL its group now), hold it stopped, return its status."""
+        part = self._parts[name]
+        if part.running():
+            with contextlib.suppress(ProcessLookupError):
+                if kill:
+                    os.killpg(part.process.pid, signal.SIGKILL)
+                else:
+                    part.process.send_signal(signal.SIGTERM)
+            try:
+                part.process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(part.process.pid, signal.SIGKILL)
+        status = part.process.wait()
+        part.held = True
+        if part.sink is not None:
+            part.sink.close()
+        return status
+
+    def restart_part(self, name: str) -> int:
+        """Start a part that is not running again, with its original command; return its pid."""
+        part = self._parts[name]
+        if part.running():
+            raise ValueError(f"{name} is running; stop it first")
+        if part.sink is not None:
+            part.sink.close()
+        return self._spawn(name, part.command, part.env, part.log, append=True).process.pid
 
     def stop(self) -> None:
         """Stop every part: SIGTERM to all, then SIGKILL to the group of any still running."""

@@ -22,7 +22,7 @@ _EVENT_TYPE = re.compile(r"[a-zA-Z0-9_]+")
 def _decoded(params: dict[str, Any]) -> dict[str, Any]:
     """Decode the JSON-valued parameters that form-encoded calls send as strings."""
     decoded = dict(params)
-    for key in ("blocks", "metadata"):
+    for key in ("blocks", "metadata", "attachments"):
         if isinstance(decoded.get(key), str):
             decoded[key] = json.loads(decoded[key])
     return decoded
@@ -152,7 +152,8 @@ class FakeSlack(FakeServer):
 
     def _content_error(self, params: dict[str, Any]) -> dict[str, Any] | None:
         text, blocks = params.get("text"), params.get("blocks")
-        if not text and not blocks:
+        # Slack takes any of the three; Alertmanager's posts carry attachments only.
+        if not text and not blocks and not params.get("attachments"):
             return {"ok": False, "error": "no_text"}
         if text and len(str(text)) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
@@ -193,6 +194,8 @@ class FakeSlack(FakeServer):
             "blocks": params.get("blocks") or [],
             "metadata": params.get("metadata"),
         }
+        if params.get("attachments"):
+            message["attachments"] = params["attachments"]
         if parent is not None:
             message["thread_ts"] = parent["ts"]
             parent["reply_count"] = parent.get("reply_count", 0) + 1

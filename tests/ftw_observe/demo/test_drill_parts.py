@@ -102,3 +102,50 @@ def test_a_stack_file_without_a_field_names_it(tmp_path: Path) -> None:
     (tmp_path / "demo.json").write_text(json.dumps({"pid": 1}))
     with pytest.raises(StackError, match="marketplace_url"):
         DemoStack.load(tmp_path)
+
+
+def test_a_pagerduty_event_from_alertmanager_names_it_as_the_sender() -> None:
+    event = {"event_action": "trigger", "dedup_key": "ab12", "client": "Alertmanager"}
+    assert pagerduty_receipt({"received_at": 1.0, "event": event}).sender == "alertmanager"
+
+
+def test_a_pagerduty_event_without_a_client_is_the_engine_s() -> None:
+    event = {"event_action": "trigger", "dedup_key": KEY}
+    assert pagerduty_receipt({"received_at": 1.0, "event": event}).sender == "ftw-observe"
+
+
+def _alertmanager_post(title: str, color: str) -> dict[str, object]:
+    attachment = {"title": title, "text": "details", "fallback": title, "color": color}
+    return {
+        "method": "chat.postMessage",
+        "ok": True,
+        "received_at": 5.0,
+        "params": {
+            "channel": "#incidents",
+            "username": "Alertmanager",
+            "attachments": [attachment],
+        },
+    }
+
+
+def test_an_alertmanager_slack_post_is_a_message_without_a_dedup_key() -> None:
+    receipt = slack_receipt(_alertmanager_post("[FIRING:2] ftw-observe page", "danger"))
+    assert receipt is not None
+    assert (receipt.receiver, receipt.kind, receipt.dedup_key, receipt.sender) == (
+        "slack #incidents",
+        "trigger",
+        "",
+        "alertmanager",
+    )
+    assert (receipt.text, receipt.message) == ("[FIRING:2] ftw-observe page", True)
+
+
+@pytest.mark.parametrize(
+    ("title", "color"), [("[RESOLVED] ftw-observe page", "danger"), ("ftw-observe page", "good")]
+)
+def test_an_alertmanager_slack_post_titled_resolved_or_green_is_a_resolve(
+    title: str, color: str
+) -> None:
+    receipt = slack_receipt(_alertmanager_post(title, color))
+    assert receipt is not None
+    assert receipt.kind == "resolve"

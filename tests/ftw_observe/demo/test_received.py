@@ -184,3 +184,32 @@ def test_only_get_is_the_inspection_endpoint(fake_pagerduty: FakePagerDuty) -> N
 
     assert response.status_code == 404
     assert [(r.method, r.path) for r in fake_pagerduty.requests] == [("POST", "/_fake/received")]
+
+
+def test_slack_takes_an_attachments_only_post_as_alertmanager_sends_it(
+    fake_slack: FakeSlack,
+) -> None:
+    attachment = {"title": "[FIRING:1] ftw-observe page", "text": "", "color": "danger"}
+    response = httpx.post(
+        f"{fake_slack.api_url}chat.postMessage",
+        json={"channel": "#incidents", "username": "Alertmanager", "attachments": [attachment]},
+        headers={"authorization": f"Bearer {fake_slack.token}"},
+        timeout=5,
+    )
+
+    assert response.json()["ok"] is True
+    [message] = fake_slack.posted("#incidents")
+    assert message["attachments"] == [attachment]
+    [call] = received(fake_slack)["calls"]
+    assert call["ok"] is True
+    assert call["params"]["attachments"] == [attachment]
+
+
+def test_slack_still_refuses_a_post_without_any_content(fake_slack: FakeSlack) -> None:
+    response = httpx.post(
+        f"{fake_slack.api_url}chat.postMessage",
+        json={"channel": "#incidents", "attachments": []},
+        headers={"authorization": f"Bearer {fake_slack.token}"},
+        timeout=5,
+    )
+    assert response.json() == {"ok": False, "error": "no_text"}

@@ -23,6 +23,7 @@ def stack(home: Path, pid: int) -> DemoStack:
         exporter_url="http://127.0.0.1:9464",
         started_at=1_700_000_000.5,
         api_token_file=home / "api-token",
+        control_dir=home / "control",
     )
 
 
@@ -48,6 +49,7 @@ def test_the_file_keeps_its_field_names(tmp_path: Path) -> None:
         "exporter_url": "http://127.0.0.1:9464",
         "started_at": 1_700_000_000.5,
         "api_token_file": str(tmp_path / "api-token"),
+        "control_dir": str(tmp_path / "control"),
     }
 
 
@@ -62,3 +64,11 @@ def test_a_stack_whose_process_is_gone_is_not_running(tmp_path: Path) -> None:
     assert find_stack(tmp_path) is not None
     stack(tmp_path, 2**22 + 1).save()  # above Linux's largest pid
     assert find_stack(tmp_path) is None
+
+
+def test_a_stack_file_of_a_demo_without_control_requests_loads(tmp_path: Path) -> None:
+    stack(tmp_path, 1).save()
+    data = json.loads(DemoStack.path(tmp_path).read_text())
+    del data["control_dir"]
+    DemoStack.path(tmp_path).write_text(json.dumps(data))
+    assert DemoStack.load(tmp_path).control_dir is None

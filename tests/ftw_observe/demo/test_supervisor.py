@@ -6,11 +6,13 @@ import os
 import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 
 import psutil
 import pytest
 
+from ftw_observe.demo.control import ControlAnswer, ControlChannel, ControlError, ControlRequest
 from ftw_observe.demo.settings import DemoError
 from ftw_observe.demo.supervisor import (
     Part,
@@ -137,3 +139,68 @@ def test_a_busy_port_names_its_variable() -> None:
         with pytest.raises(DemoError, match=f"port {port} is already in use; set B_PORT to a"):
             check_ports_free({"A_PORT": free, "B_PORT": port})
     check_ports_free({"A_PORT": free, "B_PORT": port})
+
+
+def _held_then_started(control: Path, done: Path, seen: list[object]) -> None:
+    """Stop the sleeper through the channel, start it again, then let the main part end."""
+    try:
+        channel = ControlChannel(control, timeout=60, poll=0.05)
+        seen.append(channel.ask(ControlRequest("stop", "sleeper", kill=True)))
+        seen.append(channel.ask(ControlRequest("start", "sleeper")))
+        try:
+            channel.ask(ControlRequest("stop", "main"))
+        except ControlError as error:
+            seen.append(error)
+    except BaseException as error:
+        seen.append(error)
+    finally:
+        done.touch()
+
+
+def test_a_control_request_stops_a_part_and_starts_it_again_with_its_command(
+    tmp_path: Path,
+) -> None:
+    control, done = tmp_path / "control", tmp_path / "done"
+    log = tmp_path / "logs" / "sleeper.log"
+    until_done = python(
+        f"import pathlib, time\nwhile not pathlib.Path({str(done)!r}).exists(): time.sleep(0.05)"
+    )
+    seen: list[object] = []
+    with Supervisor(
+        tmp_path / "logs", poll=0.05, control=control, controllable=["sleeper"]
+    ) as parts:
+        first = parts.start("sleeper", SLEEPER, os.environ)
+        parts.start("main", until_done, os.environ)
+        wait_until(lambda: "sleeping" in logged(log))
+        drill = threading.Thread(target=_held_then_started, args=(control, done, seen))
+        drill.start()
+        assert parts.wait("main") == 0  # answers the requests while it waits
+        drill.join()
+        again = parts.part("sleeper")
+        assert again.running()
+        wait_until(lambda: logged(log) == "sleeping\nsleeping\n")  # one log, both runs
+    stopped, started, refused = seen
+    assert isinstance(stopped, ControlAnswer)
+    assert stopped.detail == "sleeper killed (exit status -9)"
+    assert first.process.returncode == -signal.SIGKILL
+    assert isinstance(started, ControlAnswer)
+    assert started.pid == again.process.pid != first.process.pid
+    assert again.command == first.command
+    assert isinstance(refused, ControlError)
+    assert "main cannot be controlled (only sleeper)" in str(refused)
+    assert not again.running()  # stopped with the rest
+
+
+def test_a_requested_stop_waits_for_sigterm_and_holds_the_part(tmp_path: Path) -> None:
+    with Supervisor(tmp_path / "logs") as parts:
+        part = parts.start("sleeper", SLEEPER, os.environ)
+        assert parts.stop_part("sleeper", kill=False) == -signal.SIGTERM
+        assert part.held
+        assert not part.running()
+
+
+def test_a_running_part_is_not_started_twice(tmp_path: Path) -> None:
+    with Supervisor(tmp_path / "logs") as parts:
+        parts.start("sleeper", SLEEPER, os.environ)
+        with pytest.raises(ValueError, match="sleeper is running; stop it first"):
+            parts.restart_part("sleeper")

@@ -1,0 +1,46 @@
+"""How the demo starts its parts: what the engine's environment holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+
+from ftw_observe.demo.launch import Launch
+from ftw_observe.demo.project import find_project
+from ftw_observe.demo.settings import DemoSettings
+from ftw_observe.demo.supervisor import Supervisor
+from ftw_observe.demo.tools import Programs
+
+ROOT = Path(__file__).resolve().parents[3]
+PROGRAMS = Programs("m", "e", "l", "ftw-observe", "prometheus", "alertmanager", None)
+
+
+@dataclass
+class RecordingParts:
+    """Records what would be started, and starts nothing."""
+
+    started: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
+
+    def start(self, name: str, command: Sequence[str], env: Mapping[str, str]) -> None:
+        self.started[name] = (list(command), dict(env))
+
+
+def test_the_engine_gets_the_environment_the_demo_was_started_with(tmp_path: Path) -> None:
+    env = {
+        "FTW_WATCHDOG_TIMEOUT_SECONDS": "60",
+        "FTW_META_ALERT_AFTER_SECONDS": "60",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "multiproc"),
+    }
+    settings = DemoSettings(home=tmp_path)
+    launch = Launch(settings, find_project(ROOT), PROGRAMS, env, fakes=False)
+    parts = RecordingParts()
+
+    launch._start_engine(cast(Supervisor, parts), {})
+
+    command, engine_env = parts.started["engine"]
+    assert command == ["ftw-observe", "serve", "--port", "8080"]
+    assert engine_env["FTW_WATCHDOG_TIMEOUT_SECONDS"] == "60"
+    assert engine_env["FTW_META_ALERT_AFTER_SECONDS"] == "60"
+    assert "PROMETHEUS_MULTIPROC_DIR" not in engine_env  # the marketplace's, not the engine's
