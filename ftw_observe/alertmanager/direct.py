@@ -18,7 +18,10 @@ SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 ROUTING_KEY_FILE = "../.ftw/pagerduty-routing-key"
 SLACK_TOKEN_FILE = "../.ftw/slack-bot-token"  # noqa: S105 - a path, not a token
 # Names the Slack post's group, so that a reader tells Alertmanager's posts from the engine's.
-SLACK_CALLBACK_ID = "alertmanager/{{ .GroupLabels.component }}/{{ .GroupLabels.severity }}"
+CALLBACK_PREFIX = "alertmanager/"
+SLACK_CALLBACK_ID = (
+    f"{CALLBACK_PREFIX}{{{{ .GroupLabels.component }}}}/{{{{ .GroupLabels.severity }}}}"
+)
 
 _STATUS = (
     '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}]'

@@ -1,4 +1,8 @@
-"""A fake Slack Web API on 127.0.0.1: messages, threads, metadata and the Block Kit limits."""
+"""A fake Slack Web API on 127.0.0.1: messages, threads, metadata and the Block Kit limits.
+
+It takes what the engine's SDK posts and what Alertmanager's `slack_configs` posts: a JSON
+body with `channel`, `username` and `attachments` (title, text, color), without `text`.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ _EVENT_TYPE = re.compile(r"[a-zA-Z0-9_]+")
 def _decoded(params: dict[str, Any]) -> dict[str, Any]:
     """Decode the JSON-valued parameters that form-encoded calls send as strings."""
     decoded = dict(params)
-    for key in ("blocks", "metadata"):
+    for key in ("blocks", "metadata", "attachments"):
         if isinstance(decoded.get(key), str):
             decoded[key] = json.loads(decoded[key])
     return decoded
@@ -151,9 +155,17 @@ class FakeSlack(FakeServer):
         return None
 
     def _content_error(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        text, blocks = params.get("text"), params.get("blocks")
-        if not text and not blocks:
+        text, blocks, attachments = (
+            params.get("text"),
+            params.get("blocks"),
+            params.get("attachments"),
+        )
+        if not text and not blocks and not attachments:
             return {"ok": False, "error": "no_text"}
+        if attachments is not None and not (
+            isinstance(attachments, list) and all(isinstance(a, dict) for a in attachments)
+        ):
+            return {"ok": False, "error": "invalid_attachments"}
         if text and len(str(text)) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
         if blocks is not None and (errors := block_errors(blocks)):
@@ -191,6 +203,7 @@ class FakeSlack(FakeServer):
             "bot_id": "B0FAKEBOT",
             "text": params.get("text", ""),
             "blocks": params.get("blocks") or [],
+            "attachments": params.get("attachments") or [],
             "metadata": params.get("metadata"),
         }
         if parent is not None:
@@ -208,7 +221,11 @@ class FakeSlack(FakeServer):
             return {"ok": False, "error": "message_not_found"}
         if error := self._content_error(params):
             return error
-        message.update(text=params.get("text", ""), blocks=params.get("blocks") or [])
+        message.update(
+            text=params.get("text", ""),
+            blocks=params.get("blocks") or [],
+            attachments=params.get("attachments") or [],
+        )
         message["edited"] = {"user": "U0FAKEBOT", "ts": self._next_ts()}
         if params.get("metadata") is not None:
             message["metadata"] = params["metadata"]

@@ -30,10 +30,12 @@ SOURCES = (
 )
 PROJECT_FILES = (
     "slo/marketplace.yaml",
+    "alerts/ftw-observe.rules.yml",
     "alerts/marketplace.rules.yml",
     "alerts/thresholds.rules.yml",
     "alerts/alertmanager.yml",
     "alerts/routing.yaml",
+    "docs/runbooks/ftw-observe.md",
     "docs/runbooks/marketplace.md",
     "docs/runbooks/thresholds.md",
 )
@@ -124,6 +126,7 @@ def test_outside_a_checkout_the_demo_renders_its_configs_from_the_installed_file
         assert Path(path).exists(), path
     rule_files = [line[2:] for line in found["prometheus"].splitlines() if line.startswith("- /")]
     assert [Path(path).name for path in rule_files] == [
+        "ftw-observe.rules.yml",
         "marketplace.rules.yml",
         "thresholds.rules.yml",
     ]
