@@ -6,6 +6,7 @@ body with `channel`, `username` and `attachments` (title, text, color), without 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -28,7 +29,9 @@ def _decoded(params: dict[str, Any]) -> dict[str, Any]:
     decoded = dict(params)
     for key in ("blocks", "metadata", "attachments"):
         if isinstance(decoded.get(key), str):
-            decoded[key] = json.loads(decoded[key])
+            # Left as it is when it is no JSON: the checks refuse it like Slack does.
+            with contextlib.suppress(ValueError):
+                decoded[key] = json.loads(decoded[key])
     return decoded
 
 

@@ -8,48 +8,11 @@ import httpx
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
-
-GROUP_HASH = "5" * 64
-
-
-def alertmanager_slack_post(status: str = "firing") -> dict[str, Any]:
-    """Return the body Alertmanager 0.25's slack_configs posts to chat.postMessage."""
-    return {
-        "channel": "#incidents",
-        "username": "FTW Observe",
-        "link_names": False,
-        "attachments": [
-            {
-                "title": f"[{status.upper()}] FTW Observe page: FTWObserveEngineDown",
-                "title_link": "http://127.0.0.1:9093/#/alerts",
-                "text": "*FTWObserveEngineDown*: No FTW Observe engine replica answers",
-                "fallback": "[FIRING:1] ftw-observe page",
-                "callback_id": "alertmanager/ftw-observe/page",
-                "color": "danger" if status == "firing" else "good",
-                "mrkdwn_in": ["fallback", "pretext", "text"],
-            }
-        ],
-    }
-
-
-def alertmanager_pagerduty_event(action: str) -> dict[str, Any]:
-    """Return the Events API v2 body Alertmanager 0.25's pagerduty_configs posts."""
-    return {
-        "routing_key": "R0UT1NGK3Y",
-        "event_action": action,
-        "dedup_key": GROUP_HASH,
-        "images": [],
-        "links": [],
-        "client": "FTW Observe self-monitoring (Alertmanager)",
-        "client_url": "http://127.0.0.1:9093",
-        "payload": {
-            "summary": "FTW Observe page: FTWObserveEngineDown: no replica answers",
-            "source": "FTW Observe self-monitoring (Alertmanager)",
-            "severity": "critical",
-            "component": "ftw-observe",
-            "custom_details": {"firing": "Labels: ...", "num_firing": "1", "runbook": "x\n"},
-        },
-    }
+from tests.support.alertmanager import (
+    GROUP_HASH,
+    alertmanager_pagerduty_event,
+    alertmanager_slack_post,
+)
 
 
 def post_to_slack(fake: FakeSlack, body: Any, token: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ftw_observe.demo.inbox import (
 )
 from ftw_observe.model import NotificationKind, OutboxState
 from tests.ftw_observe.conftest import Server
-from tests.ftw_observe.demo.test_fakes import (
+from tests.support.alertmanager import (
     GROUP_HASH,
     alertmanager_pagerduty_event,
     alertmanager_slack_post,
