@@ -61,6 +61,8 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
     """Return every self-monitoring alert, the watchdog first, for these job names."""
     engine, prom = f'job="{jobs.engine}"', f'job="{jobs.prometheus}"'
     rejected = f'ftw_observe_notifications_total{{{engine},outcome="rejected"}}'
+    dropped = f"prometheus_notifications_dropped_total{{{prom}}}"
+    errors = f"prometheus_notifications_errors_total{{{prom}}}"
     return (
         SelfAlert(
             name=WATCHDOG,
@@ -148,16 +150,19 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
         SelfAlert(
             name="FTWObserveAlertsDropped",
             severity="page",
-            expr=f"sum by (instance) (increase(prometheus_notifications_dropped_total{{{prom}}}"
-            "[5m])) > 0\nor\n"
-            f"sum by (instance) (increase(prometheus_notifications_errors_total{{{prom}}}"
-            "[5m])) > 0\nor\n"
-            f"min by (instance) (prometheus_notifications_alertmanagers_discovered{{{prom}}}) < 1",
+            # Failed sends count when they recur minutes apart: a restart of Alertmanager
+            # fails a send or two at one moment, an Alertmanager that is gone fails every
+            # resend (each minute).
+            expr=f"sum by (instance) (increase({dropped}[5m])) > 0\nor\n"
+            f"min by (instance) (prometheus_notifications_alertmanagers_discovered{{{prom}}}) < 1"
+            f"\nor\n(\n  sum by (instance) (increase({errors}[2m])) > 0\n  and\n"
+            f"  sum by (instance) (increase({errors}[2m] offset 3m)) > 0\n)",
             for_="1m",
             summary="Prometheus {{ $labels.instance }} cannot deliver alerts to Alertmanager",
-            description="Prometheus dropped alerts, failed to send them, or knows no "
+            description="Prometheus dropped alerts, keeps failing to send them, or knows no "
             "Alertmanager: rule alerts, the watchdog included, are lost. Check Prometheus's "
-            "/status (Alertmanagers), its log and Alertmanager's /-/ready.",
+            "/status (Alertmanagers), its log (Error sending alert) and Alertmanager's "
+            "/-/ready.",
         ),
         SelfAlert(
             name="FTWObserveAlertmanagerDown",
