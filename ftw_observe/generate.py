@@ -10,12 +10,15 @@ from ftw_observe.dashboards import dashboard_outputs, is_generated_output
 from ftw_observe.dashboards.infrastructure import threshold_panel_ids
 from ftw_observe.rules.compile import compile_service
 from ftw_observe.rules.render import render_yaml
+from ftw_observe.rules.self_monitoring import self_monitoring_rule_groups
 from ftw_observe.rules.thresholds import threshold_rule_groups
 from ftw_observe.spec.load import LoadedSpec, load_specs
 
 THRESHOLDS_SOURCE = "ftw_observe/rules/thresholds.py"
+SELF_MONITORING_SOURCE = "ftw_observe/rules/self_monitoring.py"
 ALERTMANAGER_SOURCE = "ftw_observe/alertmanager/config.py"
 THRESHOLD_RUNBOOK = "http://localhost:8080/runbooks/thresholds#{alert}"
+SELF_MONITORING_RUNBOOK = "http://localhost:8080/runbooks/ftw-observe#{alert}"
 THRESHOLD_DASHBOARD = "http://localhost:3000/d/ftw-infrastructure?viewPanel={panel}"
 WEBHOOK_URL = "http://127.0.0.1:8080/api/webhooks/alertmanager"
 # Relative to alerts/, where Alertmanager resolves it: the demo writes the token there.
@@ -62,6 +65,10 @@ def build_outputs(root: Path, slo_dir: str = "slo") -> list[Output]:
     )
     outputs.append(
         Output("alerts/thresholds.rules.yml", render_yaml({"groups": groups}, THRESHOLDS_SOURCE))
+    )
+    own = self_monitoring_rule_groups(runbook_url=SELF_MONITORING_RUNBOOK)
+    outputs.append(
+        Output("alerts/ftw-observe.rules.yml", render_yaml({"groups": own}, SELF_MONITORING_SOURCE))
     )
     group_labels = sorted(
         {label for item in specs for slo in item.spec.slos for label in slo.group_by}

@@ -1,11 +1,23 @@
-"""Build the Alertmanager 0.25 configuration: routes, inhibitions and the engine's webhook."""
+"""Build the Alertmanager 0.25 configuration: routes, inhibitions and the engine's webhook.
+
+The first two routes serve FTW Observe's own alerts: the watchdog goes to the engine on a
+short repeat, and the other self-monitoring alerts go straight to PagerDuty and Slack
+(`ftw_observe.alertmanager.direct`). Every other alert goes to the engine's webhook.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from ftw_observe.alertmanager.direct import (
+    DIRECT_PAGE,
+    DIRECT_TICKET,
+    DirectPath,
+    direct_receivers,
+)
 from ftw_observe.burnrate import TIER_NAMES
+from ftw_observe.rules.self_monitoring import COMPONENT, WATCHDOG
 from ftw_observe.spec.model import LABEL_NAME
 
 # Burn-rate tiers of SLO alerts, fastest first: a firing tier mutes every slower one.
@@ -15,12 +27,21 @@ GROUP_BY = ("alertname", "service", "slo", "tier", "severity")
 TWIN_LABELS = ("alertname", "service", "job", "instance", "path")
 URGENT = "ftw-observe-urgent"
 DEFAULT = "ftw-observe"
+WATCHDOG_RECEIVER = "ftw-observe-watchdog"
 
 
 def alertmanager_config(
-    *, webhook_url: str, token_file: str, equal_labels: Sequence[str]
+    *,
+    webhook_url: str,
+    token_file: str,
+    equal_labels: Sequence[str],
+    direct: DirectPath | None = None,
 ) -> dict[str, Any]:
-    """Return an Alertmanager config that posts every alert to the engine's webhook."""
+    """Return an Alertmanager config: the engine's webhook for every alert but its own.
+
+    `direct` says where the self-monitoring alerts go instead (PagerDuty's and Slack's public
+    endpoints, with the key and token files relative to `alerts/`, by default).
+    """
     for label in equal_labels:
         if not LABEL_NAME.fullmatch(label):
             raise ValueError(f"{label!r} is not a Prometheus label name")
@@ -33,6 +54,7 @@ def alertmanager_config(
             "group_interval": "5m",
             "repeat_interval": "12h",
             "routes": [
+                *_self_monitoring_routes(),
                 {
                     "receiver": URGENT,
                     "matchers": ['severity=~"page|critical"'],
@@ -62,8 +84,45 @@ def alertmanager_config(
         "receivers": [
             _receiver(URGENT, webhook_url, token_file),
             _receiver(DEFAULT, webhook_url, token_file),
+            _receiver(WATCHDOG_RECEIVER, webhook_url, token_file, send_resolved=False),
+            *direct_receivers(direct or DirectPath()),
         ],
     }
+
+
+def _self_monitoring_routes() -> list[dict[str, Any]]:
+    """Return the watchdog's route to the engine, then the self-monitoring alerts' own."""
+    return [
+        {
+            "receiver": WATCHDOG_RECEIVER,
+            "matchers": [f'alertname="{WATCHDOG}"'],
+            "group_by": ["alertname"],
+            "group_wait": "0s",
+            "group_interval": "30s",
+            # The engine counts the watchdog as missing after 3 minutes: repeat it well within.
+            "repeat_interval": "1m",
+        },
+        {
+            # Never through the engine: they must arrive while every replica is dead. One
+            # group per severity makes one failure that trips several rules one incident.
+            "receiver": DIRECT_TICKET,
+            "matchers": [f'component="{COMPONENT}"'],
+            "group_by": ["component", "severity"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "12h",
+            "routes": [
+                {
+                    "receiver": DIRECT_PAGE,
+                    "matchers": ['severity="page"'],
+                    "group_wait": "0s",
+                    "group_interval": "30s",
+                    "repeat_interval": "4h",
+                },
+                {"receiver": DIRECT_TICKET, "matchers": ['severity="ticket"']},
+            ],
+        },
+    ]
 
 
 def _tier_inhibitions(equal_labels: Sequence[str]) -> list[dict[str, Any]]:
@@ -79,14 +138,16 @@ def _tier_inhibitions(equal_labels: Sequence[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _receiver(name: str, webhook_url: str, token_file: str) -> dict[str, Any]:
+def _receiver(
+    name: str, webhook_url: str, token_file: str, *, send_resolved: bool = True
+) -> dict[str, Any]:
     """Return a receiver posting to the engine's webhook with a bearer token read from a file."""
     return {
         "name": name,
         "webhook_configs": [
             {
                 "url": webhook_url,
-                "send_resolved": True,
+                "send_resolved": send_resolved,
                 "max_alerts": 0,
                 "http_config": {
                     "authorization": {"type": "Bearer", "credentials_file": token_file}

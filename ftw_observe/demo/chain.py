@@ -140,8 +140,8 @@ def first_page(receipts: Iterable[Receipt], already_open: set[str]) -> Receipt |
 def slack_of(receipts: Iterable[Receipt], page: Receipt, kind: str) -> Receipt | None:
     """Return the first Slack post of `kind` for the page: a top-level one for a trigger.
 
-    The engine's posts carry the page's dedup key; Alertmanager's carry none, so they match
-    a page Alertmanager sent.
+    The engine's posts carry the page's dedup key; Alertmanager's carry their route's
+    callback id, never its PagerDuty key, so any of them matches a page Alertmanager sent.
     """
     for receipt in receipts:
         if not receipt.receiver.startswith("slack") or receipt.kind != kind:
@@ -149,7 +149,7 @@ def slack_of(receipts: Iterable[Receipt], page: Receipt, kind: str) -> Receipt |
         if kind == "trigger" and not receipt.message:
             continue
         same = receipt.dedup_key == page.dedup_key
-        if same or (not receipt.dedup_key and receipt.sender == page.sender):
+        if same or receipt.sender == page.sender == ALERTMANAGER:
             return receipt
     return None
 

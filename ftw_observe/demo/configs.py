@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from ftw_observe.alertmanager.direct import DirectPath
 from ftw_observe.demo.settings import Ports
 
 PROMETHEUS_HEADER = "# Written by `ftw-observe demo` for this run.\n"
@@ -18,7 +19,8 @@ ALERTMANAGER_HEADER = (
 
 @dataclass(frozen=True)
 class Wiring:
-    """What the configs connect: the ports, the rule files and the webhook's token file.
+    """What the configs connect: the ports, the rule files, the webhook's token file, and
+    where Alertmanager sends FTW Observe's own alerts (kept as generated when None).
 
     Usage::
 
@@ -30,6 +32,7 @@ class Wiring:
     ports: Ports
     rule_files: tuple[Path, ...]
     token_file: Path
+    direct: DirectPath | None = None
 
     @property
     def webhook_url(self) -> str:
@@ -39,6 +42,17 @@ class Wiring:
 
 def _job(name: str, port: int) -> dict[str, Any]:
     return {"job_name": name, "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
+
+
+def scrape_jobs(ports: Ports) -> list[dict[str, Any]]:
+    """Return Prometheus's scrape jobs: every part, by the job names the rules expect."""
+    return [
+        _job("marketplace", ports.marketplace),
+        _job("ftw-exporter", ports.exporter),
+        _job("ftw-observe", ports.engine),
+        _job("prometheus", ports.prometheus),
+        _job("alertmanager", ports.alertmanager),
+    ]
 
 
 def prometheus_config(wiring: Wiring) -> str:
@@ -52,12 +66,7 @@ def prometheus_config(wiring: Wiring) -> str:
                 {"static_configs": [{"targets": [f"127.0.0.1:{ports.alertmanager}"]}]}
             ]
         },
-        "scrape_configs": [
-            _job("marketplace", ports.marketplace),
-            _job("ftw-exporter", ports.exporter),
-            _job("ftw-observe", ports.engine),
-            _job("prometheus", ports.prometheus),
-        ],
+        "scrape_configs": scrape_jobs(ports),
     }
     return PROMETHEUS_HEADER + yaml.safe_dump(config, sort_keys=False)
 
@@ -66,13 +75,31 @@ def alertmanager_config(template: str, wiring: Wiring) -> str:
     """Return the generated Alertmanager config with every webhook pointed at this engine.
 
     `template` is the text of the project's `alerts/alertmanager.yml`; webhooks that present
-    a bearer token read it from the demo's token file.
+    a bearer token read it from the demo's token file. With `wiring.direct`, the PagerDuty
+    and Slack receivers of FTW Observe's own alerts use its endpoints and secret files.
     """
     config = yaml.safe_load(template) or {}
     for receiver in config.get("receivers") or []:
         for webhook in receiver.get("webhook_configs") or []:
             webhook["url"] = wiring.webhook_url
-            authorization = (webhook.get("http_config") or {}).get("authorization")
-            if authorization is not None:
-                authorization["credentials_file"] = str(wiring.token_file)
+            _use_credentials_file(webhook, str(wiring.token_file))
+        if wiring.direct is not None:
+            _direct(receiver, wiring.direct)
     return ALERTMANAGER_HEADER + yaml.safe_dump(config, sort_keys=False)
+
+
+def _direct(receiver: dict[str, Any], direct: DirectPath) -> None:
+    """Point a receiver's PagerDuty and Slack configs at this run's endpoints and files."""
+    for pagerduty in receiver.get("pagerduty_configs") or []:
+        pagerduty["url"] = direct.pagerduty_url
+        pagerduty["routing_key_file"] = direct.routing_key_file
+    for slack in receiver.get("slack_configs") or []:
+        slack["api_url"] = direct.slack_api_url
+        _use_credentials_file(slack, direct.slack_token_file)
+
+
+def _use_credentials_file(config: dict[str, Any], path: str) -> None:
+    """Make a config that presents a bearer token read it from `path`."""
+    authorization = (config.get("http_config") or {}).get("authorization")
+    if authorization is not None:
+        authorization["credentials_file"] = path

@@ -1,17 +1,26 @@
-"""What the receivers got: read from the demo's fake receivers, or from the engine's outbox."""
+"""What the receivers got: read from the demo's fake receivers, or from the engine's outbox.
+
+The fakes also receive what Alertmanager sends them itself (the alerts on FTW Observe, which
+never pass through the engine). Its PagerDuty events carry Alertmanager's group key hash as
+`dedup_key`; its Slack posts carry `alertmanager/<component>/<severity>` as the attachment's
+`callback_id`, which stands for their dedup key. `from_alertmanager` tells them apart.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
 
+from ftw_observe.alertmanager.direct import CALLBACK_PREFIX as ALERTMANAGER_KEY_PREFIX
 from ftw_observe.notify.slack import EVENT_TYPE as SLACK_EVENT_TYPE
 
 ENGINE = "ftw-observe"
 ALERTMANAGER = "alertmanager"
+_GROUP_HASH = re.compile(r"[0-9a-f]{64}")  # Alertmanager's PagerDuty dedup key: a SHA-256
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,12 @@ class Receipt:
     text: str
     message: bool
     sender: str = ENGINE
+
+
+def from_alertmanager(receipt: Receipt) -> bool:
+    """Tell whether Alertmanager sent this itself (the engine's keys start with `ftw/`)."""
+    key = receipt.dedup_key
+    return key.startswith(ALERTMANAGER_KEY_PREFIX) or bool(_GROUP_HASH.fullmatch(key))
 
 
 class Inbox(Protocol):
@@ -94,16 +109,22 @@ def slack_receipt(call: dict[str, Any], names: dict[str, str] | None = None) -> 
     """Return the receipt of one Slack post of an alert, or None for any other call.
 
     The engine's posts carry their dedup key in the message metadata. Alertmanager's carry
-    attachments only: a resolve is green ("good") or titled RESOLVED.
+    attachments only, keyed by their route's callback id: a resolve is titled [RESOLVED].
     `names` maps channel ids (which thread replies use) to `#name`.
     """
     if call.get("method") != "chat.postMessage" or not call.get("ok"):
         return None
     params = call.get("params") or {}
-    metadata = params.get("metadata") or {}
-    payload = metadata.get("event_payload") or {}
     channel = str(params.get("channel", ""))
     channel = (names or {}).get(channel, channel)
+    if (posted := _alertmanager_post(params)) is not None:
+        kind, key, title = posted
+        at = float(call.get("received_at", 0.0))
+        return Receipt(
+            f"slack {channel}", kind, key, at, title, message=kind == "trigger", sender=ALERTMANAGER
+        )
+    metadata = params.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
     at, message = float(call.get("received_at", 0.0)), not params.get("thread_ts")
     if metadata.get("event_type") == SLACK_EVENT_TYPE and "dedup_key" in payload:
         kind, key, text = (
@@ -112,14 +133,20 @@ def slack_receipt(call: dict[str, Any], names: dict[str, str] | None = None) -> 
             params.get("text"),
         )
         return Receipt(f"slack {channel}", kind, key, at, str(text or ""), message)
-    attachments = [a for a in params.get("attachments") or [] if isinstance(a, dict)]
-    if not attachments:
+    return None
+
+
+def _alertmanager_post(params: dict[str, Any]) -> tuple[str, str, str] | None:
+    """Return (kind, dedup key, title) of a post by Alertmanager's slack_configs, else None."""
+    attachments = params.get("attachments")
+    if params.get("metadata") or not isinstance(attachments, list) or not attachments:
         return None
-    first = attachments[0]
-    title = str(first.get("title") or first.get("fallback") or first.get("text") or "")
-    resolved = first.get("color") == "good" or "resolved" in title.lower()
-    kind = "resolve" if resolved else "trigger"
-    return Receipt(f"slack {channel}", kind, "", at, title, message, sender=ALERTMANAGER)
+    first = attachments[0] if isinstance(attachments[0], dict) else {}
+    key = str(first.get("callback_id") or "")
+    if not key.startswith(ALERTMANAGER_KEY_PREFIX):
+        return None
+    title = str(first.get("title") or "")
+    return ("resolve" if title.startswith("[RESOLVED]") else "trigger"), key, title
 
 
 class EngineOutboxInbox:

@@ -16,8 +16,9 @@ import httpx
 
 from ftw_observe.demo.backfill import Backfill
 from ftw_observe.demo.banner import Hints, ready_banner
-from ftw_observe.demo.configs import Wiring, alertmanager_config, prometheus_config
+from ftw_observe.demo.configs import Wiring, alertmanager_config, prometheus_config, scrape_jobs
 from ftw_observe.demo.control import control_dir
+from ftw_observe.demo.direct import write_direct_path
 from ftw_observe.demo.files import kept_token, write_atomic, write_private
 from ftw_observe.demo.history import Target
 from ftw_observe.demo.probes import ProbeError, scrape_targets, target_lines
@@ -93,7 +94,7 @@ class Launch:
         parts.start("loadgen", loadgen, {**env, "FTW_OPERATOR_KEY": operator_key})
         receivers = self._start_receivers(parts) if self.fakes else {}
         self._start_engine(parts, receivers)
-        self._write_configs()
+        self._write_configs(receivers)
         backfill = self._backfill_samples(parts)
         self._start_prometheus_and_alertmanager(parts)
         for name, ready in (
@@ -184,8 +185,11 @@ class Launch:
         command = [self.programs.observe, "serve", "--port", str(self.ports.engine)]
         parts.start("engine", command, env)
 
-    def _write_configs(self) -> None:
-        wiring = Wiring(self.ports, self.project.rule_files, self.home / "webhook-token")
+    def _write_configs(self, receivers: Mapping[str, str]) -> None:
+        # Alertmanager pages about FTW Observe itself through the receivers the engine uses.
+        direct = write_direct_path(self.home, {**self.env, **receivers})
+        token = self.home / "webhook-token"
+        wiring = Wiring(self.ports, self.project.rule_files, token, direct=direct)
         write_atomic(self.home / "prometheus.yml", prometheus_config(wiring))
         template = self.project.alertmanager_config.read_text()
         write_atomic(self.home / "alertmanager.yml", alertmanager_config(template, wiring))
@@ -219,13 +223,14 @@ class Launch:
         parts.start("alertmanager", [*alertmanager, "--cluster.listen-address="], self.env)
 
     def _wait_for_targets(self, parts: Supervisor) -> None:
-        """Wait until Prometheus scrapes all four targets; list them when it does not."""
+        """Wait until Prometheus scrapes every target; list them when it does not."""
         seen: list[int] = []
+        expected = len(scrape_jobs(self.ports))
 
         def all_up() -> bool:
             targets = scrape_targets(self.prometheus_url)
             seen.append(len(targets))
-            return len(targets) >= 4 and all(t.health == "up" for t in targets)
+            return len(targets) >= expected and all(t.health == "up" for t in targets)
 
         try:
             parts.wait_until("prometheus", all_up, self.settings.targets_timeout)

@@ -1,7 +1,8 @@
 """Every alert the engine can raise or receive, as the label sets its rules give them.
 
 The catalogue is what a silence is judged against: one that matches every entry would mute
-every page and ticket of every SLO and threshold (see `ftw_observe.matching.coverage`).
+every page and ticket of every SLO, threshold and self-monitoring rule (see
+`ftw_observe.matching.coverage`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from collections.abc import Iterable, Mapping
 
 from ftw_observe.rules import names
 from ftw_observe.rules.alerting import alerting_rules
+from ftw_observe.rules.self_monitoring import (
+    SelfMonitoringJobs,
+    self_alerts,
+    self_monitoring_labels,
+)
 from ftw_observe.rules.thresholds import ALERTS, threshold_labels
 from ftw_observe.spec.model import ServiceSpec
 
@@ -44,12 +50,25 @@ def threshold_alerts() -> list[dict[str, str]]:
     ]
 
 
-def alert_catalogue(specs: Iterable[ServiceSpec]) -> tuple[dict[str, str], ...]:
-    """Return every distinct alert label set the specs, the threshold rules and the engine give.
+def self_monitoring_alerts() -> list[dict[str, str]]:
+    """Return the label sets of the self-monitoring alerts that reach a person.
 
-    >>> catalogue = alert_catalogue([])  # no SLOs: the threshold alerts and the engine's own
+    The watchdog is left out: it always fires and never notifies anyone, so a silence that
+    spares only the watchdog still mutes every page.
+    """
+    return [
+        {"alertname": alert.name, **self_monitoring_labels(alert)}
+        for alert in self_alerts(SelfMonitoringJobs())
+        if alert.severity != "none"
+    ]
+
+
+def alert_catalogue(specs: Iterable[ServiceSpec]) -> tuple[dict[str, str], ...]:
+    """Return every distinct alert label set the specs, the rules and the engine give.
+
+    >>> catalogue = alert_catalogue([])  # no SLOs: threshold, self-monitoring, the engine's
     >>> len(catalogue)
-    18
+    27
     >>> {"alertname": "FTWObservePrometheusUnreachable", "service": "ftw-observe",
     ...  "severity": "critical", "tier": "meta"} in catalogue
     True
@@ -57,6 +76,7 @@ def alert_catalogue(specs: Iterable[ServiceSpec]) -> tuple[dict[str, str], ...]:
     found: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
     entries = [label_set for service in specs for label_set in slo_alerts(service)]
     entries += threshold_alerts()
+    entries += self_monitoring_alerts()
     entries.append(dict(names.META_ALERT_LABELS))
     entries.append(dict(names.WATCHDOG_MISSING_LABELS))
     for labels in entries:

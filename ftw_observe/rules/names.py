@@ -6,6 +6,7 @@ Every series carries the identity labels `service`, `slo` and `team` (plus the S
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ftw_observe.durations import format_duration
@@ -53,17 +54,23 @@ WATCHDOG_MISSING_KEY = AlertKey(InstanceKey("ftw-observe", "watchdog"), "meta")
 # Always firing in Prometheus, sent by Alertmanager to the engine's webhook every minute: its
 # arrival proves the Prometheus → Alertmanager → engine chain works. Never routed to people.
 WATCHDOG_ALERT = "FTWObserveWatchdog"
-# The runbook of the engine's own alerts; the anchor is the alert name in lower case.
+# The runbook of the alerts about FTW Observe itself, one section per alert.
 ENGINE_RUNBOOK = "http://localhost:8080/runbooks/ftw-observe#{anchor}"
+SELF_PREFIX = "FTWObserve"
+
+
+def runbook_anchor(alertname: str) -> str:
+    """Return the anchor of an alert's runbook section: `FTWObserveNoLeader` → `no-leader`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", alertname.removeprefix(SELF_PREFIX)).lower()
 
 
 def engine_runbook(alertname: str) -> str:
     """Return the runbook link of an alert about FTW Observe itself.
 
     >>> engine_runbook("FTWObserveWatchdogMissing")
-    'http://localhost:8080/runbooks/ftw-observe#ftwobservewatchdogmissing'
+    'http://localhost:8080/runbooks/ftw-observe#watchdog-missing'
     """
-    return ENGINE_RUNBOOK.format(anchor=alertname.lower())
+    return ENGINE_RUNBOOK.format(anchor=runbook_anchor(alertname))
 
 
 def windowed(template: str, seconds: int) -> str:

@@ -131,20 +131,30 @@ class AlertmanagerSim:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
         root = config["route"]
 
-        def route(node: dict[str, Any], parent: dict[str, Any]) -> Route:
-            merged = {**parent, **node}
-            return Route(
-                receiver=merged["receiver"],
-                matchers=tuple(Matcher.parse(m) for m in node.get("matchers", [])),
-                group_by=tuple(merged.get("group_by", [])),
-                group_wait=_seconds(merged.get("group_wait", "30s")),
-                group_interval=_seconds(merged.get("group_interval", "5m")),
-                repeat_interval=_seconds(merged.get("repeat_interval", "4h")),
-            )
+        def routes(
+            node: dict[str, Any], parent: dict[str, Any], above: tuple[Matcher, ...]
+        ) -> list[Route]:
+            """Flatten a route: its children first (they match within it), then itself."""
+            merged = {**parent, **{k: v for k, v in node.items() if k != "routes"}}
+            matchers = (*above, *(Matcher.parse(m) for m in node.get("matchers", [])))
+            children = [
+                r for child in node.get("routes", []) for r in routes(child, merged, matchers)
+            ]
+            return [
+                *children,
+                Route(
+                    receiver=merged["receiver"],
+                    matchers=matchers,
+                    group_by=tuple(merged.get("group_by", [])),
+                    group_wait=_seconds(merged.get("group_wait", "30s")),
+                    group_interval=_seconds(merged.get("group_interval", "5m")),
+                    repeat_interval=_seconds(merged.get("repeat_interval", "4h")),
+                ),
+            ]
 
-        inherited = {k: v for k, v in root.items() if k != "routes"}
-        routes = [route(child, inherited) for child in root.get("routes", [])]
-        routes.append(route({}, inherited))  # the root takes what no child matched
+        inherited = {k: v for k, v in root.items() if k not in ("routes", "matchers")}
+        flat = [r for child in root.get("routes", []) for r in routes(child, inherited, ())]
+        flat += routes({}, inherited, ())  # the root takes what no child matched
         inhibitions = [
             Inhibition(
                 tuple(Matcher.parse(m) for m in rule.get("source_matchers", [])),
@@ -153,7 +163,7 @@ class AlertmanagerSim:
             )
             for rule in config.get("inhibit_rules", [])
         ]
-        return cls(routes, inhibitions)
+        return cls(flat, inhibitions)
 
     def route_of(self, labels: Labels) -> Route:
         """Return the route Alertmanager takes for an alert with these labels."""

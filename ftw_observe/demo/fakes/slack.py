@@ -1,7 +1,12 @@
-"""A fake Slack Web API on 127.0.0.1: messages, threads, metadata and the Block Kit limits."""
+"""A fake Slack Web API on 127.0.0.1: messages, threads, metadata and the Block Kit limits.
+
+It takes what the engine's SDK posts and what Alertmanager's `slack_configs` posts: a JSON
+body with `channel`, `username` and `attachments` (title, text, color), without `text`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -24,7 +29,9 @@ def _decoded(params: dict[str, Any]) -> dict[str, Any]:
     decoded = dict(params)
     for key in ("blocks", "metadata", "attachments"):
         if isinstance(decoded.get(key), str):
-            decoded[key] = json.loads(decoded[key])
+            # Left as it is when it is no JSON: the checks refuse it like Slack does.
+            with contextlib.suppress(ValueError):
+                decoded[key] = json.loads(decoded[key])
     return decoded
 
 
@@ -151,10 +158,17 @@ class FakeSlack(FakeServer):
         return None
 
     def _content_error(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        text, blocks = params.get("text"), params.get("blocks")
-        # Slack takes any of the three; Alertmanager's posts carry attachments only.
-        if not text and not blocks and not params.get("attachments"):
+        text, blocks, attachments = (
+            params.get("text"),
+            params.get("blocks"),
+            params.get("attachments"),
+        )
+        if not text and not blocks and not attachments:
             return {"ok": False, "error": "no_text"}
+        if attachments is not None and not (
+            isinstance(attachments, list) and all(isinstance(a, dict) for a in attachments)
+        ):
+            return {"ok": False, "error": "invalid_attachments"}
         if text and len(str(text)) > MAX_TEXT:
             return {"ok": False, "error": "msg_too_long"}
         if blocks is not None and (errors := block_errors(blocks)):
@@ -192,10 +206,9 @@ class FakeSlack(FakeServer):
             "bot_id": "B0FAKEBOT",
             "text": params.get("text", ""),
             "blocks": params.get("blocks") or [],
+            "attachments": params.get("attachments") or [],
             "metadata": params.get("metadata"),
         }
-        if params.get("attachments"):
-            message["attachments"] = params["attachments"]
         if parent is not None:
             message["thread_ts"] = parent["ts"]
             parent["reply_count"] = parent.get("reply_count", 0) + 1
@@ -211,7 +224,11 @@ class FakeSlack(FakeServer):
             return {"ok": False, "error": "message_not_found"}
         if error := self._content_error(params):
             return error
-        message.update(text=params.get("text", ""), blocks=params.get("blocks") or [])
+        message.update(
+            text=params.get("text", ""),
+            blocks=params.get("blocks") or [],
+            attachments=params.get("attachments") or [],
+        )
         message["edited"] = {"user": "U0FAKEBOT", "ts": self._next_ts()}
         if params.get("metadata") is not None:
             message["metadata"] = params["metadata"]

@@ -54,9 +54,9 @@ def test_a_thread_reply_is_not_the_page_s_message_but_may_be_its_resolve() -> No
     assert slack_of([reply, resolve], page, "resolve") == resolve
 
 
-def test_alertmanager_s_slack_post_without_a_key_matches_alertmanager_s_page() -> None:
+def test_alertmanager_s_slack_post_matches_alertmanager_s_page() -> None:
     page = pd("trigger", GROUP, sender="alertmanager")
-    post = slack("trigger", "", sender="alertmanager")
+    post = slack("trigger", "alertmanager/ftw-observe/page", sender="alertmanager")
     assert slack_of([post], page, "trigger") == post
     assert slack_of([post], pd("trigger", META), "trigger") is None
 

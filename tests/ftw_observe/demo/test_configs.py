@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ftw_observe.alertmanager import DirectPath
 from ftw_observe.demo.configs import (
     ALERTMANAGER_HEADER,
     PROMETHEUS_HEADER,
@@ -29,6 +30,16 @@ def wiring(tmp_path: Path) -> Wiring:
     return Wiring(PORTS, rule_files=RULES, token_file=tmp_path / "webhook-token")
 
 
+def direct_wiring(tmp_path: Path) -> Wiring:
+    direct = DirectPath(
+        routing_key_file=str(tmp_path / "pagerduty-routing-key"),
+        slack_token_file=str(tmp_path / "slack-bot-token"),
+        pagerduty_url="http://127.0.0.1:18091/v2/enqueue",
+        slack_api_url="http://127.0.0.1:18092/api/chat.postMessage",
+    )
+    return Wiring(PORTS, RULES, tmp_path / "webhook-token", direct=direct)
+
+
 def test_prometheus_scrapes_every_part_every_5_seconds(tmp_path: Path) -> None:
     text = prometheus_config(wiring(tmp_path))
     assert text.startswith(PROMETHEUS_HEADER)
@@ -40,6 +51,7 @@ def test_prometheus_scrapes_every_part_every_5_seconds(tmp_path: Path) -> None:
         "ftw-exporter": [{"targets": ["127.0.0.1:19464"]}],
         "ftw-observe": [{"targets": ["127.0.0.1:18080"]}],
         "prometheus": [{"targets": ["127.0.0.1:19090"]}],
+        "alertmanager": [{"targets": ["127.0.0.1:19093"]}],
     }
 
 
@@ -73,6 +85,29 @@ def test_everything_else_in_the_alertmanager_config_is_kept(tmp_path: Path) -> N
     assert [r["name"] for r in rendered["receivers"]] == [r["name"] for r in generated["receivers"]]
 
 
+def test_own_alerts_go_to_this_runs_pagerduty_and_slack_with_its_secret_files(
+    tmp_path: Path,
+) -> None:
+    rendered = yaml.safe_load(alertmanager_config(TEMPLATE, direct_wiring(tmp_path)))
+    receivers = {receiver["name"]: receiver for receiver in rendered["receivers"]}
+    [pagerduty] = receivers["ftw-observe-direct-page"]["pagerduty_configs"]
+    assert pagerduty["url"] == "http://127.0.0.1:18091/v2/enqueue"
+    assert pagerduty["routing_key_file"] == str(tmp_path / "pagerduty-routing-key")
+    for name in ("ftw-observe-direct-page", "ftw-observe-direct-ticket"):
+        [slack] = receivers[name]["slack_configs"]
+        assert slack["api_url"] == "http://127.0.0.1:18092/api/chat.postMessage"
+        token_file = slack["http_config"]["authorization"]["credentials_file"]
+        assert token_file == str(tmp_path / "slack-bot-token")
+
+
+def test_without_a_direct_path_own_receivers_are_kept_as_generated(tmp_path: Path) -> None:
+    generated = {r["name"]: r for r in yaml.safe_load(TEMPLATE)["receivers"]}
+    rendered = yaml.safe_load(alertmanager_config(TEMPLATE, wiring(tmp_path)))
+    for receiver in rendered["receivers"]:
+        if receiver["name"].startswith("ftw-observe-direct"):
+            assert receiver == generated[receiver["name"]]
+
+
 def test_a_webhook_without_a_token_gets_none(tmp_path: Path) -> None:
     template = yaml.safe_dump(
         {"receivers": [{"name": "open", "webhook_configs": [{"url": "http://x/"}]}, {"name": "n"}]}
@@ -95,7 +130,7 @@ def test_the_rendered_configs_pass_the_tools_own_checks(
     tmp_path: Path, tool: str, command: list[str], render: Callable[[Wiring], str]
 ) -> None:
     config = tmp_path / "config.yml"
-    config.write_text(render(wiring(tmp_path)))
+    config.write_text(render(direct_wiring(tmp_path)))
     (tmp_path / "webhook-token").write_text("token\n")
     binary = shutil.which(tool)
     assert binary is not None, f"{tool} is missing: run `make setup`"

@@ -30,10 +30,12 @@ SOURCES = (
 )
 PROJECT_FILES = (
     "slo/marketplace.yaml",
+    "alerts/ftw-observe.rules.yml",
     "alerts/marketplace.rules.yml",
     "alerts/thresholds.rules.yml",
     "alerts/alertmanager.yml",
     "alerts/routing.yaml",
+    "docs/runbooks/ftw-observe.md",
     "docs/runbooks/marketplace.md",
     "docs/runbooks/thresholds.md",
 )
@@ -124,6 +126,7 @@ def test_outside_a_checkout_the_demo_renders_its_configs_from_the_installed_file
         assert Path(path).exists(), path
     rule_files = [line[2:] for line in found["prometheus"].splitlines() if line.startswith("- /")]
     assert [Path(path).name for path in rule_files] == [
+        "ftw-observe.rules.yml",
         "marketplace.rules.yml",
         "thresholds.rules.yml",
     ]
@@ -141,10 +144,11 @@ def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
     result = run_demo([str(installed.site / "bin" / "ftw-observe"), "demo"], cwd=tmp_path, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "all 4 scrape targets up" in result.stdout, output
+    assert "all 5 scrape targets up" in result.stdout, output
     packaged = installed.site / "ftw_observe" / "demo" / "packaged"
     assert f"--policy {packaged / 'alerts' / 'routing.yaml'}" in result.stdout
     prometheus = (home / "prometheus.yml").read_text()
     assert f"- {packaged / 'alerts' / 'marketplace.rules.yml'}" in prometheus
+    assert f"- {packaged / 'alerts' / 'ftw-observe.rules.yml'}" in prometheus
     assert "1 spec file(s)" in (home / "logs" / "engine.log").read_text()
     assert leftovers(ports, home) == []

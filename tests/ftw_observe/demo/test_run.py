@@ -39,7 +39,7 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
         f"http://127.0.0.1:{ports['EXPORTER_PORT']}/metrics",
     ):
         assert url in result.stdout, output
-    assert "all 4 scrape targets up" in result.stdout, output
+    assert "all 5 scrape targets up" in result.stdout, output
     assert f"fake PagerDuty    http://127.0.0.1:{ports['FAKE_PAGERDUTY_PORT']}" in result.stdout
     assert f"fake Slack        http://127.0.0.1:{ports['FAKE_SLACK_PORT']}" in result.stdout
     assert not (home / "demo.json").exists()  # it describes a running stack only
@@ -49,15 +49,30 @@ def test_demo_starts_the_whole_stack_and_leaves_no_process(tmp_path: Path) -> No
     assert (home / "operator.key").stat().st_mode & 0o077 == 0
     assert (home / "webhook-token").stat().st_mode & 0o777 == 0o600
     assert (home / "api-token").stat().st_mode & 0o777 == 0o600
+    for secret in ("pagerduty-routing-key", "slack-bot-token"):
+        assert (home / secret).stat().st_mode & 0o777 == 0o600
     assert f"export FTW_API_TOKEN=$(cat {home / 'api-token'})" in result.stdout
     rendered = (home / "alertmanager.yml").read_text()
     assert str(home / "webhook-token") in rendered
     assert f"http://127.0.0.1:{engine}/api/webhooks/alertmanager" in rendered
+    # FTW Observe's own alerts go straight to the fakes, with the key and token in files.
+    assert f"routing_key_file: {home / 'pagerduty-routing-key'}" in rendered
+    assert f"http://127.0.0.1:{ports['FAKE_PAGERDUTY_PORT']}/v2/enqueue" in rendered
+    assert f"http://127.0.0.1:{ports['FAKE_SLACK_PORT']}/api/chat.postMessage" in rendered
+    assert str(home / "slack-bot-token") in rendered
     prometheus = (home / "prometheus.yml").read_text()
     assert "job_name: ftw-exporter" in prometheus
+    assert "job_name: alertmanager" in prometheus
+    assert f"- {ROOT / 'alerts' / 'ftw-observe.rules.yml'}" in prometheus
     assert f"- {ROOT / 'alerts' / 'marketplace.rules.yml'}" in prometheus  # the checkout's
-    for secret in ("operator.key", "webhook-token", "api-token"):
+    for secret in (
+        "operator.key",
+        "webhook-token",
+        "api-token",
+        *("slack-bot-token", "pagerduty-routing-key"),
+    ):
         assert (home / secret).read_text().strip() not in output
+        assert (home / secret).read_text().strip() not in rendered
     names = ("marketplace", "exporter", "loadgen", "engine", "prometheus", "alertmanager")
     for name in (*names, "receivers"):
         assert (home / "logs" / f"{name}.log").stat().st_size > 0, name

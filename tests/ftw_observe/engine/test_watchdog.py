@@ -143,7 +143,7 @@ def test_the_page_says_what_is_down_and_links_its_runbook() -> None:
         in (page.annotations["description"])
     )
     assert page.annotations["runbook_url"] == (
-        "http://localhost:8080/runbooks/ftw-observe#ftwobservewatchdogmissing"
+        "http://localhost:8080/runbooks/ftw-observe#watchdog-missing"
     )
 
 

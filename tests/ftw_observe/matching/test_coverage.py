@@ -50,6 +50,7 @@ def test_matchers_that_select_every_known_alert_mute_all(matchers: list[str]):
         ["severity=ticket"],
         ["severity=~page|critical"],
         ["alertname!=FTWObservePrometheusUnreachable", "severity=~.+"],
+        ["component!=ftw-observe", "severity=~.+"],
         ["team=~.+"],
     ],
 )

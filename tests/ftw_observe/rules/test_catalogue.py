@@ -86,3 +86,30 @@ def test_each_label_set_appears_once():
 
 def test_the_examples_in_the_docstrings_hold():
     assert doctest.testmod(catalogue_module).failed == 0
+
+
+def test_the_self_monitoring_pages_and_ticket_are_in_it_but_not_the_watchdog():
+    found = alert_catalogue(SPECS)
+    own = {
+        labels["alertname"]: labels["severity"]
+        for labels in found
+        if labels.get("component") == "ftw-observe"
+    }
+
+    assert own == {
+        "FTWObserveEngineDown": "page",
+        "FTWObserveCycleStalled": "page",
+        "FTWObserveNoLeader": "page",
+        "FTWObserveOutboxStuck": "page",
+        "FTWObserveDeliveriesRejected": "page",
+        "FTWObserveWebhookFailing": "page",
+        "FTWObserveAlertsDropped": "page",
+        "FTWObserveAlertmanagerDown": "page",
+        "FTWObserveRuleEvaluationFailures": "ticket",
+    }
+    assert {
+        "alertname": "FTWObserveEngineDown",
+        "component": "ftw-observe",
+        "severity": "page",
+        "service": "ftw-observe",
+    } in found
