@@ -17,7 +17,7 @@ from ftw_observe.alertmanager.direct import (
     direct_receivers,
 )
 from ftw_observe.burnrate import TIER_NAMES
-from ftw_observe.rules.self_monitoring import COMPONENT, WATCHDOG
+from ftw_observe.rules.self_monitoring import ALERTMANAGER_DOWN, COMPONENT, WATCHDOG
 from ftw_observe.spec.model import LABEL_NAME
 
 # Burn-rate tiers of SLO alerts, fastest first: a firing tier mutes every slower one.
@@ -112,6 +112,16 @@ def _self_monitoring_routes() -> list[dict[str, Any]]:
             "group_interval": "5m",
             "repeat_interval": "12h",
             "routes": [
+                {
+                    # Sent by a surviving peer when one of several is down. A lone
+                    # Alertmanager receives it only as it comes back, still firing for one
+                    # evaluation: the wait lets it resolve instead of paging after the fact.
+                    "receiver": DIRECT_PAGE,
+                    "matchers": [f'alertname="{ALERTMANAGER_DOWN}"'],
+                    "group_wait": "1m",
+                    "group_interval": "30s",
+                    "repeat_interval": "4h",
+                },
                 {
                     "receiver": DIRECT_PAGE,
                     "matchers": ['severity="page"'],

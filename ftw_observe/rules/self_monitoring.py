@@ -20,6 +20,7 @@ COMPONENT = "ftw-observe"
 SERVICE = "ftw-observe"
 GROUP = "ftw-observe-self-monitoring"
 WATCHDOG = names.WATCHDOG_ALERT
+ALERTMANAGER_DOWN = "FTWObserveAlertmanagerDown"
 # Raised by the engine itself, not by a rule; their runbook sections live beside the rules'.
 ENGINE_RAISED = (names.WATCHDOG_MISSING_ALERT, names.META_ALERT)
 
@@ -58,6 +59,11 @@ def _down(job: str) -> str:
     return f'sum by (job) (up{{job="{job}"}}) == 0 or absent(up{{job="{job}"}})'
 
 
+def _up_throughout(job: str, window: str) -> str:
+    """Return a guard that holds when some target of `job` was up at every step of `window`."""
+    return f'min_over_time(sum(up{{job="{job}"}})[{window}:15s]) > 0'
+
+
 def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
     """Return every self-monitoring alert, the watchdog first, for these job names."""
     engine, prom = f'job="{jobs.engine}"', f'job="{jobs.prometheus}"'
@@ -90,11 +96,13 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
             name="FTWObserveCycleStalled",
             severity="page",
             # max_over_time remembers the last success across a restart or a failover: a
-            # replica that has not finished its first cycle yet reports 0.
-            expr="time() - max(max_over_time("
+            # replica that has not finished its first cycle yet reports 0. A restarted engine
+            # waits out its lease before its first cycle: FTWObserveEngineDown had that outage.
+            expr="(\n  time() - max(max_over_time("
             f"ftw_observe_last_success_timestamp_seconds{{{engine}}}[1h]))\n"
-            f"> 3 * max(ftw_observe_cycle_interval_seconds{{{engine}}})",
-            for_="30s",
+            f"  > 3 * max(ftw_observe_cycle_interval_seconds{{{engine}}})\n)\n"
+            f"and on () {_up_throughout(jobs.engine, '2m')}",
+            for_="1m",
             summary="FTW Observe has not finished a successful evaluation cycle for "
             "{{ $value | humanizeDuration }} (3 evaluation intervals)",
             description="The engine runs but SLOs are not evaluated: burn-rate alerts cannot "
@@ -139,11 +147,14 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
         SelfAlert(
             name="FTWObserveWebhookFailing",
             severity="page",
+            # While an engine is dead or just restarted, FTWObserveEngineDown is the page: this
+            # one is for a link that fails while the engine answers Prometheus.
             expr="sum(increase(alertmanager_notifications_failed_total"
-            f'{{job="{jobs.alertmanager}",integration="webhook"}}[5m])) > 0',
+            f'{{job="{jobs.alertmanager}",integration="webhook"}}[3m])) > 0\n'
+            f"and on () {_up_throughout(jobs.engine, '5m')}",
             for_="1m",
             summary="Alertmanager fails to post alerts to FTW Observe's webhook "
-            '({{ $value | printf "%.0f" }} failed in the last 5 minutes)',
+            '({{ $value | printf "%.0f" }} failed in the last 3 minutes)',
             description="Threshold alerts and the watchdog do not reach the engine. Check "
             "the engine's /healthz, the webhook token file both sides read, and "
             "Alertmanager's log.",
@@ -152,12 +163,14 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
             name="FTWObserveAlertsDropped",
             severity="page",
             # Failed sends count when they recur minutes apart: a restart of Alertmanager
-            # fails a send or two at one moment, an Alertmanager that is gone fails every
-            # resend (each minute).
-            expr=f"sum by (instance) (increase({dropped}[5m])) > 0\nor\n"
+            # fails a send or two at one moment. An Alertmanager that is gone fails every
+            # resend: that is FTWObserveAlertmanagerDown and the engine's watchdog page, and
+            # this one would only reach the Alertmanager that is back.
+            expr=f"(\n  sum by (instance) (increase({dropped}[5m])) > 0\n  or\n  "
             f"min by (instance) (prometheus_notifications_alertmanagers_discovered{{{prom}}}) < 1"
-            f"\nor\n(\n  sum by (instance) (increase({errors}[2m])) > 0\n  and\n"
-            f"  sum by (instance) (increase({errors}[2m] offset 3m)) > 0\n)",
+            f"\n  or\n  (\n    sum by (instance) (increase({errors}[2m])) > 0\n    and\n"
+            f"    sum by (instance) (increase({errors}[2m] offset 3m)) > 0\n  )\n)\n"
+            f"and on () {_up_throughout(jobs.alertmanager, '5m')}",
             for_="1m",
             summary="Prometheus {{ $labels.instance }} cannot deliver alerts to Alertmanager",
             description="Prometheus dropped alerts, keeps failing to send them, or knows no "
@@ -166,7 +179,7 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
             "/-/ready.",
         ),
         SelfAlert(
-            name="FTWObserveAlertmanagerDown",
+            name=ALERTMANAGER_DOWN,
             severity="page",
             expr=_down(jobs.alertmanager),
             for_="1m",

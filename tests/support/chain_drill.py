@@ -26,7 +26,8 @@ from tests.support.drill import demo_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 SELF_MONITORING_RULES = ROOT / "alerts" / "ftw-observe.rules.yml"
-WATCHDOG_TIMEOUT_SECONDS = 60
+# Above the watchdog's repeat (1 min) plus its group interval (30 s): the longest healthy gap.
+WATCHDOG_TIMEOUT_SECONDS = 120
 META_ALERT_AFTER_SECONDS = 60
 # Time for a page raised at the end of the healthy phase to reach the fakes: an engine cycle
 # (the demo's 15 s) and a delivery.

@@ -258,7 +258,7 @@ def test_own_alerts_are_grouped_by_severity_with_page_and_ticket_timing() -> Non
     own = _config()["route"]["routes"][1]
     assert own["matchers"] == ['component="ftw-observe"']
     assert own["group_by"] == ["component", "severity"]
-    page, ticket = own["routes"]
+    _, page, ticket = own["routes"]
     assert page == {
         "receiver": "ftw-observe-direct-page",
         "matchers": ['severity="page"'],
@@ -272,6 +272,12 @@ def test_own_alerts_are_grouped_by_severity_with_page_and_ticket_timing() -> Non
         "5m",
         "12h",
     )
+
+
+def test_alertmanager_down_waits_a_minute_for_the_resolve_a_returning_alertmanager_sees() -> None:
+    down = _config()["route"]["routes"][1]["routes"][0]
+    assert down["matchers"] == ['alertname="FTWObserveAlertmanagerDown"']
+    assert (down["receiver"], down["group_wait"]) == ("ftw-observe-direct-page", "1m")
 
 
 def test_pages_go_to_pagerduty_and_incidents_tickets_to_slo_alerts() -> None:
