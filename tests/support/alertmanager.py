@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from ftw_observe.demo.fakes.http import Answer, FakeServer, RecordedRequest
-from tests.support.services import free_port
+from tests.support.services import free_port, stop_process
 
 GROUP_HASH = "5" * 64  # Alertmanager's PagerDuty dedup key is a SHA-256 of the group key
 
@@ -52,13 +52,7 @@ class RunningAlertmanager:
 
     def stop(self) -> None:
         """Stop the process (SIGKILL after 20 s) and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_alertmanager(directory: Path, config: str, *, timeout: float = 30) -> RunningAlertmanager:

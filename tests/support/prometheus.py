@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import yaml
 
+from tests.support.services import stop_process
+
 
 @dataclass
 class PrometheusServer:
@@ -32,13 +34,7 @@ class PrometheusServer:
 
     def stop(self) -> None:
         """Stop the server and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_prometheus(

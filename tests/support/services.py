@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import uuid
 
 import psycopg
@@ -54,3 +55,14 @@ def delete_redis_keys(prefix: str) -> None:
             client.delete(*keys)
     finally:
         client.close()
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 20) -> None:
+    """Terminate a server process (SIGKILL after `grace` seconds) and wait for it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
