@@ -202,9 +202,10 @@ def main() -> None:
     print()
     for name, done in runs.items():
         print(summary(name, done, outage))
+    outage_option = f"--outage {args.outage} " if args.drill in ("slo", "all") else ""
     print(
         f"\nrerun: .venv/bin/python benchmarks/time_to_page.py --break {args.drill} "
-        f"--outage {args.outage} --runs {args.runs} --rate {args.rate:g}"
+        f"{outage_option}--runs {args.runs} --rate {args.rate:g}"
     )
 
 
