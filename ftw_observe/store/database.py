@@ -75,8 +75,14 @@ def upsert(
     model: type[DeclarativeBase],
     rows: list[dict[str, Any]],
     keys: list[str],
+    *,
+    newer: str | None = None,
 ) -> None:
-    """Insert `rows`, updating every non-key column of rows whose `keys` already exist."""
+    """Insert `rows`, updating every non-key column of rows whose `keys` already exist.
+
+    With `newer`, an existing row is updated only when the incoming value of that column is
+    greater than the kept one: writers that race keep the latest value, whoever writes last.
+    """
     if not rows:
         return
     dialect = connection.dialect.name
@@ -84,13 +90,17 @@ def upsert(
     if dialect == "postgresql":
         pg = postgresql.insert(model)
         pg = pg.on_conflict_do_update(
-            index_elements=keys, set_={name: pg.excluded[name] for name in columns}
+            index_elements=keys,
+            set_={name: pg.excluded[name] for name in columns},
+            where=None if newer is None else getattr(model, newer) < pg.excluded[newer],
         )
         connection.execute(pg, rows)
     elif dialect == "sqlite":
         lite = sqlite.insert(model)
         lite = lite.on_conflict_do_update(
-            index_elements=keys, set_={name: lite.excluded[name] for name in columns}
+            index_elements=keys,
+            set_={name: lite.excluded[name] for name in columns},
+            where=None if newer is None else getattr(model, newer) < lite.excluded[newer],
         )
         connection.execute(lite, rows)
     else:
