@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 
 from ftw_observe.dashboards.panels import Thresholds
+from ftw_observe.rules import names, self_monitoring
 
 RATE = "[$__rate_interval]"
 RUNBOOK = "docs/runbooks/ftw-observe.md"
-ENGINE_JOB = "ftw-observe"
-ALERTMANAGER_JOB = "alertmanager"
-PROMETHEUS_JOB = "prometheus"
-STALL_INTERVALS = 3.0
-OUTBOX_STUCK_SECONDS = 120.0
-WATCHDOG_TIMEOUT_SECONDS = 180.0
+ENGINE_JOB = self_monitoring.SelfMonitoringJobs().engine
+ALERTMANAGER_JOB = self_monitoring.SelfMonitoringJobs().alertmanager
+PROMETHEUS_JOB = self_monitoring.SelfMonitoringJobs().prometheus
+STALL_INTERVALS = float(self_monitoring.STALL_INTERVALS)
+OUTBOX_STUCK_SECONDS = float(self_monitoring.OUTBOX_STUCK_SECONDS)
+WATCHDOG_TIMEOUT_SECONDS = float(names.WATCHDOG_TIMEOUT_SECONDS)
 # Alertmanager repeats the watchdog every minute: past 90 s one repeat went missing.
 WATCHDOG_LATE_SECONDS = 90.0
 ANY = 0.0001

@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from ftw_observe.durations import parse_duration
+from ftw_observe.rules import names
 
 # Alertmanager groups alerts; a megabyte holds hundreds of them with their annotations.
 DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
@@ -149,7 +150,9 @@ class EngineSettings:
                 seconds=_number(env, "FTW_META_ALERT_AFTER_SECONDS", 180, 0)
             ),
             watchdog_timeout=timedelta(
-                seconds=_number(env, "FTW_WATCHDOG_TIMEOUT_SECONDS", 180, 0)
+                seconds=_number(
+                    env, "FTW_WATCHDOG_TIMEOUT_SECONDS", names.WATCHDOG_TIMEOUT_SECONDS, 0
+                )
             ),
             heartbeat_url=_heartbeat_url(env),
             heartbeat_method=_heartbeat_method(env),

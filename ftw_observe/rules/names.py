@@ -54,6 +54,8 @@ WATCHDOG_MISSING_KEY = AlertKey(InstanceKey("ftw-observe", "watchdog"), "meta")
 # Always firing in Prometheus, sent by Alertmanager to the engine's webhook every minute: its
 # arrival proves the Prometheus → Alertmanager → engine chain works. Never routed to people.
 WATCHDOG_ALERT = "FTWObserveWatchdog"
+# FTW_WATCHDOG_TIMEOUT_SECONDS by default: two repeats of the watchdog may go missing.
+WATCHDOG_TIMEOUT_SECONDS = 180
 # The runbook of the alerts about FTW Observe itself, one section per alert.
 ENGINE_RUNBOOK = "http://localhost:8080/runbooks/ftw-observe#{anchor}"
 SELF_PREFIX = "FTWObserve"

@@ -21,6 +21,9 @@ SERVICE = "ftw-observe"
 GROUP = "ftw-observe-self-monitoring"
 WATCHDOG = names.WATCHDOG_ALERT
 ALERTMANAGER_DOWN = "FTWObserveAlertmanagerDown"
+# The limits of the alerts, which the health dashboard draws as its thresholds.
+STALL_INTERVALS = 3
+OUTBOX_STUCK_SECONDS = 120
 # Raised by the engine itself, not by a rule; their runbook sections live beside the rules'.
 ENGINE_RAISED = (names.WATCHDOG_MISSING_ALERT, names.META_ALERT)
 
@@ -100,7 +103,7 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
             # waits out its lease before its first cycle: FTWObserveEngineDown had that outage.
             expr="(\n  time() - max(max_over_time("
             f"ftw_observe_last_success_timestamp_seconds{{{engine}}}[1h]))\n"
-            f"  > 3 * max(ftw_observe_cycle_interval_seconds{{{engine}}})\n)\n"
+            f"  > {STALL_INTERVALS} * max(ftw_observe_cycle_interval_seconds{{{engine}}})\n)\n"
             f"and on () {_up_throughout(jobs.engine, '2m')}",
             for_="1m",
             summary="FTW Observe has not finished a successful evaluation cycle for "
@@ -122,7 +125,8 @@ def self_alerts(jobs: SelfMonitoringJobs) -> tuple[SelfAlert, ...]:
         SelfAlert(
             name="FTWObserveOutboxStuck",
             severity="page",
-            expr=f"max(ftw_observe_outbox_oldest_pending_age_seconds{{{engine}}}) > 120",
+            expr=f"max(ftw_observe_outbox_oldest_pending_age_seconds{{{engine}}}) "
+            f"> {OUTBOX_STUCK_SECONDS}",
             for_="0s",
             summary="The oldest notification in FTW Observe's outbox has waited "
             "{{ $value | humanizeDuration }} (above 2m)",
