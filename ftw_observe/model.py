@@ -130,6 +130,7 @@ class NotificationKind(StrEnum):
     TRIGGER = "trigger"
     RESOLVE = "resolve"
     REMIND = "remind"  # still firing after the route's repeat interval
+    JOIN = "join"  # another SLO or alert joined an open incident: said in its thread, no page
     SUPERSEDE = "supersede"  # a page for the same SLO instance took over this ticket
     ANNOUNCE = "announce"  # news for people, not an alert: a silence set or ended
 

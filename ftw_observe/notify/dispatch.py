@@ -29,7 +29,12 @@ from ftw_observe.notify.router import Router
 log = logging.getLogger("ftw_observe.notify")
 MAX_BACKOFF_SECONDS = 300.0
 # Receivers told of an earlier delivery of the same incident: its Slack thread, for one.
-FOLLOW_UPS = (NotificationKind.RESOLVE, NotificationKind.REMIND, NotificationKind.SUPERSEDE)
+FOLLOW_UPS = (
+    NotificationKind.RESOLVE,
+    NotificationKind.REMIND,
+    NotificationKind.SUPERSEDE,
+    NotificationKind.JOIN,
+)
 
 
 def backoff(attempts: int) -> float:

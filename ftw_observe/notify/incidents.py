@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ftw_observe.burnrate import TIER_NAMES, TIERS, Tier, tier
-from ftw_observe.model import Incident, IncidentState, Member
+from ftw_observe.model import Incident, IncidentState, Member, Notification, NotificationKind
 from ftw_observe.rules import names
 
 # Lower is more urgent: a page (0) supersedes a ticket (1) of the same SLO instance.
@@ -132,6 +132,26 @@ def instances(incident: Incident) -> set[str]:
     """Return the SLO instances whose burn-rate tiers are among an incident's alerts."""
     found = (member_grouping(key, member).instance for key, member in incident.members.items())
     return {instance for instance in found if instance is not None}
+
+
+def news(incident: Incident, key: str) -> bool:
+    """Tell whether an alert joining an incident is news: not a tier of an instance it has."""
+    found = member_grouping(key, incident.members[key])
+    if found.instance is None:
+        return True
+    return not any(
+        member_grouping(other, member).instance == found.instance
+        for other, member in incident.members.items()
+        if other != key
+    )
+
+
+def member_trigger(incident: Incident, key: str, now: datetime) -> Notification:
+    """Return the trigger of one of an incident's alerts, under the incident's key."""
+    member = incident.members[key]
+    source = next(iter(member.sources), "engine")
+    kind = NotificationKind.TRIGGER
+    return Notification(incident.dedup_key, kind, now, member.labels, member.annotations, source)
 
 
 def record(

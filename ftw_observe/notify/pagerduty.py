@@ -131,6 +131,11 @@ class PagerDutySender:
                 "reminder left to PagerDuty's escalation policy",
                 delivery=previous,
             )
+        if notification.kind is NotificationKind.JOIN:
+            # The responder is already paged: another alert of the outage wakes no one again.
+            return DeliveryResult(
+                Outcome.DELIVERED, "the open incident was paged already", delivery=previous
+            )
         key = pagerduty_dedup_key(notification.dedup_key)
         # A superseded ticket's alert closes; the page that took it over has its own key.
         closing = notification.kind in (NotificationKind.RESOLVE, NotificationKind.SUPERSEDE)

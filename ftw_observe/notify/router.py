@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from ftw_observe.matching.silences import Silence
 from ftw_observe.model import Incident, IncidentState, Notification, NotificationKind, OutboxItem
@@ -27,8 +28,10 @@ from ftw_observe.notify.incidents import (
     join_tail,
     lead,
     make_tail,
+    member_trigger,
     more_urgent,
     mute,
+    news,
     open_with,
     record,
     restart,
@@ -163,28 +166,21 @@ class Router:
         now: datetime,
     ) -> Change:
         """Merge an alert into an open incident; page the receivers only it reaches."""
-        member = incident.members[key]
-        source = next(iter(member.sources), "engine")
-        trigger = Notification(
-            incident.dedup_key,
-            NotificationKind.TRIGGER,
-            now,
-            member.labels,
-            member.annotations,
-            source,
-        )
+        trigger = member_trigger(incident, key, now)
         others = live.firing_labels(besides=key)
         decision = decide(trigger, policy=policy, firing=others, silences=silences, now=now)
-        added = (
-            []
-            if decision.muted_by
-            else [name for name in decision.receivers if name not in incident.receivers]
-        )
-        incident.receivers = [*incident.receivers, *added]
-        outcome = {"merged_into": incident.dedup_key, "receivers": incident.receivers}
+        told, added = list(incident.receivers), []
+        if not decision.muted_by:
+            added = [name for name in decision.receivers if name not in told]
+        incident.receivers = [*told, *added]
+        outcome: dict[str, Any] = {"merged_into": incident.dedup_key, "receivers": told + added}
+        change = Change([incident], [(name, trigger) for name in added], outcome)
         if added:
             outcome["paged"] = added
-        change = Change([incident], [(name, trigger) for name in added], outcome)
+        if not decision.muted_by and news(incident, key):
+            # Another SLO or alert of the outage: said in the thread of whoever was paged.
+            note = replace(trigger, kind=NotificationKind.JOIN)
+            change.deliveries += [(name, note) for name in told]
         self._supersede(incident, change, live, now)
         return change
 
@@ -200,16 +196,7 @@ class Router:
         """Open the incident for the first of these alerts nothing mutes, or keep it muted."""
         first_muted: tuple[str, str] | None = None
         for key in keys:
-            member = incident.members[key]
-            source = next(iter(member.sources), "engine")
-            trigger = Notification(
-                incident.dedup_key,
-                NotificationKind.TRIGGER,
-                now,
-                member.labels,
-                member.annotations,
-                source,
-            )
+            trigger = member_trigger(incident, key, now)
             others = live.firing_labels(besides=key)
             decision = decide(trigger, policy=policy, firing=others, silences=silences, now=now)
             if decision.receivers and not decision.muted_by:

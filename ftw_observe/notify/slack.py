@@ -43,6 +43,8 @@ PERMANENT_ERRORS = frozenset(
 )
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 _TRANSPORT_ERRORS = (OSError, http.client.HTTPException)  # URLError and timeouts are OSErrors
+# Follow-ups said in the alert's thread, each with its opening words.
+THREAD_NOTES = {NotificationKind.REMIND: "Still firing", NotificationKind.JOIN: "Also firing"}
 
 
 def notification_id(notification: Notification) -> str:
@@ -103,7 +105,7 @@ class SlackSender:
         try:
             if notification.kind in (NotificationKind.RESOLVE, NotificationKind.SUPERSEDE):
                 return self._resolve(notification, previous, attempt)
-            if notification.kind is NotificationKind.REMIND and previous:
+            if notification.kind in THREAD_NOTES and previous:
                 return self._remind(notification, previous, attempt)
             return self._trigger(notification, attempt)
         except SlackApiError as error:
@@ -141,7 +143,7 @@ class SlackSender:
     def _remind(
         self, notification: Notification, previous: dict[str, Any], attempt: int
     ) -> DeliveryResult:
-        """Reply in the alert's thread that it still fires, instead of posting it again."""
+        """Reply in the alert's thread that it still fires, or that another alert joined it."""
         channel, ts = previous.get("channel"), previous.get("ts")
         if not (isinstance(channel, str) and isinstance(ts, str)):
             return self._trigger(notification, attempt)
@@ -151,10 +153,11 @@ class SlackSender:
                 Outcome.DELIVERED, "reminder already in thread", delivery=delivery
             )
         facts = alert_facts(notification, self.status_page_url)
+        opening = THREAD_NOTES[notification.kind]
         self._client.chat_postMessage(
             channel=channel,
             thread_ts=ts,
-            text=f"Still firing: {blocks.fallback_text(facts, resolved=False)}",
+            text=f"{opening}: {blocks.fallback_text(facts, resolved=False)}",
             metadata=self._metadata(notification),
         )
         return DeliveryResult(Outcome.DELIVERED, "reminder in thread", delivery=delivery)

@@ -40,7 +40,9 @@ def test_meta_first_then_the_watchdog_pages_once_and_resolves_with_the_last(rig:
 
     assert rig.pd_actions() == [("trigger", CHAIN), ("resolve", CHAIN)]
     (message,) = rig.incidents_messages()
-    assert len(rig.slack.thread("incidents", message["ts"])) == 1
+    thread = rig.slack.thread("incidents", message["ts"])
+    kinds = [m["metadata"]["event_payload"]["kind"] for m in thread]
+    assert kinds == ["join", "resolve"], "the watchdog's silence is said in the thread"
 
 
 def test_watchdog_first_then_meta_pages_once_and_resolves_with_the_last(rig: Rig) -> None:

@@ -317,3 +317,13 @@ def test_routing_key_never_leaks(
 def test_empty_routing_key_is_refused() -> None:
     with pytest.raises(ValueError, match="routing key is empty"):
         PagerDutySender("pagerduty", "  ", events_url="http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("kind", [NotificationKind.REMIND, NotificationKind.JOIN])
+def test_follow_ups_of_an_open_incident_never_page_again(
+    sender: PagerDutySender, fake_pagerduty: FakePagerDuty, kind: NotificationKind
+) -> None:
+    result = sender.send(burn_notification(kind), previous={"dedup_key": "k"})
+
+    assert result.outcome is Outcome.DELIVERED
+    assert fake_pagerduty.events() == []

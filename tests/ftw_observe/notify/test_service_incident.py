@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
+from ftw_observe.matching.silences import new_silence
 from ftw_observe.model import Notification, NotificationKind
 from ftw_observe.notify.alertmanager import dedup_key
 from ftw_observe.notify.policy_file import load_policy
@@ -66,7 +68,10 @@ def test_the_incident_resolves_when_the_last_slo_stops_firing(rig: Rig) -> None:
 
     assert rig.pd_actions() == [("trigger", PAGE_KEY), ("resolve", PAGE_KEY)]
     (message,) = rig.incidents_messages()
-    assert len(rig.slack.thread("incidents", message["ts"])) == 1
+    kinds = [
+        m["metadata"]["event_payload"]["kind"] for m in rig.slack.thread("incidents", message["ts"])
+    ]
+    assert kinds == ["join", "resolve"]
 
 
 def test_a_critical_threshold_of_the_service_joins_its_page(rig: Rig) -> None:
@@ -135,3 +140,42 @@ def test_a_page_that_joins_supersedes_the_open_ticket_of_its_slo(rig: Rig) -> No
     assert len(superseded) == 1
     assert "api-availability" in superseded[0], "the SLO that joined the page, not another"
     assert rig.pd_actions() == [("trigger", PAGE_KEY)]
+
+
+def test_another_slo_joining_is_said_in_the_pages_thread(rig: Rig) -> None:
+    step(rig, burn("job-posting-availability", "page-1h"))
+    step(rig, burn("api-availability", "page-1h"))
+
+    (message,) = rig.incidents_messages()
+    (note,) = rig.slack.thread("incidents", message["ts"])
+    assert note["text"].startswith("Also firing: ")
+    assert "api-availability" in note["text"]
+    assert rig.pd_actions() == [("trigger", PAGE_KEY)], "no second page"
+
+
+def test_a_slower_tier_of_an_slo_already_in_the_page_joins_without_a_word(rig: Rig) -> None:
+    step(rig, burn("job-posting-availability", "page-1h"))
+    step(rig, burn("job-posting-availability", "page-6h"))
+
+    (message,) = rig.incidents_messages()
+    assert rig.slack.thread("incidents", message["ts"]) == []
+
+
+def test_a_silenced_alert_joins_without_a_word(rig: Rig) -> None:
+    step(rig, burn("job-posting-availability", "page-1h"))
+    now = rig.clock()
+    rig.store.add_silence(
+        new_silence(
+            ["slo=api-availability"],
+            author="sre",
+            reason="known: api gateway migration",
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            now=now,
+        )
+    )
+
+    step(rig, burn("api-availability", "page-1h"))
+
+    (message,) = rig.incidents_messages()
+    assert rig.slack.thread("incidents", message["ts"]) == []
