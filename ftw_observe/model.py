@@ -270,13 +270,13 @@ class Member:
 class Incident:
     """What the router knows of one incident, kept between notifications.
 
-    An incident gathers the alerts that are one outage to the people paged: the burn-rate
-    tiers of one SLO instance with the same severity (every page tier shares one incident,
-    every ticket tier another), or a single alert of any other kind. `dedup_key` is what
-    receivers see (the PagerDuty dedup key, the Slack message's identity); `group_key` names
-    the alerts it gathers, so that an incident opened under an older key keeps its key.
+    An incident gathers the alerts that are one outage to the people paged: every page-level
+    alert of a service (its SLOs' page tiers, its critical thresholds), the ticket tiers of
+    one SLO instance, or a single alert of any other kind. `dedup_key` is what receivers see
+    (the PagerDuty dedup key, the Slack message's identity); `group_key` names the alerts it
+    gathers, so that an incident opened under an older key keeps its key.
 
-    >>> incident = Incident("ftw/marketplace/api-availability//page")
+    >>> incident = Incident("ftw/marketplace/page")
     >>> incident.members["ftw/marketplace/api-availability//page-6h"] = Member({"engine": "firing"})
     >>> incident.firing, incident.sources
     (True, {'engine': 'firing'})

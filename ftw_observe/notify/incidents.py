@@ -1,18 +1,21 @@
 """Which incident an alert belongs to, and what its alerts make of it: pure rules, no I/O.
 
-One outage, one page. The burn-rate tiers of one SLO instance with the same severity share an
-incident: every page tier one, every ticket tier another. However many tiers fire, in whatever
-order and from whichever source (the engine or Alertmanager), receivers hear of the outage
-once, under one dedup key, and once more when it is over: when none of its tiers fires any
-more (or sooner, see `ftw_observe.notify.recovery`). The engine's two alerts about the chain
-that feeds it (Prometheus unreadable, the watchdog missing) share one incident too: Prometheus
-down trips both, and on-call hears of it once. Any other alert (thresholds) is an incident of
-its own.
+One outage, one page. Every page-level alert of a service (severity page or critical, with a
+`service` label) joins one incident while it lasts: the page tiers of each of its SLOs and its
+critical threshold alerts, from whichever source (the engine or Alertmanager), in whatever
+order. A job-posting outage burns job-posting-availability, burns api-availability (its
+errors are API errors too) and trips the 5xx threshold: on-call hears of it once, under one
+dedup key, and once more when it is over: when none of its alerts fires any more (or sooner,
+see `ftw_observe.notify.recovery`). An alert whose route reaches a receiver the incident has not
+paged yet pages that receiver, under the same key. Ticket tiers are gathered per SLO instance
+and severity. The engine's two alerts about the chain that feeds it (Prometheus unreadable,
+the watchdog missing) share one incident too: Prometheus down trips both. Any other alert
+(warnings, tickets of thresholds) is an incident of its own.
 
-A page outranks a ticket of the same instance: opening it supersedes the ticket, and while
-it lasts the ticket tiers are its concern. When it ends, the ticket tiers that still fire
-are the outage's tail, as are the tiers of an incident resolved early: each still firing one
-short window later is a burn of its own and opens the incident again.
+A page outranks a ticket of an SLO instance among its alerts: opening it supersedes the
+ticket, and while it lasts the ticket tiers are its concern. When it ends, the ticket tiers
+that still fire are the outage's tail, as are the tiers of an incident resolved early: each
+still firing one short window later is a burn of its own and opens the incident again.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ ALERTMANAGER = "alertmanager"
 # before the watchdog joined it still resolves under the key its receivers hold.
 CHAIN_GROUP = names.META_KEY.dedup_key
 CHAIN_MEMBERS = frozenset({names.META_KEY.dedup_key, names.WATCHDOG_MISSING_KEY.dedup_key})
+# The severities that page: the burn-rate page tiers' and threshold alerts' critical.
+PAGE_SEVERITIES = frozenset({"page", "critical"})
+
+
+def service_page_key(service: str) -> str:
+    """Return the key of the incident gathering a service's page-level alerts."""
+    return f"ftw/{service}/page"
 
 
 @dataclass(frozen=True)
@@ -43,17 +53,18 @@ class Grouping:
     """Where one alert belongs: its incident's group key, and what it is within it.
 
     >>> labels = {"alertname": "SLOErrorBudgetBurn", "service": "marketplace",
-    ...           "slo": "api-availability", "tier": "page-6h", "severity": "page"}
-    >>> found = grouping("ftw/marketplace/api-availability//page-6h", labels)
+    ...           "slo": "api-availability", "tier": "ticket-1d", "severity": "ticket"}
+    >>> found = grouping("ftw/marketplace/api-availability//ticket-1d", labels)
     >>> found.group_key, found.instance, found.rank
-    ('ftw/marketplace/api-availability//page', 'ftw/marketplace/api-availability/', 0)
+    ('ftw/marketplace/api-availability//ticket', 'ftw/marketplace/api-availability/', 1)
     """
 
-    group_key: str  # the incident's key: per SLO instance and severity, else the alert's own
+    group_key: str  # the incident's key: per service for pages, per SLO instance for tickets
     member_key: str  # the alert's own dedup key
     instance: str | None = None  # `ftw/<service>/<slo>/<instance>` of a burn-rate tier
     severity: str = ""
     tier: Tier | None = None
+    service: str = ""
 
     @property
     def rank(self) -> int | None:
@@ -67,27 +78,41 @@ class Grouping:
 
 
 def grouping(dedup_key: str, labels: Mapping[str, str]) -> Grouping:
-    """Return where an alert belongs; only the engine's burn-rate tier keys are grouped.
+    """Return where an alert belongs: its service's page, its SLO instance's ticket, or alone.
 
-    The group key is stable for a given SLO instance and severity: it depends neither on the
-    routing policy nor on which tier fired first. The engine's chain alerts share CHAIN_GROUP.
+    The group key depends only on the alert: neither on the routing policy nor on which alert
+    fired first. The engine's chain alerts share CHAIN_GROUP.
 
     >>> grouping("ftw/ftw-observe/watchdog//meta", {}).group_key
     'ftw/ftw-observe/prometheus//meta'
+    >>> grouping("am/1f2e", {"service": "marketplace", "severity": "critical"}).group_key
+    'ftw/marketplace/page'
     """
     if dedup_key in CHAIN_MEMBERS:
         return Grouping(CHAIN_GROUP, dedup_key)
+    service, severity = labels.get("service", ""), labels.get("severity", "")
+    found = _tier_grouping(dedup_key, labels)
+    if found is not None:
+        return found
+    if service and severity in PAGE_SEVERITIES:
+        return Grouping(service_page_key(service), dedup_key, severity=severity, service=service)
+    return Grouping(dedup_key, dedup_key)
+
+
+def _tier_grouping(dedup_key: str, labels: Mapping[str, str]) -> Grouping | None:
+    """Return where an engine burn-rate tier belongs, or None for any other alert."""
     service, slo, name = labels.get("service", ""), labels.get("slo", ""), labels.get("tier", "")
     burn = labels.get("alertname") == names.BURN_ALERT and name in TIER_NAMES
     prefix, suffix = f"ftw/{service}/{slo}/", f"/{name}"
     if not (burn and service and slo and dedup_key.startswith(prefix)):
-        return Grouping(dedup_key, dedup_key)
+        return None
     if not dedup_key.endswith(suffix) or len(dedup_key) < len(prefix) + len(suffix):
-        return Grouping(dedup_key, dedup_key)
+        return None
     found = tier(name)
     severity = labels.get("severity") or found.severity
     instance = dedup_key[: len(dedup_key) - len(suffix)]
-    return Grouping(f"{instance}/{severity}", dedup_key, instance, severity, found)
+    group = service_page_key(service) if severity in PAGE_SEVERITIES else f"{instance}/{severity}"
+    return Grouping(group, dedup_key, instance, severity, found, service)
 
 
 def member_grouping(key: str, member: Member) -> Grouping:
@@ -96,19 +121,17 @@ def member_grouping(key: str, member: Member) -> Grouping:
 
 
 def more_urgent(found: Grouping) -> list[str]:
-    """Return the group keys of the incidents of the same SLO instance that outrank an alert's."""
+    """Return the group keys of the incidents that may outrank an alert's: its service's page."""
     rank = found.rank
-    if rank is None:
+    if rank is None or not found.service or found.severity in PAGE_SEVERITIES:
         return []
-    return [f"{found.instance}/{name}" for name, other in SEVERITY_RANK.items() if other < rank]
+    return [service_page_key(found.service)]
 
 
-def outranks(one: Grouping, other: Grouping) -> bool:
-    """Tell whether `one` is more urgent than `other` and about the same SLO instance."""
-    if one.instance is None or one.instance != other.instance:
-        return False
-    mine, theirs = one.rank, other.rank
-    return mine is not None and theirs is not None and mine < theirs
+def instances(incident: Incident) -> set[str]:
+    """Return the SLO instances whose burn-rate tiers are among an incident's alerts."""
+    found = (member_grouping(key, member).instance for key, member in incident.members.items())
+    return {instance for instance in found if instance is not None}
 
 
 def record(
@@ -232,16 +255,17 @@ def due_tail(incident: Incident, now: datetime) -> list[str]:
 
 
 def subordinates(incident: Incident, others: list[Incident]) -> list[Incident]:
-    """Return the incidents the given one outranks: the same instance, a lower severity."""
-    mine = grouping(incident.group_key, {})
-    key = lead(incident) or next(iter(incident.members), None)
-    if key is not None:
-        mine = member_grouping(key, incident.members[key])
+    """Return the incidents the given one outranks: a lower severity of one of its instances."""
+    mine = [member_grouping(key, member) for key, member in incident.members.items()]
+    ranks = [each.rank for each in mine if each.rank is not None]
+    if not ranks:
+        return []
+    covered, rank = instances(incident), min(ranks)
     found = []
     for other in others:
         if other.dedup_key == incident.dedup_key or not other.members:
             continue
         theirs = member_grouping(*next(iter(other.members.items())))
-        if outranks(mine, theirs):
+        if theirs.instance in covered and theirs.rank is not None and theirs.rank > rank:
             found.append(other)
     return found

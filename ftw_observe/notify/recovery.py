@@ -52,7 +52,7 @@ class Recovery:
 
 @dataclass(frozen=True)
 class Candidate:
-    """An open incident the rule may resolve: its fast tier resolved, slower ones fire."""
+    """An SLO instance of an open incident: its fast tier resolved, slower ones fire."""
 
     service: str
     slo: str
@@ -61,25 +61,43 @@ class Candidate:
     firing: tuple[Tier, ...]
 
 
-def candidate(incident: Incident) -> Candidate | None:
-    """Return what the rule needs to judge an open incident, or None when it does not apply."""
+def candidates(incident: Incident) -> list[Candidate] | None:
+    """Return what the rule needs to judge an open incident, per SLO instance still firing.
+
+    None when the rule does not apply: the incident is not open, an alert other than a
+    burn-rate tier fires (a threshold alert resolves by itself), or an instance still firing
+    has no faster tier that fired and resolved (no window has seen its outage end).
+    """
     if incident.state != IncidentState.OPEN.value or not incident.members:
         return None
-    firing: list[Tier] = []
-    resolved: list[Tier] = []
-    place = None
+    tiers: dict[str, tuple[list[Tier], list[Tier], dict[str, str]]] = {}
     for key, member in incident.members.items():
         found = member_grouping(key, member)
         if found.tier is None or found.instance is None:
-            return None
-        place = found.instance, member.labels
+            if member.firing:
+                return None
+            continue
+        firing, resolved, _ = tiers.setdefault(found.instance, ([], [], member.labels))
         (firing if member.firing else resolved).append(found.tier)
-    if not firing or not resolved or place is None:
+    found_all = [
+        _candidate(instance, firing, resolved, labels)
+        for instance, (firing, resolved, labels) in sorted(tiers.items())
+        if firing
+    ]
+    if not found_all or any(each is None for each in found_all):
+        return None
+    return [each for each in found_all if each is not None]
+
+
+def _candidate(
+    instance: str, firing: list[Tier], resolved: list[Tier], labels: dict[str, str]
+) -> Candidate | None:
+    """Return one SLO instance's candidate: its fast tier resolved while slower ones fire."""
+    if not resolved:
         return None
     fast = min(resolved, key=lambda each: each.short)
     if fast.short >= min(each.short for each in firing):
         return None
-    instance, labels = place
     service, slo = labels.get("service", ""), labels.get("slo", "")
     text = instance.removeprefix(f"ftw/{service}/{slo}/")
     return Candidate(service, slo, text, fast, tuple(firing))

@@ -92,17 +92,13 @@ class Rounds:
             return 0
         rule, resolved = self.rule, 0
         for incident in list(live.incidents.values()):
-            found = recovery.candidate(incident)
-            if found is None:
+            found = recovery.candidates(incident)
+            if not found or not all(self._recovered(each, now, rule) for each in found):
                 continue
-            evaluations = self.store.evaluations(
-                found.service, found.slo, found.instance, since=recovery.lookback(now, rule)
-            )
-            if not recovery.recovered(evaluations, found, now=now, rule=rule):
-                continue
-            slower = ", ".join(sorted(tier.name for tier in found.firing))
+            slower = ", ".join(sorted({tier.name for each in found for tier in each.firing}))
+            fast = ", ".join(sorted({each.fast.short_window for each in found}))
             why = (
-                f"the {found.fast.short_window} window has been clean for "
+                f"the {fast} window has been clean for "
                 f"{format_duration(int(rule.hold.total_seconds()))}; {slower} still "
                 "counts the outage's errors and clears by itself"
             )
@@ -112,6 +108,12 @@ class Rounds:
             live.keep([incident])
             resolved += 1
         return resolved
+
+    def _recovered(self, found: recovery.Candidate, now: datetime, rule: recovery.Recovery) -> bool:
+        """Tell whether one SLO instance's fast window has stayed clean for the hold."""
+        since = recovery.lookback(now, rule)
+        evaluations = self.store.evaluations(found.service, found.slo, found.instance, since=since)
+        return recovery.recovered(evaluations, found, now=now, rule=rule)
 
     def release(self, now: datetime, live: Live) -> int:
         """Open tails whose alerts still fire one short window on: burns of their own."""

@@ -23,6 +23,7 @@ from ftw_observe.notify.incidents import (
     close,
     grace,
     grouping,
+    instances,
     join_tail,
     lead,
     make_tail,
@@ -121,7 +122,9 @@ class Router:
             incident.resolves_at = None
             if leading:
                 incident.annotations = dict(notification.annotations)
-            # Another tier, another source or a repeat of an outage already paged.
+            if fresh:
+                return self._join(incident, key, policy, live, silences, now)
+            # Another source or a repeat of an alert already paged.
             outcome = {"merged_into": incident.dedup_key, "receivers": incident.receivers}
             return Change([incident], [], outcome)
         if was == TAIL and not fresh:
@@ -144,9 +147,46 @@ class Router:
             return None
         for key in more_urgent(found):
             ended = live.get(key)
-            if ended.state == CLOSED and ended.closed_at and ended.closed_at + tail > now:
+            if ended.state != CLOSED or not ended.closed_at or ended.closed_at + tail <= now:
+                continue
+            if found.instance in instances(ended):
                 return ended.closed_at + tail
         return None
+
+    def _join(
+        self,
+        incident: Incident,
+        key: str,
+        policy: RoutingPolicy,
+        live: Live,
+        silences: Sequence[Silence],
+        now: datetime,
+    ) -> Change:
+        """Merge an alert into an open incident; page the receivers only it reaches."""
+        member = incident.members[key]
+        source = next(iter(member.sources), "engine")
+        trigger = Notification(
+            incident.dedup_key,
+            NotificationKind.TRIGGER,
+            now,
+            member.labels,
+            member.annotations,
+            source,
+        )
+        others = live.firing_labels(besides=key)
+        decision = decide(trigger, policy=policy, firing=others, silences=silences, now=now)
+        added = (
+            []
+            if decision.muted_by
+            else [name for name in decision.receivers if name not in incident.receivers]
+        )
+        incident.receivers = [*incident.receivers, *added]
+        outcome = {"merged_into": incident.dedup_key, "receivers": incident.receivers}
+        if added:
+            outcome["paged"] = added
+        change = Change([incident], [(name, trigger) for name in added], outcome)
+        self._supersede(incident, change, live, now)
+        return change
 
     def judge(
         self,
@@ -187,6 +227,11 @@ class Router:
         """Page the incident's receivers; supersede any open incident it outranks."""
         change = Change([incident], [(name, trigger) for name in incident.receivers])
         change.outcome = {"receivers": incident.receivers}
+        self._supersede(incident, change, live, now)
+        return change
+
+    def _supersede(self, incident: Incident, change: Change, live: Live, now: datetime) -> None:
+        """Supersede the open tickets an open page outranks: say so in their threads."""
         for other in subordinates(incident, list(live.incidents.values())):
             if other.state != OPEN:
                 continue  # muted ones stay muted by inhibition; tails wait
@@ -201,7 +246,6 @@ class Router:
             make_tail(other, now, covered=True)
             change.incidents.append(other)
             change.outcome.setdefault("superseded", []).append(other.dedup_key)
-        return change
 
     def _resolve(
         self,

@@ -248,8 +248,8 @@ class SilenceRow(Base):
 class IncidentRow(Base):
     """An incident: the alerts it gathers, which sources fire them, and who was paged.
 
-    `dedup_key` is what receivers were given; `group_key` names the alerts it gathers (one SLO
-    instance and severity for burn-rate tiers), so that a lookup finds an incident whatever
+    `dedup_key` is what receivers were given; `group_key` names the alerts it gathers (a
+    service's pages, an SLO instance's tickets), so that a lookup finds an incident whatever
     key it was opened under.
     """
 

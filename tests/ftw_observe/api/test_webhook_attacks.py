@@ -146,7 +146,7 @@ def test_tiers_reported_in_any_order_and_again_page_once_and_resolve_once(
         response = engine_with_receivers.post(PATH, json={**body, "alerts": [each]}, headers=AUTH)
         assert response.status_code == 202, response.text
 
-    key = "ftw/marketplace/job-posting-availability//page"
+    key = "ftw/marketplace/page"
     wait_until(lambda: ("resolve", key) in actions(fake_pagerduty))
     assert actions(fake_pagerduty) == [("trigger", key), ("resolve", key)]
 

@@ -17,8 +17,8 @@ from ftw_observe.notify.incidents import (
     grouping,
     make_tail,
     more_urgent,
-    outranks,
     record,
+    subordinates,
 )
 from ftw_observe.rules import names
 from tests.support.alertmanager_sim import AlertmanagerSim
@@ -48,11 +48,12 @@ def member(tier: str, *sources: str) -> tuple[str, Member]:
 
 
 @pytest.mark.parametrize("tier", ["page-1h", "page-6h"])
-def test_every_page_tier_of_an_instance_shares_one_incident(tier: str) -> None:
+def test_every_page_tier_joins_its_services_page(tier: str) -> None:
     found = grouping(engine_key(tier), labels(tier))
 
-    assert found.group_key == "ftw/marketplace/api-latency-p95/route=/api/jobs/page"
+    assert found.group_key == "ftw/marketplace/page"
     assert found.member_key == engine_key(tier)
+    assert found.instance == "ftw/marketplace/api-latency-p95/route=/api/jobs"
 
 
 @pytest.mark.parametrize("tier", ["ticket-1d", "ticket-3d"])
@@ -70,11 +71,32 @@ def test_alertmanagers_report_of_a_tier_belongs_where_the_engines_does() -> None
     )
 
 
-def test_instances_of_a_grouped_slo_are_incidents_of_their_own() -> None:
+def test_the_pages_of_every_slo_and_instance_of_a_service_share_one_incident() -> None:
+    other = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/bids"),))
+    plain = InstanceKey("marketplace", "api-availability")
+
+    keys = {
+        grouping(engine_key(tier, instance), labels(tier, instance)).group_key
+        for instance in (JOBS, other, plain)
+        for tier in ("page-1h", "page-6h")
+    }
+
+    assert keys == {"ftw/marketplace/page"}
+
+
+def test_another_services_pages_are_another_incident() -> None:
+    payouts = InstanceKey("payments", "payouts-same-day")
+
+    found = grouping(engine_key("page-1h", payouts), labels("page-1h", payouts))
+
+    assert found.group_key == "ftw/payments/page"
+
+
+def test_the_tickets_of_each_instance_are_incidents_of_their_own() -> None:
     other = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/bids"),))
 
-    mine = grouping(engine_key("page-1h"), labels("page-1h"))
-    theirs = grouping(engine_key("page-1h", other), labels("page-1h", other))
+    mine = grouping(engine_key("ticket-1d"), labels("ticket-1d"))
+    theirs = grouping(engine_key("ticket-1d", other), labels("ticket-1d", other))
 
     assert mine.group_key != theirs.group_key
 
@@ -85,8 +107,27 @@ def test_a_tier_given_another_severity_joins_that_severitys_incident() -> None:
     assert found.group_key.endswith("/ticket")
 
 
-def test_threshold_alerts_keep_their_own_identity() -> None:
-    cpu = {"alertname": "HostHighCpuUtilization", "severity": "critical", "instance": "db1"}
+def test_a_critical_threshold_alert_joins_its_services_page() -> None:
+    errors = {"alertname": "MarketplaceHighErrorRatio", "severity": "critical"}
+    errors |= {"service": "marketplace", "job": "marketplace"}
+    key = dedup_key(errors, lambda service, slo: None)
+
+    found = grouping(key, errors)
+
+    assert (found.group_key, found.member_key) == ("ftw/marketplace/page", key)
+    assert (found.instance, found.rank, found.tier) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"severity": "critical"},  # no service to gather it under
+        {"severity": "warning", "service": "marketplace"},
+        {"service": "marketplace"},  # no severity
+    ],
+)
+def test_other_threshold_alerts_keep_their_own_identity(extra: dict[str, str]) -> None:
+    cpu = {"alertname": "HostHighCpuUtilization", "instance": "db1", **extra}
     key = dedup_key(cpu, lambda service, slo: None)
 
     found = grouping(key, cpu)
@@ -110,30 +151,43 @@ def test_a_missing_watchdog_joins_the_meta_alerts_incident() -> None:
     assert (found.instance, found.rank, found.tier) == (None, None, None)
 
 
-def test_alerts_named_like_the_engines_from_elsewhere_keep_their_own_identity() -> None:
+def test_alerts_named_like_the_engines_from_elsewhere_stay_out_of_its_incident() -> None:
     forged = dict(names.WATCHDOG_MISSING_LABELS)
     key = dedup_key(forged, lambda service, slo: None)
 
-    assert grouping(key, forged).group_key == key
+    found = grouping(key, forged)
+
+    assert found.group_key != META_KEY.dedup_key
+    assert found.member_key == key
 
 
-def test_a_key_that_does_not_name_its_labels_tier_is_not_grouped() -> None:
-    forged = labels("page-1h", slo="payout-success")
+def test_a_key_that_does_not_name_its_labels_tier_is_not_taken_for_that_tier() -> None:
+    forged = labels("page-1h", slo="payout-success", severity="ticket")
 
-    assert grouping(engine_key("page-1h"), forged).group_key == engine_key("page-1h")
+    found = grouping(engine_key("page-1h"), forged)
+
+    assert (found.group_key, found.instance, found.tier) == (engine_key("page-1h"), None, None)
 
 
-def test_a_page_outranks_a_ticket_of_the_same_instance_only() -> None:
+def test_a_ticket_may_be_outranked_by_its_services_page_only() -> None:
     page = grouping(engine_key("page-6h"), labels("page-6h"))
     ticket = grouping(engine_key("ticket-1d"), labels("ticket-1d"))
-    other = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/bids"),))
-    elsewhere = grouping(engine_key("ticket-1d", other), labels("ticket-1d", other))
 
-    assert outranks(page, ticket)
-    assert not outranks(ticket, page)
-    assert not outranks(page, elsewhere)
-    assert more_urgent(ticket) == [page.group_key]
+    assert more_urgent(ticket) == ["ftw/marketplace/page"]
     assert more_urgent(page) == []
+
+
+def test_a_page_outranks_the_tickets_of_its_own_instances_only() -> None:
+    other = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/bids"),))
+    page = Incident("ftw/marketplace/page", members=dict([member("page-6h", "engine")]))
+    ticket = Incident("ftw/marketplace/api-latency-p95/route=/api/jobs/ticket")
+    ticket.members = dict([member("ticket-1d", "engine")])
+    elsewhere = Incident("ftw/marketplace/api-latency-p95/route=/api/bids/ticket")
+    key = engine_key("ticket-1d", other)
+    elsewhere.members = {key: Member({"engine": "firing"}, labels("ticket-1d", other))}
+
+    assert subordinates(page, [page, ticket, elsewhere]) == [ticket]
+    assert subordinates(ticket, [page, ticket, elsewhere]) == []
 
 
 def test_an_alert_fires_afresh_only_when_no_source_reported_it_firing() -> None:

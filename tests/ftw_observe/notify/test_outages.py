@@ -25,7 +25,7 @@ from tests.support.dispatch import Rig
 from tests.support.outage_replay import ALERTMANAGER, ENGINE, Replay
 
 SCENARIOS = {scenario.name: scenario for scenario in outages.SCENARIOS}
-PAGE_KEY = "ftw/marketplace/job-posting-availability//page"
+PAGE_KEY = "ftw/marketplace/page"
 RECEIVERS = ("pagerduty-oncall", "slack-incidents")
 BOTH = (ENGINE, ALERTMANAGER)
 

@@ -10,28 +10,36 @@ import pytest
 from ftw_observe.budget import Status
 from ftw_observe.burnrate import PAGE_1H, PAGE_6H
 from ftw_observe.model import AlertKey, Evaluation, Incident, InstanceKey, Member, WindowBurn
-from ftw_observe.notify.recovery import Candidate, Recovery, candidate, recovered
+from ftw_observe.notify.recovery import Candidate, Recovery, candidates, recovered
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 JOBS = InstanceKey("marketplace", "job-posting-availability")
+API = InstanceKey("marketplace", "api-availability")
 RULE = Recovery(hold=timedelta(minutes=10))
 FOUND = Candidate("marketplace", "job-posting-availability", "", PAGE_1H, (PAGE_6H,))
 
 
-def page(tier: str, *, firing: bool) -> tuple[str, Member]:
+def page(tier: str, *, firing: bool, key: InstanceKey = JOBS) -> tuple[str, Member]:
     labels = {
         "alertname": "SLOErrorBudgetBurn",
-        **JOBS.labels,
+        **key.labels,
         "severity": "page",
         "tier": tier,
     }
     state = "firing" if firing else "resolved"
-    return AlertKey(JOBS, tier).dedup_key, Member({"engine": state}, labels)
+    return AlertKey(key, tier).dedup_key, Member({"engine": state}, labels)
+
+
+def threshold(*, firing: bool) -> tuple[str, Member]:
+    labels = {"alertname": "MarketplaceHighErrorRatio", "severity": "critical"}
+    labels["service"] = "marketplace"
+    state = "firing" if firing else "resolved"
+    return "am/MarketplaceHighErrorRatio", Member({"alertmanager": state}, labels)
 
 
 def incident(*members: tuple[str, Member], state: str = "open") -> Incident:
-    return Incident("ftw/marketplace/job-posting-availability//page", state, members=dict(members))
+    return Incident("ftw/marketplace/page", state, members=dict(members))
 
 
 def evaluation(at: datetime, burn_5m: float | None, status: Status = Status.BURNING) -> Evaluation:
@@ -58,9 +66,48 @@ def every_minute(burns: Sequence[float | None], *, end: datetime = T0) -> list[E
 
 
 def test_an_incident_whose_fast_tier_resolved_while_a_slower_fires_is_a_candidate() -> None:
-    found = candidate(incident(page("page-1h", firing=False), page("page-6h", firing=True)))
+    found = candidates(incident(page("page-1h", firing=False), page("page-6h", firing=True)))
 
-    assert found == FOUND
+    assert found == [FOUND]
+
+
+def test_each_slo_still_firing_in_a_services_page_is_judged_on_its_own() -> None:
+    members = [
+        page(tier, firing=tier == "page-6h", key=key)
+        for key in (JOBS, API)
+        for tier in ("page-1h", "page-6h")
+    ]
+
+    found = candidates(incident(*members))
+
+    assert found == [Candidate("marketplace", "api-availability", "", PAGE_1H, (PAGE_6H,)), FOUND]
+
+
+def test_an_slo_whose_tiers_all_resolved_needs_no_judging() -> None:
+    members = (
+        page("page-1h", firing=False),
+        page("page-6h", firing=True),
+        page("page-1h", firing=False, key=API),
+    )
+
+    assert candidates(incident(*members)) == [FOUND]
+
+
+def test_an_slo_firing_without_a_faster_tier_that_saw_the_end_keeps_the_incident() -> None:
+    members = (
+        page("page-1h", firing=False),
+        page("page-6h", firing=True),
+        page("page-6h", firing=True, key=API),
+    )
+
+    assert candidates(incident(*members)) is None
+
+
+def test_a_threshold_alert_still_firing_keeps_the_incident() -> None:
+    members = (page("page-1h", firing=False), page("page-6h", firing=True))
+
+    assert candidates(incident(*members, threshold(firing=True))) is None
+    assert candidates(incident(*members, threshold(firing=False))) == [FOUND]
 
 
 @pytest.mark.parametrize(
@@ -72,13 +119,13 @@ def test_an_incident_whose_fast_tier_resolved_while_a_slower_fires_is_a_candidat
     ],
 )
 def test_no_faster_tier_that_saw_the_end_means_no_candidate(members) -> None:
-    assert candidate(incident(*members)) is None
+    assert candidates(incident(*members)) is None
 
 
 def test_only_an_open_incident_is_a_candidate() -> None:
     members = (page("page-1h", firing=False), page("page-6h", firing=True))
 
-    assert candidate(incident(*members, state="tail")) is None
+    assert candidates(incident(*members, state="tail")) is None
 
 
 def test_a_fast_window_clean_for_the_whole_hold_is_recovery() -> None:

@@ -26,7 +26,7 @@ from tests.support.dispatch import Rig
 from tests.support.notifications import burn_notification
 
 JOBS = InstanceKey("marketplace", "api-latency-p95", (("route", "/api/jobs"),))
-PAGE_KEY = "ftw/marketplace/api-latency-p95/route=/api/jobs/page"
+PAGE_KEY = "ftw/marketplace/page"
 TICKET_KEY = "ftw/marketplace/api-latency-p95/route=/api/jobs/ticket"
 SEVERITY = {"page-1h": "page", "page-6h": "page", "ticket-1d": "ticket", "ticket-3d": "ticket"}
 MINUTE = 60

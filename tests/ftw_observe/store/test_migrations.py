@@ -126,7 +126,7 @@ def test_incidents_kept_per_tier_gather_under_the_key_receivers_hold(
     (live,) = notes.firing()
 
     assert live.dedup_key == LEGACY_PAGE, "PagerDuty's open alert keeps its key"
-    assert live.group_key == "ftw/marketplace/job-posting-availability//page"
+    assert live.group_key == "ftw/marketplace/page", "one incident per service's pages"
     assert (live.state, live.receivers) == ("open", ["pagerduty-oncall", "slack-incidents"])
     assert {key: m.sources for key, m in live.members.items()} == {
         LEGACY_PAGE: {"engine": "firing", "alertmanager": "firing"},
@@ -139,6 +139,31 @@ def test_incidents_kept_per_tier_gather_under_the_key_receivers_hold(
         LEGACY_HOST,
         [LEGACY_HOST],
     )
+
+
+def _group_keys(url: str) -> dict[str, str]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT dedup_key, group_key FROM ftw_observe_incidents")
+            rows = connection.execute(query)
+            return {row.dedup_key: row.group_key for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_live_page_incidents_regroup_per_service_and_back(store_url: str) -> None:
+    legacy_incidents(store_url)
+    upgrade_url(store_url, "0005")
+    per_instance = _group_keys(store_url)
+
+    upgrade_url(store_url)
+    per_service = _group_keys(store_url)
+    command.downgrade(alembic_config(store_url), "0005")
+
+    assert per_instance[LEGACY_PAGE] == "ftw/marketplace/job-posting-availability//page"
+    assert per_service == {**per_instance, LEGACY_PAGE: "ftw/marketplace/page"}
+    assert _group_keys(store_url) == per_instance
 
 
 def test_incidents_go_back_to_one_row_per_alert_on_downgrade(
