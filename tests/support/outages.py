@@ -17,7 +17,7 @@ rule groups and the scenarios; a test fails when they are stale. Regenerate them
 
     .venv/bin/python -m tests.support.outages
 
-(about two minutes on two cores: promtool evaluates three days of one-minute steps per
+(about a minute and a half on two cores: promtool evaluates three days of one-minute steps per
 scenario, the scenarios in parallel).
 """
 
