@@ -14,6 +14,7 @@ from ftw_observe.demo.inbox import EngineOutboxInbox, FakeReceiversInbox, Inbox,
 from ftw_observe.demo.stack import DemoStack
 from ftw_observe.demo.waits import DrillError, wait_for
 from ftw_observe.durations import parse_duration
+from ftw_observe.notify.incidents import service_page_key
 
 __all__ = ["Budget", "DrillError", "DrillPlan", "DrillResult", "run_drill", "workbook_bound"]
 
@@ -108,7 +109,7 @@ def choose_inbox(stack: DemoStack, plan: DrillPlan, since: datetime) -> Inbox:
     """Read the fakes when the demo runs them, else what the engine delivered."""
     if stack.fake_pagerduty_url or stack.fake_slack_url:
         return FakeReceiversInbox(stack.fake_pagerduty_url, stack.fake_slack_url)
-    prefix = f"ftw/{plan.service}/{plan.slo}/"
+    prefix = f"ftw/{plan.service}/"
     return EngineOutboxInbox(stack.engine_url, dedup_key_prefix=prefix, since=since)
 
 
@@ -228,9 +229,12 @@ def _wait_for_period(
 
 
 def _first(inbox: Inbox, seen: int, plan: DrillPlan, kind: str, key: str | None) -> Receipt | None:
-    prefix = f"ftw/{plan.service}/{plan.slo}/"
+    # The SLO's page is its service's: every page-level alert of the service shares it.
+    page, prefix = service_page_key(plan.service), f"ftw/{plan.service}/{plan.slo}/"
     for receipt in inbox.receipts()[seen:]:
-        if receipt.kind != kind or not receipt.dedup_key.startswith(prefix):
+        if receipt.kind != kind:
+            continue
+        if receipt.dedup_key != page and not receipt.dedup_key.startswith(prefix):
             continue
         if key is None or receipt.dedup_key == key:
             return receipt

@@ -35,8 +35,11 @@ def _of_page(drilled: Drilled, receiver: str, kind: str) -> list[Receipt]:
     ]
 
 
-def test_the_page_is_for_job_posting(drilled: Drilled) -> None:
-    assert drilled.result.dedup_key.startswith("ftw/marketplace/job-posting-availability/")
+def test_the_page_is_the_marketplaces_opened_by_job_posting(drilled: Drilled) -> None:
+    (first, *_) = [r for r in drilled.receipts if r.receiver == "pagerduty" and r.kind == "trigger"]
+
+    assert drilled.result.dedup_key == "ftw/marketplace/page"
+    assert "job-posting-availability" in first.text
 
 
 def test_pagerduty_gets_exactly_one_trigger(drilled: Drilled) -> None:
