@@ -6,9 +6,11 @@ read from the committed `alerts/alertmanager.yml`: routes chosen by matchers, wi
 muted while a firing alert matching a rule's source agrees on its `equal` labels); and the
 notification log's rule of when a group is sent (`DedupStage.needsUpdate` in
 notify/notify.go): new firing alerts, newly resolved ones, or a repeat interval passed, and
-nothing but resolved alerts never opens a conversation. Muting happens before that rule, so a
-group whose alerts all became muted sends one empty notification, and an alert resolved while
-muted is never reported resolved: both are Alertmanager's behaviour, kept here on purpose.
+nothing but resolved alerts never opens a conversation. Muting happens before that rule: a
+group whose alerts are all muted sends nothing and leaves the log as it was (the pipeline stops
+at an empty list of alerts, `MultiStage.Exec`): the alerts it last sent firing are reported
+resolved once nothing mutes them; an alert resolved while muted is never reported resolved. Both
+are Alertmanager's behaviour, kept here on purpose.
 
 Not modelled: clustering, silences (the engine keeps its own), `resolve_timeout` (Prometheus
 always sets `endsAt`) and Prometheus's resends of resolved alerts (they change nothing sent).
@@ -224,6 +226,8 @@ class AlertmanagerSim:
         self, key: tuple[str, Fingerprint], group: _Group, at: datetime
     ) -> dict[str, Any] | None:
         visible = {fp: a for fp, a in group.alerts.items() if not self._muted(a.labels)}
+        if not visible:
+            return None
         firing = frozenset(fp for fp, a in visible.items() if a.firing)
         resolved = frozenset(fp for fp, a in visible.items() if not a.firing)
         entry = self.log.get(key)
@@ -261,7 +265,10 @@ def _needs_update(
 
 def _webhook_alert(fingerprint: Fingerprint, alert: _Alert) -> dict[str, Any]:
     labels = alert.labels
-    summary = f"{labels.get('service')} {labels.get('slo')}: {labels.get('tier')} (Alertmanager)"
+    if "tier" in labels:
+        summary = f"{labels.get('service')} {labels.get('slo')}: {labels['tier']} (Alertmanager)"
+    else:
+        summary = f"{labels.get('alertname')} {labels.get('severity')} (Alertmanager)"
     ends = alert.ends_at.isoformat() if alert.ends_at and not alert.firing else ZERO_TIME
     return {
         "status": "firing" if alert.firing else "resolved",

@@ -2,11 +2,13 @@
 
 Minute by minute, as production runs it:
 
-- the engine (`Engine.run_cycle`, on the rig's store and clock) reads the counts promtool
-  recorded for that minute: its own alert states, transitions and evaluations;
-- Alertmanager (`alertmanager_sim`, configured by `alerts/alertmanager.yml`) takes the tiers
-  Prometheus fired that minute, inhibits, groups and sends its webhook notifications, which
-  pass the webhook's own checks (`examine`) on their way into the outbox;
+- the engine (`Engine.run_cycle`, on the rig's store and clock, with a target per SLO of the
+  scenario) reads the counts promtool recorded for that minute, each labelled with its SLO:
+  its own alert states, transitions and evaluations;
+- Alertmanager (`alertmanager_sim`, configured by `alerts/alertmanager.yml`) takes every alert
+  Prometheus fired that minute with its full labels (burn-rate tiers and threshold alerts),
+  inhibits, groups and sends its webhook notifications, which pass the webhook's own checks
+  (`examine`) on their way into the outbox;
 - the dispatcher routes and delivers both to the fake PagerDuty and Slack.
 
 Every half minute the dispatcher and Alertmanager run again (page groups flush every 30 s).
@@ -28,16 +30,21 @@ from ftw_observe.rules import names
 from ftw_observe.spec.load import load_specs
 from tests.support.alertmanager_sim import AlertmanagerSim
 from tests.support.dispatch import REPO, Rig
-from tests.support.outages import SERVICE, SLO, Minute, Timeline
+from tests.support.outage_series import SERVICE
+from tests.support.outages import Minute, Timeline, alert_name
 
 SERIES = {value: key for key, value in names.recorded_counts(WINDOWS).items()}
 ENGINE, ALERTMANAGER = "engine", "alertmanager"
 
 
-def target() -> Target:
-    """Return the engine's target for the SLO the timelines break."""
-    found = targets(item.spec for item in load_specs([REPO / "slo"]))
-    return next(t for t in found if (t.service.service, t.slo.name) == (SERVICE, SLO))
+def engine_targets(slos: tuple[str, ...]) -> list[Target]:
+    """Return the engine's targets for the SLOs a timeline records, in its order."""
+    found = {
+        target.slo.name: target
+        for target in targets(item.spec for item in load_specs([REPO / "slo"]))
+        if target.service.service == SERVICE
+    }
+    return [found[slo] for slo in slos]
 
 
 class Counts:
@@ -47,14 +54,15 @@ class Counts:
         self.minute: Minute | None = None
 
     def query(self, promql: str, *, at: float) -> list[Sample]:
-        """Return every recorded count of the current minute."""
+        """Return every recorded count of the current minute, labelled with its SLO."""
         assert self.minute is not None
-        labels = {"service": SERVICE, "slo": SLO, "team": "marketplace"}
         found = []
-        for kind, values in (("errors", self.minute.errors), ("events", self.minute.events)):
-            for window, value in values.items():
-                name = SERIES[(kind, window)]
-                found.append(Sample({"__name__": name, **labels}, value))
+        for kind, counts in (("errors", self.minute.errors), ("events", self.minute.events)):
+            for slo, values in counts.items():
+                labels = {"service": SERVICE, "slo": slo, "team": "marketplace"}
+                for window, value in values.items():
+                    name = SERIES[(kind, window)]
+                    found.append(Sample({"__name__": name, **labels}, value))
         return found
 
 
@@ -81,7 +89,8 @@ class Replay:
     ) -> None:
         self.rig, self.timeline, self.sources = rig, timeline, sources
         self.counts = Counts()
-        self.engine = Engine([target()], self.counts, rig.store, clock=rig.clock)
+        slos = timeline.scenario.slos
+        self.engine = Engine(engine_targets(slos), self.counts, rig.store, clock=rig.clock)
         self.alertmanager = AlertmanagerSim.from_file(REPO / "alerts" / "alertmanager.yml")
         self.start = rig.clock() - timedelta(minutes=timeline.minutes[0].at)
         self.events: list[Event] = []
@@ -104,7 +113,7 @@ class Replay:
                 self._engine(minute)
             if ALERTMANAGER in self.sources:
                 labels = self.timeline.alert_labels
-                self.alertmanager.receive(now, [labels[tier] for tier in minute.firing])
+                self.alertmanager.receive(now, [labels[name] for name in minute.firing])
             for offset in (0, 30):
                 self.rig.clock.now = now + timedelta(seconds=offset)
                 if ALERTMANAGER in self.sources:
@@ -118,7 +127,8 @@ class Replay:
         result = self.engine.run_cycle()
         for transition in result.transitions:
             verb = "fires" if transition.kind is TransitionKind.FIRING else "resolves"
-            self.events.append(Event(result.at, f"engine: {transition.state.key.tier} {verb}"))
+            key = transition.state.key
+            self.events.append(Event(result.at, f"engine: {key.instance.slo}/{key.tier} {verb}"))
 
     def _alertmanager(self, now: datetime) -> None:
         for body in self.alertmanager.flush(now):
@@ -127,7 +137,7 @@ class Replay:
             assert not examined.rejected, examined.rejected
             found = notifications(examined.accepted, received_at=now, group_by=lambda *_: [])
             self.rig.store.enqueue(found)
-            shown = ", ".join(f"{a.labels.get('tier')} {a.status}" for a in examined.accepted)
+            shown = ", ".join(f"{alert_name(a.labels)} {a.status}" for a in examined.accepted)
             self.events.append(Event(now, f"Alertmanager sends [{shown}]"))
 
     def sent(self) -> list[SentItem]:

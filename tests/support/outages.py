@@ -1,75 +1,58 @@
-"""Alert timelines of three outages of `job-posting-availability`, as promtool evaluates them.
+"""Alert timelines of marketplace outages, as promtool evaluates the committed rules.
 
-Each scenario is traffic on `POST /api/jobs` (1,000 posts a minute: the ratios, not the rate,
-decide when tiers fire; a round rate keeps every count whole), three days of clean history
-so that every window up to 3d is full, then the outage, then clean traffic long enough for
-every tier to resolve. promtool evaluates the committed rule group of the SLO minute by minute
-and, at every minute from just before the outage to the end, reports which burn-rate tiers
-fire (Prometheus's `ALERTS`) and the recorded error and event counts the engine reads.
+Three outages of `job-posting-availability` alone (1,000 job posts a minute, evaluated by that
+SLO's rule group), and one outage of job posting seen by the whole service: the same job posts
+among 5,000 clean API requests a minute on other routes, evaluated by the rule groups of both
+SLOs that count them (`job-posting-availability`, `api-availability`) and by the service's
+threshold alerts (`MarketplaceHighErrorRatio`). The traffic and the rule groups are in
+`tests.support.outage_series`. At every minute from just before the outage to the end,
+promtool reports which alerts fire (Prometheus's `ALERTS`) and the recorded error and event
+counts of each SLO that the engine reads.
+
+An alert is named `<slo>/<tier>` when it is a burn-rate tier, else `<alertname>/<severity>`
+(with its SLO between the two, if it has one).
 
 The timelines are kept under `tests/ftw_observe/notify/timelines/` with a fingerprint of the
-rule group and the scenarios; a test fails when they are stale. Regenerate them with
+rule groups and the scenarios; a test fails when they are stale. Regenerate them with
 
     .venv/bin/python -m tests.support.outages
 
-(about a minute and a half on two cores: promtool evaluates three days of one-minute steps
-per scenario, the three in parallel).
+(about a minute and a half on two cores: promtool evaluates three days of one-minute steps per
+scenario, the scenarios in parallel).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from ftw_observe.rules import names
+from tests.support.outage_series import (
+    HISTORY_MINUTES,
+    JOB_POSTS,
+    LEAD_MINUTES,
+    REPO,
+    Phase,
+    Scenario,
+    Stream,
+    rule_groups,
+    suite,
+)
+from tests.support.outage_series import fingerprint as fingerprint
 
-REPO = Path(__file__).resolve().parents[2]
-RULES = REPO / "alerts" / "marketplace.rules.yml"
 TIMELINES = REPO / "tests" / "ftw_observe" / "notify" / "timelines"
 COMMAND = ".venv/bin/python -m tests.support.outages"
-
-SERVICE, SLO = "marketplace", "job-posting-availability"
-GROUP = f"ftw-slo-{SERVICE}-{SLO}"
-SERIES = 'http_requests_total{{job="marketplace",route="/api/jobs",method="POST",status="{}"}}'
-PER_MINUTE = 1000
-HISTORY_MINUTES = 3 * 24 * 60  # fills the 3d window with clean traffic
-LEAD_MINUTES = 5  # recorded before the outage starts
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "period")
-
-
-@dataclass(frozen=True)
-class Phase:
-    """Some minutes of traffic with a constant share of failed posts (1.0: all fail)."""
-
-    minutes: int
-    error_ratio: float
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """An outage: its phases after the clean history, and how long clean traffic follows."""
-
-    name: str
-    description: str
-    phases: tuple[Phase, ...]
-    after_minutes: int  # clean traffic recorded after the last phase
-
-    @property
-    def outage_minutes(self) -> int:
-        """Return how long the phases last."""
-        return sum(phase.minutes for phase in self.phases)
-
 
 SCENARIOS = (
     Scenario(
@@ -90,7 +73,23 @@ SCENARIOS = (
         (Phase(8 * 60, 0.007),),
         after_minutes=60,
     ),
+    Scenario(
+        "service-outage-15m",
+        "a 15-minute outage of job posting among the marketplace's other API traffic: every "
+        "job post fails (1,000 a minute), 5,000 other API requests a minute succeed",
+        (Phase(15, 1.0),),
+        after_minutes=7 * 60,
+        traffic=(
+            JOB_POSTS,
+            Stream("GET", "/api/jobs", 3000, "200", broken=False),
+            Stream("POST", "/api/jobs/{job_id}/bids", 2000, "201", broken=False),
+        ),
+        slos=("job-posting-availability", "api-availability"),
+        thresholds=True,
+    ),
 )
+
+Counts = dict[str, dict[str, float]]  # per SLO, per window
 
 
 @dataclass(frozen=True)
@@ -98,14 +97,14 @@ class Minute:
     """What promtool found at one minute, counted from the start of the outage."""
 
     at: int
-    firing: tuple[str, ...]  # tiers Prometheus reports firing
-    errors: dict[str, float]  # per window, as the engine reads them
-    events: dict[str, float]
+    firing: tuple[str, ...]  # alerts Prometheus reports firing, by name (see `alert_name`)
+    errors: Counts  # as the engine reads them
+    events: Counts
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """A scenario's minutes, the labels of each tier's alert, and the fingerprint of its inputs."""
+    """A scenario's minutes, the labels of each alert, and the fingerprint of its inputs."""
 
     scenario: Scenario
     minutes: tuple[Minute, ...]
@@ -113,69 +112,16 @@ class Timeline:
     fingerprint: str
 
 
-def _values(increments: list[tuple[int, int]]) -> str:
-    """Return promtool's expanding notation for a counter from 0 growing by (amount, minutes)."""
-    parts, total = ["0"], 0
-    for amount, minutes in increments:
-        if minutes <= 0:
-            continue
-        parts.append(f"{total + amount}+{amount}x{minutes - 1}")
-        total += amount * minutes
-    return " ".join(parts)
+def alert_name(labels: Mapping[str, str]) -> str:
+    """Return how timelines name an alert: `<slo>/<tier>`, else `<alertname>/[<slo>/]<severity>`.
 
-
-def _input_series(scenario: Scenario) -> list[dict[str, str]]:
-    good = [(PER_MINUTE, HISTORY_MINUTES)]
-    bad = [(0, HISTORY_MINUTES)]
-    for phase in scenario.phases:
-        failed = round(PER_MINUTE * phase.error_ratio)
-        good.append((PER_MINUTE - failed, phase.minutes))
-        bad.append((failed, phase.minutes))
-    good.append((PER_MINUTE, scenario.after_minutes))
-    bad.append((0, scenario.after_minutes))
-    return [
-        {"series": SERIES.format("201"), "values": _values(good)},
-        {"series": SERIES.format("500"), "values": _values(bad)},
-    ]
-
-
-def rule_group() -> dict[str, Any]:
-    """Return the committed rule group of the SLO the scenarios break."""
-    document = yaml.safe_load(RULES.read_text(encoding="utf-8"))
-    (group,) = [g for g in document["groups"] if g["name"] == GROUP]
-    return dict(group)
-
-
-def fingerprint(scenario: Scenario) -> str:
-    """Return a digest of what a timeline depends on: the rule group and the scenario."""
-    inputs = {"rules": rule_group(), "series": _input_series(scenario), "lead": LEAD_MINUTES}
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-
-
-QUERY = (
-    f'ALERTS{{alertname="{names.BURN_ALERT}",alertstate="firing",slo="{SLO}"}}'
-    f' or {{__name__=~"ftw_slo:(errors|events):.+",slo="{SLO}"}}'
-)
-
-
-def suite(scenario: Scenario) -> dict[str, Any]:
-    """Return a promtool unit-test file that fails at every minute, printing what it found."""
-    start = HISTORY_MINUTES - LEAD_MINUTES
-    end = HISTORY_MINUTES + scenario.outage_minutes + scenario.after_minutes
-    return {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": _input_series(scenario),
-                "promql_expr_test": [
-                    {"expr": QUERY, "eval_time": f"{minute}m", "exp_samples": []}
-                    for minute in range(start, end + 1)
-                ],
-            }
-        ],
-    }
+    >>> alert_name({"alertname": "MarketplaceHighErrorRatio", "severity": "critical"})
+    'MarketplaceHighErrorRatio/critical'
+    """
+    if labels.get("alertname") == names.BURN_ALERT:
+        return f"{labels.get('slo')}/{labels.get('tier')}"
+    parts = (labels.get("alertname", ""), labels.get("slo", ""), labels.get("severity", ""))
+    return "/".join(part for part in parts if part)
 
 
 _FOUND = re.compile(
@@ -186,38 +132,37 @@ _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def parse(output: str) -> tuple[list[Minute], dict[str, dict[str, str]]]:
-    """Read promtool's failure report: per minute, the firing tiers and the recorded counts."""
+    """Read promtool's failure report: per minute, the firing alerts and the recorded counts."""
     minutes, labels_of = [], {}
     for match in _FOUND.finditer(output):
         weeks, days, hours, mins, got = match.groups()
         days_total = int(weeks or 0) * 7 + int(days or 0)
         at = days_total * 1440 + int(hours or 0) * 60 + int(mins or 0) - HISTORY_MINUTES
         firing: list[str] = []
-        errors: dict[str, float] = {}
-        events: dict[str, float] = {}
+        counts: dict[str, Counts] = {"errors": {}, "events": {}}
         for sample in _SAMPLE.finditer(got):
             labels = dict(_LABEL.findall(sample.group(1)))
             name = labels.pop("__name__")
             if name == "ALERTS":
                 labels.pop("alertstate")
-                firing.append(labels["tier"])
-                labels_of[labels["tier"]] = labels
+                firing.append(alert_name(labels))
+                labels_of[alert_name(labels)] = labels
                 continue
             kind, _, suffix = name.removeprefix("ftw_slo:").partition(":")
             window = suffix.removeprefix("increase")
-            (errors if kind == "errors" else events)[window] = float(sample.group(2))
-        minutes.append(Minute(at, tuple(sorted(firing)), errors, events))
+            counts[kind].setdefault(labels["slo"], {})[window] = float(sample.group(2))
+        minutes.append(Minute(at, tuple(sorted(firing)), counts["errors"], counts["events"]))
     return sorted(minutes, key=lambda minute: minute.at), labels_of
 
 
 def run_promtool(scenario: Scenario) -> Timeline:
-    """Evaluate the rule group over the scenario with promtool; return what it found."""
+    """Evaluate the rule groups over the scenario with promtool; return what it found."""
     executable = shutil.which("promtool")
     if executable is None:
         raise SystemExit("promtool is missing: install Debian's prometheus package")
     with tempfile.TemporaryDirectory(prefix="ftw-outage-") as directory:
         folder = Path(directory)
-        (folder / "rules.yml").write_text(yaml.safe_dump({"groups": [rule_group()]}))
+        (folder / "rules.yml").write_text(yaml.safe_dump({"groups": rule_groups(scenario)}))
         (folder / "suite.yml").write_text(yaml.safe_dump(suite(scenario), sort_keys=False))
         result = subprocess.run(
             [executable, "test", "rules", "suite.yml"],
@@ -239,6 +184,10 @@ def path(scenario: Scenario) -> Path:
     return TIMELINES / f"{scenario.name}.json"
 
 
+def _row(counts: Counts) -> dict[str, list[float | None]]:
+    return {slo: [values.get(window) for window in WINDOWS] for slo, values in counts.items()}
+
+
 def dump(timeline: Timeline) -> str:
     """Return a timeline as compact, stable JSON: one line per minute."""
     scenario = timeline.scenario
@@ -247,7 +196,9 @@ def dump(timeline: Timeline) -> str:
         "description": scenario.description,
         "command": COMMAND,
         "fingerprint": timeline.fingerprint,
-        "posts_per_minute": PER_MINUTE,
+        "traffic_per_minute": {f"{s.method} {s.route}": s.per_minute for s in scenario.traffic},
+        "broken": [f"{s.method} {s.route}" for s in scenario.traffic if s.broken],
+        "rule_groups": list(scenario.groups),
         "windows": list(WINDOWS),
         "alert_labels": timeline.alert_labels,
     }
@@ -256,15 +207,23 @@ def dump(timeline: Timeline) -> str:
             {
                 "at": minute.at,
                 "firing": list(minute.firing),
-                "errors": [minute.errors.get(window) for window in WINDOWS],
-                "events": [minute.events.get(window) for window in WINDOWS],
+                "errors": _row(minute.errors),
+                "events": _row(minute.events),
             },
             separators=(",", ":"),
+            sort_keys=True,
         )
         for minute in timeline.minutes
     ]
     body = json.dumps(head, indent=1, sort_keys=True)[:-2]
     return body + ',\n "minutes": [\n' + ",\n".join(rows) + "\n ]\n}\n"
+
+
+def _counts(windows: list[str], row: dict[str, list[float | None]]) -> Counts:
+    return {
+        slo: {w: v for w, v in zip(windows, values, strict=True) if v is not None}
+        for slo, values in row.items()
+    }
 
 
 def load(scenario: Scenario) -> Timeline:
@@ -275,8 +234,8 @@ def load(scenario: Scenario) -> Timeline:
         Minute(
             row["at"],
             tuple(row["firing"]),
-            {w: v for w, v in zip(windows, row["errors"], strict=True) if v is not None},
-            {w: v for w, v in zip(windows, row["events"], strict=True) if v is not None},
+            _counts(windows, row["errors"]),
+            _counts(windows, row["events"]),
         )
         for row in document["minutes"]
     )
