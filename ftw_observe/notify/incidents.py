@@ -41,6 +41,9 @@ CHAIN_GROUP = names.META_KEY.dedup_key
 CHAIN_MEMBERS = frozenset({names.META_KEY.dedup_key, names.WATCHDOG_MISSING_KEY.dedup_key})
 # The severities that page: the burn-rate page tiers' and threshold alerts' critical.
 PAGE_SEVERITIES = frozenset({"page", "critical"})
+# How long a superseded threshold warning may outlive its page as the outage's tail: it has
+# no window of its own that says when the outage has left it.
+UNTIERED_TAIL = timedelta(minutes=30)
 
 
 def service_page_key(service: str) -> str:
@@ -249,8 +252,8 @@ def make_tail(incident: Incident, now: datetime, *, covered: bool = False) -> No
     incident.state, incident.muted_by = IncidentState.TAIL.value, None
     incident.closed_at = incident.closed_at or now
     for key, member in incident.firing_members().items():
-        wait = member_grouping(key, member).tail
-        due = None if covered or wait is None else now + wait
+        wait = member_grouping(key, member).tail or UNTIERED_TAIL
+        due = None if covered else now + wait
         if due is not None and member.tail_until is not None:
             due = max(due, member.tail_until)
         member.tail_until = due
@@ -275,17 +278,38 @@ def due_tail(incident: Incident, now: datetime) -> list[str]:
 
 
 def subordinates(incident: Incident, others: list[Incident]) -> list[Incident]:
-    """Return the incidents the given one outranks: a lower severity of one of its instances."""
+    """Return the incidents the given one outranks.
+
+    A page outranks the tickets of the SLO instances among its alerts, and the open warning
+    twin of a threshold alert among them (the same labels but the severity): a warning fires
+    before its critical as an error ratio climbs past both.
+    """
     mine = [member_grouping(key, member) for key, member in incident.members.items()]
     ranks = [each.rank for each in mine if each.rank is not None]
-    if not ranks:
-        return []
-    covered, rank = instances(incident), min(ranks)
-    found = []
+    covered, rank = instances(incident), min(ranks, default=None)
+    twins = {
+        _twin(member.labels)
+        for found, member in zip(mine, incident.members.values(), strict=True)
+        if found.instance is None and found.severity in PAGE_SEVERITIES
+    }
+    subordinate = []
     for other in others:
         if other.dedup_key == incident.dedup_key or not other.members:
             continue
-        theirs = member_grouping(*next(iter(other.members.items())))
-        if theirs.instance in covered and theirs.rank is not None and theirs.rank > rank:
-            found.append(other)
-    return found
+        key, member = next(iter(other.members.items()))
+        theirs = member_grouping(key, member)
+        if theirs.instance is None:
+            alone = theirs.group_key == key and member.labels.get("severity") not in PAGE_SEVERITIES
+            outranked = alone and _twin(member.labels) in twins
+        else:
+            outranked = (
+                rank is not None and theirs.instance in covered and (theirs.rank or 0) > rank
+            )
+        if outranked:
+            subordinate.append(other)
+    return subordinate
+
+
+def _twin(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Return what a threshold alert's levels share: every label but the severity."""
+    return tuple(sorted((name, value) for name, value in labels.items() if name != "severity"))

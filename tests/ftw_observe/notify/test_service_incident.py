@@ -31,9 +31,13 @@ def burn(slo: str, tier: str, kind: NotificationKind = TRIGGER, **extra: str) ->
     return replace(base, dedup_key=key, labels=labels, annotations=annotations)
 
 
-def threshold(kind: NotificationKind = TRIGGER) -> Notification:
-    """Return Alertmanager's notification of the marketplace's critical 5xx threshold."""
-    labels = {"alertname": "MarketplaceHighErrorRatio", "severity": "critical"}
+def threshold(
+    kind: NotificationKind = TRIGGER,
+    severity: str = "critical",
+    alertname: str = "MarketplaceHighErrorRatio",
+) -> Notification:
+    """Return Alertmanager's notification of one level of a marketplace threshold alert."""
+    labels = {"alertname": alertname, "severity": severity}
     labels |= {"service": "marketplace", "job": "marketplace"}
     annotations = {"summary": "Marketplace 5xx ratio of job marketplace is 20% (above 5%)"}
     key = dedup_key(labels, lambda service, slo: None)
@@ -179,3 +183,41 @@ def test_a_silenced_alert_joins_without_a_word(rig: Rig) -> None:
 
     (message,) = rig.incidents_messages()
     assert rig.slack.thread("incidents", message["ts"]) == []
+
+
+def test_a_critical_that_joins_the_page_supersedes_its_warning_twin(rig: Rig) -> None:
+    step(rig, burn("job-posting-availability", "page-1h"))
+    step(rig, threshold(severity="warning"))
+    step(rig, threshold(severity="warning", alertname="MarketplaceHighP95Latency"))
+
+    step(rig, threshold())
+
+    twin, other = rig.slack.posted("slo-alerts")
+    assert "Superseded by a page" in twin["text"]
+    assert "Superseded" not in other["text"], "another threshold is news of its own"
+    assert rig.pd_actions() == [("trigger", PAGE_KEY)]
+
+
+def test_a_superseded_warning_resolves_in_silence_as_the_pages_tail(rig: Rig) -> None:
+    step(rig, threshold(severity="warning"))
+    step(rig, threshold())
+    step(rig, threshold(RESOLVE))
+    step(rig, threshold(RESOLVE, severity="warning"))
+
+    (twin,) = rig.slack.posted("slo-alerts")
+    assert [
+        m["metadata"]["event_payload"]["kind"] for m in rig.slack.thread("slo-alerts", twin["ts"])
+    ] == ["supersede"]
+
+
+def test_a_superseded_warning_firing_long_after_its_page_is_news_again(rig: Rig) -> None:
+    step(rig, threshold(severity="warning"))
+    step(rig, threshold())
+    step(rig, threshold(RESOLVE))
+
+    rig.run(31 * 60)
+
+    first, again = rig.slack.posted("slo-alerts")
+    assert "Superseded by a page" in first["text"]
+    assert "5xx ratio" in again["text"]
+    assert "Superseded" not in again["text"]

@@ -12,8 +12,9 @@ routes. Minutes count from the first failed post; job posting heals at 15. Prome
 
 Every page-level alert of the service (both SLOs' page tiers, the critical threshold alert)
 joins one incident, `ftw/marketplace/page`: PagerDuty and Slack #incidents hear of the outage
-once, and once more when it is over. The replay feeds the engine and Alertmanager's model into
-the dispatcher; the failure message shows the whole replay.
+once, and once more when it is over; the alerts that join are said in the page's thread.
+The replay feeds the engine and Alertmanager's model into the dispatcher; the failure
+message shows the whole replay.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Case:
     early: bool  # resolve once the fast windows stay clean (the engine's default)
     paged_at: float
     resolved_at: float
+    joined_at: tuple[float, ...]  # when another SLO or alert joined the page: said, not paged
 
     def __str__(self) -> str:
         rule = "early resolve" if self.early else "every alert"
@@ -52,15 +54,16 @@ class Case:
 
 
 CASES = [
-    # job-posting page-1h pages at 1; both page-1h tiers resolve at 20, the critical at 19;
-    # the fast windows are clean from 20, for the 10-minute hold.
-    Case(BOTH, True, 1, 30),
+    # job-posting page-1h pages at 1; api-availability joins at 6, the critical threshold at
+    # 7; both page-1h tiers resolve at 20, the critical at 19; the fast windows are clean
+    # from 20, for the 10-minute hold.
+    Case(BOTH, True, 1, 30, (6, 7)),
     # job-posting page-6h is the last member to stop firing.
-    Case(BOTH, False, 1, 45),
+    Case(BOTH, False, 1, 45, (6, 7)),
     # No threshold alerts without Alertmanager: the two SLOs decide alone.
-    Case((ENGINE,), True, 1, 30),
+    Case((ENGINE,), True, 1, 30, (6,)),
     # Without the engine's evaluations there is no evidence of recovery: page-6h decides.
-    Case((ALERTMANAGER,), True, 1, 45),
+    Case((ALERTMANAGER,), True, 1, 45, (6, 7)),
 ]
 
 
@@ -93,35 +96,39 @@ def test_a_service_outage_pages_each_receiver_once(
     replay = _replay(case, lite_store, fake_pagerduty, fake_slack)
     log = replay.log()
 
-    kinds = replay.kinds()
-    assert {name: kinds.get(name) for name in PAGE_RECEIVERS} == {
-        name: ["trigger", "resolve"] for name in PAGE_RECEIVERS
-    }, log
     assert replay.rig.pd_actions() == [("trigger", PAGE_KEY), ("resolve", PAGE_KEY)], log
     (message,) = replay.rig.incidents_messages()
-    assert len(fake_slack.thread("incidents", message["ts"])) == 1, log
+    thread = fake_slack.thread("incidents", message["ts"])
+    notes = [m["metadata"]["event_payload"]["kind"] for m in thread]
+    assert notes == ["join"] * len(case.joined_at) + ["resolve"], log
     for name in PAGE_RECEIVERS:
-        expected = [("trigger", case.paged_at), ("resolve", case.resolved_at)]
+        expected = [
+            ("trigger", case.paged_at),
+            *(("join", minute) for minute in case.joined_at),
+            ("resolve", case.resolved_at),
+        ]
         assert _minutes(replay, name) == expected, log
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if ALERTMANAGER in c.sources], ids=str)
-def test_slo_alerts_hears_of_the_warning_that_fires_before_its_critical_twin(
+def test_the_warning_that_fires_before_its_critical_twin_is_superseded_by_the_page(
     case: Case, lite_store: Store, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack
 ) -> None:
     # The 2 % threshold is crossed a minute before the 5 %: Alertmanager sends the warning at
-    # its group's first flush (6.5), before the critical mutes it, and its resolve at the first
-    # flush after the critical ended (21.5). The ticket tiers stay the page's tail.
+    # its group's first flush (6.5), before the critical mutes it. The critical joins the page
+    # at 7, which supersedes its twin; the warning's resolve at 21.5 is the page's tail, and
+    # the ticket tiers stay the page's tail too.
     replay = _replay(case, lite_store, fake_pagerduty, fake_slack)
     log = replay.log()
 
-    assert _minutes(replay, TICKETS) == [("trigger", 6.5), ("resolve", 21.5)], log
+    assert _minutes(replay, TICKETS) == [("trigger", 6.5), ("supersede", 7.0)], log
     (message,) = fake_slack.posted("slo-alerts")
     assert "MarketplaceHighErrorRatio" in message["text"], log
+    assert "Superseded by a page" in message["text"], log
 
 
 def test_slo_alerts_hears_nothing_from_the_engine_alone(
     lite_store: Store, fake_pagerduty: FakePagerDuty, fake_slack: FakeSlack
 ) -> None:
-    replay = _replay(Case((ENGINE,), True, 1, 30), lite_store, fake_pagerduty, fake_slack)
+    replay = _replay(Case((ENGINE,), True, 1, 30, (6,)), lite_store, fake_pagerduty, fake_slack)
     assert _minutes(replay, TICKETS) == [], replay.log()
