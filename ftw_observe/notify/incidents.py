@@ -41,9 +41,6 @@ CHAIN_GROUP = names.META_KEY.dedup_key
 CHAIN_MEMBERS = frozenset({names.META_KEY.dedup_key, names.WATCHDOG_MISSING_KEY.dedup_key})
 # The severities that page: the burn-rate page tiers' and threshold alerts' critical.
 PAGE_SEVERITIES = frozenset({"page", "critical"})
-# How long a superseded threshold warning may outlive its page as the outage's tail: it has
-# no window of its own that says when the outage has left it.
-UNTIERED_TAIL = timedelta(minutes=30)
 
 
 def service_page_key(service: str) -> str:
@@ -242,39 +239,6 @@ def grace(incident: Incident, resolved: Grouping) -> timedelta | None:
         resolved.severity, max(ALERTMANAGER_GROUP_INTERVAL.values())
     )
     return interval + ALERTMANAGER_MARGIN
-
-
-def make_tail(incident: Incident, now: datetime, *, covered: bool = False) -> None:
-    """Leave an incident's firing alerts as a tail: each waits one short window, then opens it.
-
-    `covered`: a more urgent incident of the same instance is open, and its end starts the wait.
-    """
-    incident.state, incident.muted_by = IncidentState.TAIL.value, None
-    incident.closed_at = incident.closed_at or now
-    for key, member in incident.firing_members().items():
-        wait = member_grouping(key, member).tail or UNTIERED_TAIL
-        due = None if covered else now + wait
-        if due is not None and member.tail_until is not None:
-            due = max(due, member.tail_until)
-        member.tail_until = due
-
-
-def join_tail(incident: Incident, key: str, until: datetime, now: datetime) -> None:
-    """Keep a starting alert as the tail of a more urgent incident that just ended."""
-    incident.state, incident.muted_by = IncidentState.TAIL.value, None
-    incident.closed_at = incident.closed_at or now
-    incident.members[key].tail_until = until
-
-
-def due_tail(incident: Incident, now: datetime) -> list[str]:
-    """Return the alerts of a tail still firing past their wait: burns of their own."""
-    if incident.state != IncidentState.TAIL.value:
-        return []
-    return [
-        key
-        for key, member in incident.firing_members().items()
-        if member.tail_until is not None and member.tail_until <= now
-    ]
 
 
 def subordinates(incident: Incident, others: list[Incident]) -> list[Incident]:

@@ -23,9 +23,10 @@ from ftw_observe.durations import format_duration
 from ftw_observe.model import IncidentState, NotificationKind
 from ftw_observe.notify import recovery
 from ftw_observe.notify.decide import routing
-from ftw_observe.notify.incidents import due_tail, lead, make_tail, restart
+from ftw_observe.notify.incidents import lead, restart
 from ftw_observe.notify.live import Change, Live, notice
 from ftw_observe.notify.router import Router
+from ftw_observe.notify.tails import due_tail, make_tail
 
 OPEN, MUTED = IncidentState.OPEN.value, IncidentState.MUTED.value
 

@@ -25,9 +25,7 @@ from ftw_observe.notify.incidents import (
     grace,
     grouping,
     instances,
-    join_tail,
     lead,
-    make_tail,
     member_trigger,
     more_urgent,
     mute,
@@ -40,6 +38,7 @@ from ftw_observe.notify.incidents import (
 from ftw_observe.notify.live import Change, Live, notice
 from ftw_observe.notify.model import DispatchStore
 from ftw_observe.notify.policy import RoutingPolicy
+from ftw_observe.notify.tails import join_tail, make_tail
 
 OPEN, MUTED, TAIL, CLOSED = (state.value for state in IncidentState)
 

@@ -12,14 +12,13 @@ from ftw_observe.notify.alertmanager import dedup_key
 from ftw_observe.notify.incidents import (
     ALERTMANAGER_GROUP_INTERVAL,
     ALERTMANAGER_MARGIN,
-    due_tail,
     grace,
     grouping,
-    make_tail,
     more_urgent,
     record,
     subordinates,
 )
+from ftw_observe.notify.tails import due_tail, make_tail
 from ftw_observe.rules import names
 from tests.support.alertmanager_sim import AlertmanagerSim
 from tests.support.dispatch import REPO
