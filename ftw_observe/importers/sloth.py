@@ -3,7 +3,8 @@
 Rules, in short: `labels.team` (else `labels.owner`, kept as a label too, else `--team`) becomes
 `team`; queries of the form `sum [by (…)] (rate(SELECTOR[{{.window}}]))` become a `ratio` SLI
 with `group_by`, other queries stay `raw` with `{{window}}`; `page_alert`/`ticket_alert` map to
-the two page and the two ticket tiers; a `severity` label becomes the tier's `severity`.
+the two page and the two ticket tiers; a `severity` label becomes the tier's `severity`;
+`compat.sloth` is turned on, so dashboards built on Sloth's series keep working.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def convert_sloth(
     doc: dict[str, Any] = {"version": SPEC_VERSION, "service": service, "team": team}
     if labels:
         doc["labels"] = labels
+    # Sloth users' Grafana dashboards read Sloth's series names; keep recording them too.
+    doc["compat"] = {"sloth": True}
     doc["slos"] = slos
     return doc
 

@@ -107,6 +107,16 @@ def test_sloth_period_comes_from_the_argument() -> None:
     assert only_slo(sloth_text(), period="28d")["period"] == "28d"
 
 
+def test_sloth_specs_keep_recording_sloth_series_for_its_dashboards() -> None:
+    [(_, doc)] = import_text(sloth_text(), "in.yaml").specs
+    assert doc["compat"] == {"sloth": True}
+
+
+def test_openslo_specs_record_only_ftw_observe_series() -> None:
+    [(_, doc)] = import_text(openslo_text(), "in.yaml").specs
+    assert "compat" not in doc
+
+
 def test_sloth_alert_options_map_to_tiers() -> None:
     alerting = {
         "name": "ApiErrors",
