@@ -3,7 +3,8 @@
 Rules, in short: one spec per `spec.service`; `ratioMetric` queries that are a vector selector
 (optionally in `sum` or `sum by`) become a `ratio` SLI, others need a `{{window}}` range and
 stay `raw`; `bad` maps to errors, `good` to good; `target` 0.999 becomes objective 99.9 exactly;
-each objective becomes its own SLO; `timeWindow` becomes the period (calendar ones rolling).
+each objective becomes its own SLO; a rolling `timeWindow` becomes the period, a calendar one
+is refused (FTW Observe budgets roll).
 """
 
 from __future__ import annotations
@@ -204,9 +205,14 @@ def _period(raw: Any, at: str, notes: Notes, default: str) -> str:
         )
     days = int(match.group(1)) * _DAYS[match.group(2)]
     if window.get("isRolling") is False or "calendar" in window:
-        notes.warn(
-            f"{at}[0]",
-            f"calendar window imported as a rolling {days}d window: FTW Observe budgets roll",
+        # A calendar budget resets on a date; a rolling one never does. Importing one as the
+        # other would change when the SLO alerts and what its budget means, so it is refused.
+        field = "isRolling" if window.get("isRolling") is False else "calendar"
+        raise notes.error(
+            f"{at}[0].{field}",
+            f"a calendar window cannot be imported: FTW Observe budgets roll over the last "
+            f"{days} days and never reset on a date; to import this SLO, make its window "
+            f"rolling (duration: {days}d, isRolling: true, no calendar)",
         )
     return f"{days}d"
 

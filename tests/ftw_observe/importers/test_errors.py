@@ -94,6 +94,39 @@ def test_an_openslo_sub_day_window_is_refused() -> None:
     assert "SLO/availability.spec.timeWindow[0].duration: '12h': FTW Observe periods" in message
 
 
+def test_an_openslo_calendar_window_is_refused_saying_how_to_make_it_roll() -> None:
+    window = [{"duration": "1M", "isRolling": False}]
+    message = error_of(openslo_text(openslo_slo(timeWindow=window)))
+    assert message == (
+        "in.yaml: SLO/availability.spec.timeWindow[0].isRolling: a calendar window cannot be "
+        "imported: FTW Observe budgets roll over the last 30 days and never reset on a date; "
+        "to import this SLO, make its window rolling (duration: 30d, isRolling: true, "
+        "no calendar)"
+    )
+
+
+def test_an_openslo_window_with_a_calendar_is_refused_naming_the_calendar() -> None:
+    window = [{"duration": "4w", "calendar": {"startTime": "2024-01-01 00:00:00"}}]
+    message = error_of(openslo_text(openslo_slo(timeWindow=window)))
+    assert message.startswith(
+        "in.yaml: SLO/availability.spec.timeWindow[0].calendar: a calendar window cannot be "
+        "imported: FTW Observe budgets roll over the last 28 days"
+    )
+
+
+def test_an_openslo_calendar_window_is_reported_for_its_slo_alone() -> None:
+    calendar = openslo_slo("monthly", timeWindow=[{"duration": "1M", "isRolling": False}])
+    broken = openslo_slo("broken", objectives=[{"target": "high"}])
+    message = error_of(openslo_text(openslo_slo(), calendar, broken))
+    assert message.splitlines() == [
+        "in.yaml: SLO/monthly.spec.timeWindow[0].isRolling: a calendar window cannot be "
+        "imported: FTW Observe budgets roll over the last 30 days and never reset on a date; "
+        "to import this SLO, make its window rolling (duration: 30d, isRolling: true, "
+        "no calendar)",
+        "in.yaml: SLO/broken.spec.objectives[0].target: expected a number",
+    ]
+
+
 def test_an_unknown_openslo_kind_is_refused() -> None:
     doc = {"apiVersion": "openslo/v1", "kind": "Dashboard", "metadata": {"name": "x"}}
     message = error_of(openslo_text(openslo_slo(), doc))

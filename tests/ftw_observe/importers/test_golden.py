@@ -94,8 +94,6 @@ def test_openslo_import_warns_about_everything_it_changed() -> None:
     assert [str(warning) for warning in result.warnings] == [
         "o.yaml: SLO/search-availability.spec.alertPolicies: ignored: "
         "FTW Observe's burn-rate tiers alert",
-        "o.yaml: SLO/search-latency.spec.timeWindow[0]: calendar window imported as a "
-        "rolling 30d window: FTW Observe budgets roll",
         "o.yaml: SLO/search-latency.spec.indicator.spec.ratioMetric: imported as a raw SLI: "
         "review the PromQL",
     ]
