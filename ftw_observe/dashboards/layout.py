@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftw_observe.dashboards.panels import DATASOURCE_VARIABLE, PanelBuilder, datasource_ref
+from ftw_observe.dashboards.provisioning import PROMETHEUS_NAME, PROMETHEUS_UID
 from ftw_observe.dashboards.sdk import JSONEncoder, builders, models
 from ftw_observe.rules.render import GENERATED_MARK
 
@@ -70,6 +71,9 @@ def _datasource_variable() -> builders.DatasourceVariable:
         .label("Data source")
         .description("Prometheus that scrapes the marketplace and loads the generated rules.")
         .type("prometheus")
+        # The provisioned datasource is not Grafana's default, so select it by uid; a Grafana
+        # without it picks another Prometheus, and the picker still offers every one.
+        .current(models.VariableOption(selected=True, text=PROMETHEUS_NAME, value=PROMETHEUS_UID))
     )
 
 

@@ -14,7 +14,10 @@ SOURCE = "ftw_observe/dashboards/provisioning.py"
 DASHBOARDS_FILE = "dashboards/provisioning/dashboards.yaml"
 DATASOURCES_FILE = "dashboards/provisioning/datasources.yaml"
 PROMETHEUS_URL = "http://127.0.0.1:9090"
-PROMETHEUS_UID = "prometheus"
+# A name and uid of its own, so the provisioned datasource never collides with the "Prometheus"
+# most Grafanas already have; dashboards select it by uid through their `datasource` variable.
+PROMETHEUS_NAME = "FTW Observe Prometheus"
+PROMETHEUS_UID = "ftw-observe-prometheus"
 DASHBOARDS_DIR_VARIABLE = "FTW_DASHBOARDS_DIR"
 FOLDER = "FTW Observe"
 
@@ -56,24 +59,26 @@ def dashboards_provider() -> str:
 
 
 def datasources() -> str:
-    """Return the Prometheus datasource every dashboard's `datasource` variable offers."""
+    """Return the Prometheus datasource every dashboard's `datasource` variable defaults to."""
     document: dict[str, Any] = {
         "apiVersion": 1,
         "datasources": [
             {
-                "name": "Prometheus",
+                "name": PROMETHEUS_NAME,
                 "uid": PROMETHEUS_UID,
                 "type": "prometheus",
                 "access": "proxy",
                 "url": PROMETHEUS_URL,
-                "isDefault": True,
+                # Never the default: that stays whatever the Grafana had, its panels unchanged.
+                "isDefault": False,
                 "editable": False,
                 "jsonData": {"httpMethod": "POST", "timeInterval": "15s"},
             }
         ],
     }
     comment = (
-        "Copy to <grafana provisioning>/datasources/ftw-observe.yaml. timeInterval is\n"
+        "Copy to <grafana provisioning>/datasources/ftw-observe.yaml. The dashboards'\n"
+        f"`datasource` variable defaults to uid {PROMETHEUS_UID}. timeInterval is\n"
         "Prometheus's scrape interval, from which Grafana computes $__rate_interval: set\n"
         "it to yours if it is not 15s."
     )

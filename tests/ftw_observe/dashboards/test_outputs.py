@@ -60,7 +60,7 @@ def test_provisioning_points_grafana_at_prometheus_and_the_folder(specs):
     datasources = yaml.safe_load(texts["dashboards/provisioning/datasources.yaml"])
     (prometheus,) = datasources["datasources"]
     assert (prometheus["uid"], prometheus["url"], prometheus["type"]) == (
-        "prometheus",
+        "ftw-observe-prometheus",
         "http://127.0.0.1:9090",
         "prometheus",
     )
