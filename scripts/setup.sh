@@ -31,11 +31,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 
-# Reinstall only when the dependency list changed since the last install.
+# Reinstall only when the dependency ranges or the pinned versions changed since the last
+# install; constraints.txt holds the exact versions, for the same environment everywhere.
 stamp="$VENV/.ftw-installed"
-digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+digest=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "setup: installing ftw-observe and its dev tools into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
   echo "$digest" > "$stamp"
 fi
