@@ -10,8 +10,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ftw_observe.api.schemas import page
+from ftw_observe.engine.settings import SHIPPED_RUNBOOKS
 
-RUNBOOK_DIR = Path("docs/runbooks")
+RUNBOOK_DIR = SHIPPED_RUNBOOKS
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CODE = re.compile(r"`([^`]+)`")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")

@@ -83,6 +83,11 @@ def _byte_count(env: Mapping[str, str], name: str, default: int, minimum: int) -
     return int(value)
 
 
+# The runbooks installed with the package, which every generated alert links to: in a checkout
+# a symlink to docs/runbooks, in a wheel real files. FTW_RUNBOOK_DIR serves a team's own.
+SHIPPED_RUNBOOKS = Path(__file__).resolve().parents[1] / "demo" / "packaged" / "docs" / "runbooks"
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """How the engine runs.
@@ -94,7 +99,7 @@ class EngineSettings:
     prometheus_url: str = "http://127.0.0.1:9090"
     database_url: str = "sqlite:///.ftw/observe.db"
     slo_dir: Path = Path("slo")
-    runbook_dir: Path = Path("docs/runbooks")
+    runbook_dir: Path = SHIPPED_RUNBOOKS
     interval: timedelta = timedelta(seconds=30)
     lease_ttl: timedelta = timedelta(seconds=30)
     meta_alert_after: timedelta = timedelta(minutes=3)
@@ -143,7 +148,7 @@ class EngineSettings:
                 env.get("FTW_OBSERVE_DATABASE_URL") or env.get("DATABASE_URL") or cls.database_url
             ),
             slo_dir=Path(env.get("FTW_SLO_DIR") or "slo"),
-            runbook_dir=Path(env.get("FTW_RUNBOOK_DIR") or "docs/runbooks"),
+            runbook_dir=Path(env.get("FTW_RUNBOOK_DIR") or SHIPPED_RUNBOOKS),
             interval=timedelta(seconds=interval),
             lease_ttl=timedelta(seconds=lease),
             meta_alert_after=timedelta(

@@ -156,17 +156,31 @@ def engine_env(database_url: str, *, api_token: bool = True, **extra: str) -> di
 
 
 def start_engine(
-    name: str, directory: Path, env: dict[str, str], *, timeout: float = 30
+    name: str,
+    directory: Path,
+    env: dict[str, str],
+    *,
+    timeout: float = 30,
+    executable: Path | None = None,
+    cwd: Path = REPO_ROOT,
 ) -> RunningEngine:
-    """Start `ftw-observe serve` with `env` added to this environment; wait for `/healthz`."""
+    """Start `ftw-observe serve` with `env` added to this environment; wait for `/healthz`.
+
+    `executable` and `cwd` run another installation of the engine, from elsewhere.
+    """
     port = free_port()
     log = directory / f"{name}.log"
     sink = log.open("wb")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FTW_", "SLACK_", "PAGER"))}
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "ftw-observe"), "serve", "--port", str(port)],
+        [
+            str(executable or Path(sys.executable).parent / "ftw-observe"),
+            "serve",
+            "--port",
+            str(port),
+        ],
         env={**clean, "FTW_REPLICA_ID": name, **env},
-        cwd=REPO_ROOT,
+        cwd=cwd,
         stdout=sink,
         stderr=subprocess.STDOUT,
     )

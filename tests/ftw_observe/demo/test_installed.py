@@ -16,10 +16,13 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from tests.support.demo import demo_env, free_ports, leftovers, run_demo
+from tests.support.engine import engine_env, start_engine
 
 ROOT = Path(__file__).resolve().parents[3]
 # What setuptools needs to build the wheel; the symlinks under ftw_observe/demo/packaged/
@@ -152,3 +155,43 @@ def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
     assert f"- {packaged / 'alerts' / 'ftw-observe.rules.yml'}" in prometheus
     assert "1 spec file(s)" in (home / "logs" / "engine.log").read_text()
     assert leftovers(ports, home) == []
+
+
+def _runbook_links(alerts: Path) -> list[str]:
+    """Return every runbook URL the rule files in `alerts` link to."""
+    links = {
+        rule["annotations"]["runbook_url"]
+        for path in alerts.glob("*.rules.yml")
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+        for rule in group["rules"]
+        if "runbook_url" in rule.get("annotations", {})
+    }
+    return sorted(links)
+
+
+def test_the_installed_engine_serves_every_runbook_its_rules_link_to(
+    installed: Installed, tmp_path: Path
+) -> None:
+    packaged = installed.site / "ftw_observe" / "demo" / "packaged"
+    links = _runbook_links(packaged / "alerts")
+    env = engine_env(
+        f"sqlite:///{tmp_path / 'observe.db'}",
+        FTW_SLO_DIR=str(packaged / "slo"),
+        FTW_ROUTING_POLICY=str(packaged / "alerts" / "routing.yaml"),
+    )
+    executable = installed.site / "bin" / "ftw-observe"
+    engine = start_engine(
+        "installed", tmp_path, installed.env(env), executable=executable, cwd=tmp_path
+    )
+    try:
+        assert len(links) > 10
+        for link in links:
+            url = urlsplit(link)
+            answer = engine.get(url.path)
+            if answer.status_code == 307:  # an SLO's link: its section of the service's runbook
+                url = urlsplit(answer.headers["location"])
+                answer = engine.get(url.path)
+            assert answer.status_code == 200, f"{link}: {answer.status_code}"
+            assert f'id="{url.fragment}"' in answer.text, f"{link}: no section #{url.fragment}"
+    finally:
+        engine.stop()
