@@ -60,12 +60,22 @@ def generate(
         bool, typer.Option("--check", help="Change nothing; exit 1 if a generated file is stale.")
     ] = False,
     root: Annotated[Path, typer.Option(help="Project root holding slo/ and alerts/.")] = Path(),
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="FTW_DEPLOY_CONFIG",
+            help="Deployment config: the URLs and secret files the outputs point at.",
+            show_default="ROOT/deploy/default.yaml",
+        ),
+    ] = None,
 ) -> None:
-    """Generate alerts/ (rules, Alertmanager config) from the specs in slo/."""
+    """Generate alerts/ and dashboards/ from the specs in slo/ and the deployment config."""
+    from ftw_observe.deploy import config_file, load_deploy_config
     from ftw_observe.generate import build_outputs, stale_files, write_outputs
 
     try:
-        outputs = build_outputs(root)
+        deploy = load_deploy_config(config_file(root, config))
+        outputs = build_outputs(root, deploy=deploy)
     except SpecError as error:
         _report(error.issues)
         raise typer.Exit(EXIT_INVALID) from None

@@ -6,23 +6,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftw_observe.alertmanager.config import alertmanager_config
+from ftw_observe.alertmanager.direct import DirectPath
 from ftw_observe.dashboards import dashboard_outputs, is_generated_output
+from ftw_observe.dashboards.infrastructure import UID as INFRASTRUCTURE_UID
 from ftw_observe.dashboards.infrastructure import threshold_panel_ids
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.rules.compile import compile_service
 from ftw_observe.rules.render import render_yaml
 from ftw_observe.rules.self_monitoring import self_monitoring_rule_groups
 from ftw_observe.rules.thresholds import threshold_rule_groups
 from ftw_observe.spec.load import LoadedSpec, load_specs
 
-THRESHOLDS_SOURCE = "ftw_observe/rules/thresholds.py"
-SELF_MONITORING_SOURCE = "ftw_observe/rules/self_monitoring.py"
-ALERTMANAGER_SOURCE = "ftw_observe/alertmanager/config.py"
-THRESHOLD_RUNBOOK = "http://localhost:8080/runbooks/thresholds#{alert}"
-SELF_MONITORING_RUNBOOK = "http://localhost:8080/runbooks/ftw-observe#{alert}"
-THRESHOLD_DASHBOARD = "http://localhost:3000/d/ftw-infrastructure?viewPanel={panel}"
-WEBHOOK_URL = "http://127.0.0.1:8080/api/webhooks/alertmanager"
-# Relative to alerts/, where Alertmanager resolves it: the demo writes the token there.
-WEBHOOK_CREDENTIALS_FILE = "../.ftw/webhook-token"
+# Their URLs and file paths come from the deployment config: the header says where to change them.
+_DEPLOY = " and the deployment config"
+THRESHOLDS_SOURCE = "ftw_observe/rules/thresholds.py" + _DEPLOY
+SELF_MONITORING_SOURCE = "ftw_observe/rules/self_monitoring.py" + _DEPLOY
+ALERTMANAGER_SOURCE = "ftw_observe/alertmanager/config.py" + _DEPLOY
 GENERATED_PATTERNS = (
     "alerts/*.rules.yml",
     "alerts/alertmanager.yml",
@@ -48,8 +47,14 @@ def _source(root: Path, file: str) -> str:
         return path.name
 
 
-def build_outputs(root: Path, slo_dir: str = "slo") -> list[Output]:
-    """Return every generated file for the specs under `root/slo_dir`; raise SpecError."""
+def build_outputs(
+    root: Path, slo_dir: str = "slo", deploy: DeployConfig | None = None
+) -> list[Output]:
+    """Return every generated file for the specs under `root/slo_dir`; raise SpecError.
+
+    Every URL and file path that is not in a spec comes from `deploy` (its defaults if None).
+    """
+    deploy = deploy or DeployConfig()
     specs: list[LoadedSpec] = load_specs([root / slo_dir])
     outputs = [
         Output(
@@ -59,25 +64,37 @@ def build_outputs(root: Path, slo_dir: str = "slo") -> list[Output]:
         for item in specs
     ]
     groups = threshold_rule_groups(
-        runbook_url=THRESHOLD_RUNBOOK,
-        dashboard_url=THRESHOLD_DASHBOARD,
+        runbook_url=f"{deploy.engine_url}/runbooks/thresholds#{{alert}}",
+        dashboard_url=f"{deploy.grafana_url}/d/{INFRASTRUCTURE_UID}?viewPanel={{panel}}",
         panel_ids=threshold_panel_ids(),
     )
     outputs.append(
         Output("alerts/thresholds.rules.yml", render_yaml({"groups": groups}, THRESHOLDS_SOURCE))
     )
-    own = self_monitoring_rule_groups(runbook_url=SELF_MONITORING_RUNBOOK)
+    own = self_monitoring_rule_groups(
+        runbook_url=f"{deploy.engine_url}/runbooks/ftw-observe#{{alert}}"
+    )
     outputs.append(
         Output("alerts/ftw-observe.rules.yml", render_yaml({"groups": own}, SELF_MONITORING_SOURCE))
     )
     group_labels = sorted(
         {label for item in specs for slo in item.spec.slos for label in slo.group_by}
     )
+    direct = DirectPath(
+        routing_key_file=deploy.pagerduty_routing_key_file,
+        slack_token_file=deploy.slack_token_file,
+        pagerduty_url=deploy.pagerduty_events_url,
+        slack_api_url=deploy.slack_api_url,
+    )
     config = alertmanager_config(
-        webhook_url=WEBHOOK_URL, token_file=WEBHOOK_CREDENTIALS_FILE, equal_labels=group_labels
+        webhook_url=deploy.webhook_url,
+        token_file=deploy.webhook_token_file,
+        equal_labels=group_labels,
+        direct=direct,
     )
     outputs.append(Output("alerts/alertmanager.yml", render_yaml(config, ALERTMANAGER_SOURCE)))
-    outputs.extend(Output(path, text) for path, text in dashboard_outputs([i.spec for i in specs]))
+    dashboards = dashboard_outputs([item.spec for item in specs], deploy)
+    outputs.extend(Output(path, text) for path, text in dashboards)
     return sorted(outputs, key=lambda output: output.path)
 
 

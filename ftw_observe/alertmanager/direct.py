@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# The deployment config's defaults: a deployment sets its own there.
+from ftw_observe.deploy.model import (
+    PAGERDUTY_EVENTS_URL,
+    ROUTING_KEY_FILE,
+    SLACK_POST_MESSAGE_URL,
+    SLACK_TOKEN_FILE,
+)
+
 DIRECT_PAGE = "ftw-observe-direct-page"
 DIRECT_TICKET = "ftw-observe-direct-ticket"
-PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
-SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
-# Relative to alerts/, where Alertmanager resolves them, like the webhook's token file.
-ROUTING_KEY_FILE = "../.ftw/pagerduty-routing-key"
-SLACK_TOKEN_FILE = "../.ftw/slack-bot-token"  # noqa: S105 - a path, not a token
 # Names the Slack post's group, so that a reader tells Alertmanager's posts from the engine's.
 CALLBACK_PREFIX = "alertmanager/"
 SLACK_CALLBACK_ID = (

@@ -14,6 +14,7 @@ from ftw_observe.dashboards.provisioning import (
     dashboards_provider,
     datasources,
 )
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.rules.render import GENERATED_MARK, is_generated
 from ftw_observe.spec.model import ServiceSpec
 
@@ -26,13 +27,19 @@ GENERATED_PATTERNS = (
 )
 
 
-def dashboard_outputs(specs: Sequence[ServiceSpec]) -> list[tuple[str, str]]:
-    """Return every dashboard file (relative path, full text), sorted by path."""
+def dashboard_outputs(
+    specs: Sequence[ServiceSpec], deploy: DeployConfig | None = None
+) -> list[tuple[str, str]]:
+    """Return every dashboard file (relative path, full text), sorted by path.
+
+    `deploy` says where the datasource points (the defaults' local Prometheus if None).
+    """
+    deploy = deploy or DeployConfig()
     dashboards = build_dashboards(specs)
     outputs = [(f"{DASHBOARDS_DIR}/{name}", render_json(data)) for name, data in dashboards.items()]
     outputs.append((DASHBOARDS_FILE, dashboards_provider()))
-    outputs.append((DATASOURCES_FILE, datasources()))
-    outputs.append((CATALOGUE_FILE, catalogue(dashboards)))
+    outputs.append((DATASOURCES_FILE, datasources(deploy.prometheus_url, deploy.scrape_interval)))
+    outputs.append((CATALOGUE_FILE, catalogue(dashboards, deploy.prometheus_url)))
     return sorted(outputs)
 
 

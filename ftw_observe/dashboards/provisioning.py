@@ -13,7 +13,6 @@ from ftw_observe.rules.render import render_yaml
 SOURCE = "ftw_observe/dashboards/provisioning.py"
 DASHBOARDS_FILE = "dashboards/provisioning/dashboards.yaml"
 DATASOURCES_FILE = "dashboards/provisioning/datasources.yaml"
-PROMETHEUS_URL = "http://127.0.0.1:9090"
 # A name and uid of its own, so the provisioned datasource never collides with the "Prometheus"
 # most Grafanas already have; dashboards select it by uid through their `datasource` variable.
 PROMETHEUS_NAME = "FTW Observe Prometheus"
@@ -58,7 +57,7 @@ def dashboards_provider() -> str:
     return _with_comment(render_yaml(document, SOURCE), comment)
 
 
-def datasources() -> str:
+def datasources(prometheus_url: str, scrape_interval: str) -> str:
     """Return the Prometheus datasource every dashboard's `datasource` variable defaults to."""
     document: dict[str, Any] = {
         "apiVersion": 1,
@@ -68,18 +67,18 @@ def datasources() -> str:
                 "uid": PROMETHEUS_UID,
                 "type": "prometheus",
                 "access": "proxy",
-                "url": PROMETHEUS_URL,
+                "url": prometheus_url,
                 # Never the default: that stays whatever the Grafana had, its panels unchanged.
                 "isDefault": False,
                 "editable": False,
-                "jsonData": {"httpMethod": "POST", "timeInterval": "15s"},
+                "jsonData": {"httpMethod": "POST", "timeInterval": scrape_interval},
             }
         ],
     }
     comment = (
         "Copy to <grafana provisioning>/datasources/ftw-observe.yaml. The dashboards'\n"
-        f"`datasource` variable defaults to uid {PROMETHEUS_UID}. timeInterval is\n"
-        "Prometheus's scrape interval, from which Grafana computes $__rate_interval: set\n"
-        "it to yours if it is not 15s."
+        f"`datasource` variable defaults to uid {PROMETHEUS_UID}. url and timeInterval\n"
+        "(Prometheus's scrape interval, from which Grafana computes $__rate_interval) are\n"
+        "the deploy config's prometheus_url and scrape_interval."
     )
     return _with_comment(render_yaml(document, SOURCE), comment)

@@ -25,7 +25,8 @@ class LoadedSpec:
     spec: ServiceSpec
 
 
-def _pydantic_issues(doc: Document, error: ValidationError, prefix: Path = ()) -> list[SpecIssue]:
+def pydantic_issues(doc: Document, error: ValidationError, prefix: Path = ()) -> list[SpecIssue]:
+    """Return each problem pydantic found in `doc` as an issue naming its line and field."""
     issues = []
     for problem in error.errors(include_url=False):
         path = (*prefix, *problem["loc"])
@@ -48,7 +49,7 @@ def _validate_slos(doc: Document, raw_slos: list[Any]) -> tuple[list[SLOSpec], l
         try:
             slo = SLOSpec.model_validate(raw)
         except ValidationError as error:
-            issues.extend(_pydantic_issues(doc, error, at))
+            issues.extend(pydantic_issues(doc, error, at))
             continue
         slos.append(slo)
         issues.extend(
@@ -85,7 +86,7 @@ def validate_text(text: str, file: str) -> tuple[ServiceSpec | None, list[SpecIs
         )
     except ValidationError as error:
         service = None
-        issues.extend(_pydantic_issues(doc, error))
+        issues.extend(pydantic_issues(doc, error))
     if not isinstance(raw_slos, list):
         return None, issues
     if not raw_slos:

@@ -12,7 +12,7 @@ from ftw_observe.dashboards.provisioning import datasources
 
 
 def _provisioned() -> dict[str, Any]:
-    (datasource,) = yaml.safe_load(datasources())["datasources"]
+    (datasource,) = yaml.safe_load(datasources("http://127.0.0.1:9090", "15s"))["datasources"]
     return dict(datasource)
 
 
