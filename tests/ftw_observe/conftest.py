@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,13 @@ from tests.conftest import free_port, wait_until
 from tests.ftw_observe.api.seed import Seeded, marketplace_specs, seeded_store
 
 SERVER_API_TOKEN = "server-api-token-0123456789"
+
+
+@pytest.fixture
+def no_deploy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the caller's FTW_DEPLOY_* variables (deployment config) out of a test."""
+    for name in [name for name in os.environ if name.startswith("FTW_DEPLOY_")]:
+        monkeypatch.delenv(name)
 
 
 @dataclass

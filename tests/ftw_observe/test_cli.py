@@ -5,12 +5,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ftw_observe import __version__
 from ftw_observe.cli import EXIT_INVALID, EXIT_STALE, app
 
 REPO = Path(__file__).resolve().parents[2]
+# The committed outputs are generated from the default deployment config.
+pytestmark = pytest.mark.usefixtures("no_deploy_environment")
 
 
 def run(*args: str):

@@ -19,6 +19,8 @@ from ftw_observe.demo.configs import (
     prometheus_config,
 )
 from ftw_observe.demo.settings import Ports
+from ftw_observe.deploy import DeployConfig
+from ftw_observe.generate import build_outputs
 
 ROOT = Path(__file__).resolve().parents[3]
 PORTS = Ports(marketplace=18000, exporter=19464, engine=18080, prometheus=19090, alertmanager=19093)
@@ -106,6 +108,24 @@ def test_without_a_direct_path_own_receivers_are_kept_as_generated(tmp_path: Pat
     for receiver in rendered["receivers"]:
         if receiver["name"].startswith("ftw-observe-direct"):
             assert receiver == generated[receiver["name"]]
+
+
+def test_a_deployments_alertmanager_config_is_rendered_for_this_run(tmp_path: Path) -> None:
+    deploy = DeployConfig(
+        webhook_engine_url="https://ftw.example.com",
+        webhook_token_file="/run/secrets/ftw/webhook-token",
+        pagerduty_routing_key_file="/run/secrets/ftw/pagerduty-routing-key",
+        slack_token_file="/run/secrets/ftw/slack-bot-token",
+    )
+    [template] = [
+        output.text
+        for output in build_outputs(ROOT, deploy=deploy)
+        if output.path == "alerts/alertmanager.yml"
+    ]
+    rendered = alertmanager_config(template, direct_wiring(tmp_path))
+    assert "example.com" not in rendered
+    assert "/run/secrets" not in rendered
+    assert rendered == alertmanager_config(TEMPLATE, direct_wiring(tmp_path))
 
 
 def test_a_webhook_without_a_token_gets_none(tmp_path: Path) -> None:
