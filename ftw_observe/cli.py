@@ -107,21 +107,26 @@ def serve(
     import uvicorn
 
     from ftw_observe.engine.settings import EngineSettings, SettingsError
+    from ftw_observe.prometheus import PrometheusAuthError, safe_url
     from ftw_observe.service import EngineService
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = EngineSettings.from_env()
         service = EngineService.build(settings)
-    except SettingsError as error:
+    except (SettingsError, PrometheusAuthError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
     except SpecError as error:
         _report(error.issues)
         raise typer.Exit(EXIT_INVALID) from None
+    auth = settings.prometheus_auth
     typer.echo(
         f"ftw-observe: replica {settings.replica}, {len(service.specs)} spec file(s), "
-        f"Prometheus {settings.prometheus_url}, every {settings.interval.total_seconds():g} s"
+        f"Prometheus {safe_url(settings.prometheus_url)} (auth: {auth.scheme}"
+        f"{', client certificate' if auth.client_cert_file else ''}"
+        f"{', headers ' + ', '.join(n for n, _ in auth.headers) if auth.headers else ''}), "
+        f"every {settings.interval.total_seconds():g} s"
     )
     uvicorn.run(service.app(), host=host, port=port, log_level="info")
 

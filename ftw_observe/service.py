@@ -51,7 +51,11 @@ class EngineService:
         specs = [item.spec for item in load_specs([settings.slo_dir])]
         database = make_store_engine(settings.database_url)
         store = Store(database)
-        client = PrometheusClient(settings.prometheus_url, timeout=settings.prometheus_timeout)
+        client = PrometheusClient(
+            settings.prometheus_url,
+            timeout=settings.prometheus_timeout,
+            auth=settings.prometheus_auth,
+        )
         metrics = EngineMetrics.create()
         engine = Engine(
             targets(specs),

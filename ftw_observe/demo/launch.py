@@ -27,6 +27,7 @@ from ftw_observe.demo.settings import DemoError, DemoSettings
 from ftw_observe.demo.stack import DemoStack
 from ftw_observe.demo.supervisor import Supervisor, tail
 from ftw_observe.demo.tools import Programs, shown, shown_url
+from ftw_observe.prometheus.auth import AUTH_VARIABLES
 
 HISTORY_LOAD_TIMEOUT = 180.0  # Prometheus looks for new blocks once a minute
 
@@ -169,7 +170,13 @@ class Launch:
         database = self.env["DATABASE_URL"]
         # The engine shares the marketplace's Postgres database (its tables are prefixed).
         shared = database if database.startswith("postgres") else None
-        env = {key: value for key, value in self.env.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
+        # The demo's own Prometheus is unsecured: credentials meant for a production backend
+        # in this shell must not reach it (nor fail the engine if their files are elsewhere).
+        env = {
+            key: value
+            for key, value in self.env.items()
+            if key != "PROMETHEUS_MULTIPROC_DIR" and key not in AUTH_VARIABLES
+        }
         env |= {
             "FTW_OBSERVE_DATABASE_URL": (
                 env.get("FTW_OBSERVE_DATABASE_URL") or shared or f"sqlite:///{self.home}/observe.db"

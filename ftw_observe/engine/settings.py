@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from ftw_observe.durations import parse_duration
+from ftw_observe.prometheus import PrometheusAuth, PrometheusAuthError, prometheus_auth
 from ftw_observe.rules import names
 
 # Alertmanager groups alerts; a megabyte holds hundreds of them with their annotations.
@@ -97,6 +98,8 @@ class EngineSettings:
     """
 
     prometheus_url: str = "http://127.0.0.1:9090"
+    # Paths to the secrets, never the secrets: its repr is safe to log.
+    prometheus_auth: PrometheusAuth = field(default_factory=PrometheusAuth)
     database_url: str = "sqlite:///.ftw/observe.db"
     slo_dir: Path = Path("slo")
     runbook_dir: Path = SHIPPED_RUNBOOKS
@@ -142,8 +145,14 @@ class EngineSettings:
                 f"FTW_SNAPSHOT_RAW_HOURS={raw_hours:g} must not exceed "
                 f"FTW_SNAPSHOT_RETENTION_DAYS={retention_days:g} in hours"
             )
+        prometheus_url = env.get("PROMETHEUS_URL") or cls.prometheus_url
+        try:
+            auth = prometheus_auth(env, prometheus_url)
+        except PrometheusAuthError as error:
+            raise SettingsError(str(error)) from None
         return cls(
-            prometheus_url=env.get("PROMETHEUS_URL") or cls.prometheus_url,
+            prometheus_url=prometheus_url,
+            prometheus_auth=auth,
             database_url=(
                 env.get("FTW_OBSERVE_DATABASE_URL") or env.get("DATABASE_URL") or cls.database_url
             ),

@@ -5,8 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+
+from ftw_observe.prometheus.auth import (
+    FileCredentials,
+    PrometheusAuth,
+    PrometheusAuthError,
+    tls_context,
+)
+
+# What a refusal means, said without quoting the body: a proxy may echo the request back.
+REFUSALS = {
+    401: "HTTP 401 Unauthorized: the credentials are missing or wrong",
+    403: "HTTP 403 Forbidden: the credentials are not allowed to query (check the tenant)",
+    407: "HTTP 407 Proxy Authentication Required",
+}
 
 
 class PrometheusError(Exception):
@@ -29,11 +44,21 @@ class Series:
     points: list[tuple[float, float]]
 
 
+def safe_url(url: str) -> str:
+    """Return a URL fit to print: any user and password in it replaced by ***."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
 class PrometheusClient:
-    """Query a Prometheus-compatible API at pinned times.
+    """Query a Prometheus-compatible API at pinned times, with credentials if it is secured.
 
     >>> client = PrometheusClient("http://127.0.0.1:9090")
     >>> # client.query("up", at=1_700_000_000.0) -> [Sample(labels={...}, value=1.0), ...]
+    >>> # PrometheusClient(url, auth=prometheus_auth(os.environ, url)) for Mimir or Thanos
     """
 
     def __init__(
@@ -41,30 +66,44 @@ class PrometheusClient:
         base_url: str,
         *,
         timeout: float = 10.0,
-        headers: dict[str, str] | None = None,
+        auth: PrometheusAuth | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """Build the client; raise PrometheusAuthError if the TLS files cannot be loaded."""
         self.base_url = base_url.rstrip("/")
+        self.display_url = safe_url(self.base_url)
+        auth = auth or PrometheusAuth()
         self._client = httpx.Client(
-            base_url=self.base_url, timeout=timeout, headers=headers, transport=transport
+            base_url=self.base_url,
+            timeout=timeout,
+            headers=dict(auth.headers),
+            auth=FileCredentials(auth),
+            verify=tls_context(auth),
+            transport=transport,
         )
 
+    def __repr__(self) -> str:
+        return f"PrometheusClient({self.display_url!r})"
+
     def _post(self, path: str, data: dict[str, str]) -> Any:
+        where = self.display_url
         try:
             response = self._client.post(path, data=data)
         except httpx.HTTPError as error:
-            raise PrometheusError(f"{self.base_url} unreachable: {type(error).__name__}") from None
+            raise PrometheusError(f"{where} unreachable: {type(error).__name__}") from None
+        except PrometheusAuthError as error:
+            raise PrometheusError(f"{where} not queried: {error}") from None
+        if response.status_code in REFUSALS:
+            raise PrometheusError(f"{where} refused the query: {REFUSALS[response.status_code]}")
         try:
             body = response.json()
         except ValueError:
             raise PrometheusError(
-                f"{self.base_url} answered HTTP {response.status_code} without a JSON body"
+                f"{where} answered HTTP {response.status_code} without a JSON body"
             ) from None
         if response.status_code != 200 or body.get("status") != "success":
             kind, detail = body.get("errorType", "error"), body.get("error", "no detail")
-            raise PrometheusError(
-                f"{self.base_url} answered HTTP {response.status_code}: {kind}: {detail}"
-            )
+            raise PrometheusError(f"{where} answered HTTP {response.status_code}: {kind}: {detail}")
         return body["data"]
 
     def query(self, promql: str, *, at: float) -> list[Sample]:
