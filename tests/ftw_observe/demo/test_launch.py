@@ -44,3 +44,21 @@ def test_the_engine_gets_the_environment_the_demo_was_started_with(tmp_path: Pat
     assert engine_env["FTW_WATCHDOG_TIMEOUT_SECONDS"] == "60"
     assert engine_env["FTW_META_ALERT_AFTER_SECONDS"] == "60"
     assert "PROMETHEUS_MULTIPROC_DIR" not in engine_env  # the marketplace's, not the engine's
+
+
+def test_credentials_for_a_production_prometheus_never_reach_the_demos_engine(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "PROMETHEUS_BEARER_TOKEN_FILE": "/run/secrets/mimir-token",
+        "PROMETHEUS_HEADERS": "X-Scope-OrgID=team-a",
+        "PROMETHEUS_CA_FILE": "/etc/ssl/mimir-ca.pem",
+    }
+    launch = Launch(DemoSettings(home=tmp_path), find_project(ROOT), PROGRAMS, env, fakes=False)
+    parts = RecordingParts()
+
+    launch._start_engine(cast(Supervisor, parts), {})
+
+    _, engine_env = parts.started["engine"]
+    assert not [name for name in env if name in engine_env]
+    assert engine_env["PROMETHEUS_URL"] == launch.prometheus_url
