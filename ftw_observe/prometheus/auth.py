@@ -139,6 +139,10 @@ def prometheus_auth(env: Mapping[str, str], url: str) -> PrometheusAuth:
             f"{BEARER_TOKEN_FILE} and {BASIC_AUTH_USER}/{BASIC_AUTH_PASSWORD_FILE} are both set: "
             "choose one"
         )
+    if (bearer or user) and "@" in urlsplit(url).netloc:
+        raise PrometheusAuthError(
+            "PROMETHEUS_URL holds a user and password and a credential file is set: choose one"
+        )
     if bool(user) != bool(password):
         given, missing = (
             (BASIC_AUTH_USER, BASIC_AUTH_PASSWORD_FILE)

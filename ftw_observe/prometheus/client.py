@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -53,6 +53,21 @@ def safe_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"***@{host}"))
 
 
+def _split_userinfo(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """Return the URL without its user and password, and basic auth made of them.
+
+    httpx logs every URL it requests: the credentials must not be in it.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), httpx.BasicAuth(
+        unquote(user), unquote(password)
+    )
+
+
 class PrometheusClient:
     """Query a Prometheus-compatible API at pinned times, with credentials if it is secured.
 
@@ -73,11 +88,15 @@ class PrometheusClient:
         self.base_url = base_url.rstrip("/")
         self.display_url = safe_url(self.base_url)
         auth = auth or PrometheusAuth()
+        plain_url, url_auth = _split_userinfo(self.base_url)
+        credentials: httpx.Auth | None = url_auth
+        if auth.scheme != "none":
+            credentials = FileCredentials(auth)
         self._client = httpx.Client(
-            base_url=self.base_url,
+            base_url=plain_url,
             timeout=timeout,
             headers=dict(auth.headers),
-            auth=FileCredentials(auth),
+            auth=credentials,
             verify=tls_context(auth),
             transport=transport,
         )

@@ -146,3 +146,12 @@ def test_the_engine_settings_carry_the_credentials_and_hide_them(token_file: Pat
 def test_a_credential_error_is_a_settings_error() -> None:
     with pytest.raises(SettingsError, match="PROMETHEUS_BASIC_AUTH_USER is set without"):
         EngineSettings.from_env({"PROMETHEUS_BASIC_AUTH_USER": "grafana"})
+
+
+def test_a_password_in_the_url_and_a_credential_file_are_refused_together(
+    token_file: Path,
+) -> None:
+    env = {"PROMETHEUS_BEARER_TOKEN_FILE": str(token_file)}
+    with pytest.raises(PrometheusAuthError, match="holds a user and password") as raised:
+        prometheus_auth(env, "https://grafana:hunter2@mimir.internal")
+    assert "hunter2" not in str(raised.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -187,3 +188,15 @@ def test_a_password_in_the_url_never_shows_in_errors() -> None:
         one(client)
     assert PASSWORD not in str(raised.value)
     assert PASSWORD not in repr(client)
+
+
+def test_a_user_and_password_in_the_url_pass_basic_auth_and_stay_out_of_the_log(
+    prometheus: PrometheusServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    pair = base64.b64encode(f"grafana:{PASSWORD}".encode()).decode()
+    with AuthProxy(prometheus.url, Guard({"authorization": f"Basic {pair}"})) as proxy:
+        url = proxy.url.replace("//", f"//grafana:{PASSWORD}@")
+        with caplog.at_level(logging.DEBUG), PrometheusClient(url) as client:
+            assert one(client) == 1.0
+    assert "HTTP Request" in caplog.text  # httpx logs every URL it requests
+    assert PASSWORD not in caplog.text
