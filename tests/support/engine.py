@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from ftw_observe.prometheus.auth import AUTH_VARIABLES
 from tests.support.services import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -171,7 +172,11 @@ def start_engine(
     port = free_port()
     log = directory / f"{name}.log"
     sink = log.open("wb")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FTW_", "SLACK_", "PAGER"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FTW_", "SLACK_", "PAGER")) and k not in AUTH_VARIABLES
+    }
     process = subprocess.Popen(
         [
             str(executable or Path(sys.executable).parent / "ftw-observe"),
