@@ -38,7 +38,8 @@ def dashboard_outputs(
     dashboards = build_dashboards(specs)
     outputs = [(f"{DASHBOARDS_DIR}/{name}", render_json(data)) for name, data in dashboards.items()]
     outputs.append((DASHBOARDS_FILE, dashboards_provider()))
-    outputs.append((DATASOURCES_FILE, datasources(deploy.prometheus_url, deploy.scrape_interval)))
+    datasource = datasources(deploy.prometheus_url, deploy.scrape_interval, deploy)
+    outputs.append((DATASOURCES_FILE, datasource))
     outputs.append((CATALOGUE_FILE, catalogue(dashboards, deploy.prometheus_url)))
     return sorted(outputs)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.rules.render import render_yaml
 
 SOURCE = "ftw_observe/dashboards/provisioning.py"
@@ -57,8 +58,53 @@ def dashboards_provider() -> str:
     return _with_comment(render_yaml(document, SOURCE), comment)
 
 
-def datasources(prometheus_url: str, scrape_interval: str) -> str:
-    """Return the Prometheus datasource every dashboard's `datasource` variable defaults to."""
+def _literal(value: str) -> str:
+    """Escape a value Grafana would otherwise expand as an environment variable."""
+    return value.replace("$", "$$")
+
+
+def _file(path: str) -> str:
+    """Refer to a file Grafana reads (trimming white space) when it loads the datasource."""
+    return "$__file{" + path + "}"
+
+
+def credentials(deploy: DeployConfig) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Return the datasource's top-level fields, jsonData and secureJsonData for Prometheus.
+
+    Secrets are `$__file{path}` references, never values: the file is safe to commit.
+    """
+    top: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    secure: dict[str, Any] = {}
+    headers = [(name, _literal(value)) for name, value in deploy.prometheus_headers.items()]
+    if deploy.prometheus_bearer_token_file:
+        headers.insert(0, ("Authorization", f"Bearer {_file(deploy.prometheus_bearer_token_file)}"))
+    user, password = deploy.prometheus_basic_auth_user, deploy.prometheus_basic_auth_password_file
+    if user and password:
+        top = {"basicAuth": True, "basicAuthUser": _literal(user)}
+        secure["basicAuthPassword"] = _file(password)
+    if deploy.prometheus_ca_file:
+        extra["tlsAuthWithCACert"] = True
+        secure["tlsCACert"] = _file(deploy.prometheus_ca_file)
+    cert, key = deploy.prometheus_client_cert_file, deploy.prometheus_client_key_file
+    if cert and key:
+        extra["tlsAuth"] = True
+        secure["tlsClientCert"] = _file(cert)
+        secure["tlsClientKey"] = _file(key)
+    for number, (name, value) in enumerate(headers, start=1):
+        extra[f"httpHeaderName{number}"] = name
+        secure[f"httpHeaderValue{number}"] = value
+    return top, extra, secure
+
+
+def datasources(
+    prometheus_url: str, scrape_interval: str, deploy: DeployConfig | None = None
+) -> str:
+    """Return the Prometheus datasource every dashboard's `datasource` variable defaults to.
+
+    `deploy` adds the credentials of a secured Prometheus (none by default).
+    """
+    top, extra, secure = credentials(deploy or DeployConfig())
     document: dict[str, Any] = {
         "apiVersion": 1,
         "datasources": [
@@ -68,10 +114,12 @@ def datasources(prometheus_url: str, scrape_interval: str) -> str:
                 "type": "prometheus",
                 "access": "proxy",
                 "url": prometheus_url,
+                **top,
                 # Never the default: that stays whatever the Grafana had, its panels unchanged.
                 "isDefault": False,
                 "editable": False,
-                "jsonData": {"httpMethod": "POST", "timeInterval": scrape_interval},
+                "jsonData": {"httpMethod": "POST", "timeInterval": scrape_interval, **extra},
+                **({"secureJsonData": secure} if secure else {}),
             }
         ],
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ftw_observe.durations import format_duration, parse_duration
 
@@ -25,6 +26,8 @@ def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL such as https://ftw.example.com")
+    if "@" in parts.netloc:
+        raise ValueError("must not hold a user or password: the generated files are committed")
     if parts.query or parts.fragment:
         raise ValueError(f"{value!r} must not have a query or a fragment")
     return value.rstrip("/")
@@ -47,8 +50,33 @@ def _interval(value: str) -> str:
     return format_duration(seconds)
 
 
+def _absolute_file(value: str) -> str:
+    """Return an absolute file path; Grafana resolves relative ones from wherever it runs."""
+    value = _file(value)
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} must be an absolute path, as Grafana's server reads it")
+    if "}" in value:
+        raise ValueError(f"{value!r} holds }}, which ends Grafana's $__file{{...}} reference")
+    return value
+
+
+# RFC 9110's token: the characters a header name may hold.
+HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def _headers(value: Any) -> Any:
+    """Accept `Name=value,Name=value` (an environment variable) as well as a mapping."""
+    if not isinstance(value, str):
+        return value
+    pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+    if any(not equals for _, equals, _ in pairs):
+        raise ValueError("must be Name=value pairs separated by commas")
+    return {name.strip(): text.strip() for name, _, text in pairs}
+
+
 Url = Annotated[str, AfterValidator(_url)]
 FilePath = Annotated[str, AfterValidator(_file)]
+GrafanaFile = Annotated[str, AfterValidator(_absolute_file)]
 Interval = Annotated[str, AfterValidator(_interval)]
 
 
@@ -101,6 +129,64 @@ class DeployConfig(BaseModel):
     scrape_interval: Interval = Field(
         "15s", description="Prometheus's scrape interval, from which Grafana sizes $__rate_interval"
     )
+
+    prometheus_bearer_token_file: GrafanaFile | None = Field(
+        None, description="File on Grafana's server holding the token Prometheus wants"
+    )
+    prometheus_basic_auth_user: str | None = Field(
+        None, min_length=1, description="Basic auth user Grafana presents Prometheus"
+    )
+    prometheus_basic_auth_password_file: GrafanaFile | None = Field(
+        None, description="File on Grafana's server holding that user's password"
+    )
+    prometheus_ca_file: GrafanaFile | None = Field(
+        None, description="PEM CA bundle on Grafana's server for an https prometheus_url"
+    )
+    prometheus_client_cert_file: GrafanaFile | None = Field(
+        None, description="Client certificate on Grafana's server, for mutual TLS"
+    )
+    prometheus_client_key_file: GrafanaFile | None = Field(
+        None, description="That certificate's key on Grafana's server"
+    )
+    prometheus_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra headers to Prometheus, such as Mimir's X-Scope-OrgID (no secrets)",
+    )
+
+    @field_validator("prometheus_headers", mode="before")
+    @classmethod
+    def _split_headers(cls, value: Any) -> Any:
+        return _headers(value)
+
+    @field_validator("prometheus_headers")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+            if name.lower() in ("authorization", "proxy-authorization"):
+                raise ValueError(f"{name}: use prometheus_bearer_token_file or basic auth")
+            if not text or any(not char.isprintable() for char in text):
+                raise ValueError(f"the value of {name} is empty or not printable")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_pair_up(self) -> Self:
+        """Refuse bearer and basic auth together, and halves of a pair."""
+        if self.prometheus_bearer_token_file and self.prometheus_basic_auth_user:
+            raise ValueError(
+                "prometheus_bearer_token_file and prometheus_basic_auth_user are both set: "
+                "choose one"
+            )
+        pairs = (
+            ("prometheus_basic_auth_user", "prometheus_basic_auth_password_file"),
+            ("prometheus_client_cert_file", "prometheus_client_key_file"),
+        )
+        for first, second in pairs:
+            if bool(getattr(self, first)) != bool(getattr(self, second)):
+                given, missing = (first, second) if getattr(self, first) else (second, first)
+                raise ValueError(f"{given} is set without {missing}")
+        return self
 
     @property
     def webhook_url(self) -> str:

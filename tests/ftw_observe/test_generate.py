@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from ftw_observe.cli import EXIT_INVALID, app
@@ -140,3 +141,21 @@ def test_without_a_config_the_project_default_file_is_read(tmp_path: Path) -> No
         "http://prometheus.internal:9090"
         in (root / "dashboards" / "provisioning" / "datasources.yaml").read_text()
     )
+
+
+def test_a_secured_prometheus_reaches_the_datasource_as_file_references(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    config = tmp_path / "deploy.yaml"
+    config.write_text(
+        DEPLOY
+        + "prometheus_bearer_token_file: /run/secrets/mimir-token\n"
+        + "prometheus_headers: {X-Scope-OrgID: marketplace}\n"
+    )
+    _generate(root, "--config", str(config))
+
+    text = (root / "dashboards" / "provisioning" / "datasources.yaml").read_text()
+    (datasource,) = yaml.safe_load(text)["datasources"]
+    assert datasource["secureJsonData"] == {
+        "httpHeaderValue1": "Bearer $__file{/run/secrets/mimir-token}",
+        "httpHeaderValue2": "marketplace",
+    }

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ftw_observe.dashboards.provisioning import datasources
+from ftw_observe.dashboards.provisioning import PROMETHEUS_NAME, PROMETHEUS_UID, datasources
+from ftw_observe.deploy import DeployConfig
 
 
 def _provisioned() -> dict[str, Any]:
@@ -90,3 +91,68 @@ def test_the_datasource_variable_defaults_to_it_by_uid_and_name(dashboards):
         (variable,) = [i for i in dashboard["templating"]["list"] if i["type"] == "datasource"]
         current = variable["current"]
         assert (current["value"], current["text"]) == (datasource["uid"], datasource["name"])
+
+
+def _secured(**fields: Any) -> dict[str, Any]:
+    deploy = DeployConfig(**fields)
+    text = datasources(deploy.prometheus_url, deploy.scrape_interval, deploy)
+    (datasource,) = yaml.safe_load(text)["datasources"]
+    return dict(datasource)
+
+
+def test_by_default_the_datasource_carries_no_credentials():
+    datasource = _provisioned()
+    assert "secureJsonData" not in datasource
+    assert "basicAuth" not in datasource
+
+
+def test_a_bearer_token_and_tenant_become_headers_read_from_files():
+    datasource = _secured(
+        prometheus_url="https://mimir.internal/prometheus",
+        prometheus_bearer_token_file="/run/secrets/mimir-token",
+        prometheus_headers={"X-Scope-OrgID": "team-a"},
+    )
+
+    assert datasource["url"] == "https://mimir.internal/prometheus"
+    assert datasource["jsonData"]["httpHeaderName1"] == "Authorization"
+    assert datasource["jsonData"]["httpHeaderName2"] == "X-Scope-OrgID"
+    assert datasource["secureJsonData"] == {
+        "httpHeaderValue1": "Bearer $__file{/run/secrets/mimir-token}",
+        "httpHeaderValue2": "team-a",
+    }
+
+
+def test_basic_auth_refers_to_the_password_file():
+    datasource = _secured(
+        prometheus_basic_auth_user="grafana", prometheus_basic_auth_password_file="/s/pw"
+    )
+
+    assert (datasource["basicAuth"], datasource["basicAuthUser"]) == (True, "grafana")
+    assert datasource["secureJsonData"] == {"basicAuthPassword": "$__file{/s/pw}"}
+
+
+def test_tls_files_are_referenced_with_their_switches_on():
+    datasource = _secured(
+        prometheus_url="https://prometheus.internal",
+        prometheus_ca_file="/tls/ca.pem",
+        prometheus_client_cert_file="/tls/client.pem",
+        prometheus_client_key_file="/tls/client.key",
+    )
+
+    assert datasource["jsonData"]["tlsAuthWithCACert"] is True
+    assert datasource["jsonData"]["tlsAuth"] is True
+    assert datasource["secureJsonData"] == {
+        "tlsCACert": "$__file{/tls/ca.pem}",
+        "tlsClientCert": "$__file{/tls/client.pem}",
+        "tlsClientKey": "$__file{/tls/client.key}",
+    }
+
+
+def test_a_dollar_in_a_header_value_is_not_expanded_by_grafana():
+    datasource = _secured(prometheus_headers={"X-Scope-OrgID": "a$b"})
+    assert datasource["secureJsonData"]["httpHeaderValue1"] == "a$$b"
+
+
+def test_the_secured_datasource_keeps_its_name_and_uid():
+    datasource = _secured(prometheus_bearer_token_file="/t")
+    assert (datasource["name"], datasource["uid"]) == (PROMETHEUS_NAME, PROMETHEUS_UID)
