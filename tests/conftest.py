@@ -25,6 +25,7 @@ from marketplace.config import Settings
 from marketplace.db.migrate import upgrade_url
 from marketplace.db.session import Database
 from marketplace.seed import SeededUser, seed_users
+from tests.support.prometheus import PrometheusServer, is_ready, start_prometheus
 
 # The provisioning helpers live in a plain module the benchmarks share; the rest of the suite
 # keeps importing them from here.
@@ -469,3 +470,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for drill in drills:
         if drill is not None:
             drill.abort()
+
+
+@pytest.fixture(scope="module")
+def bare_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    """A real Prometheus with no targets and no rules, for tests of the query API's path."""
+    server = start_prometheus(
+        tmp_path_factory.mktemp("prometheus"), free_port(), jobs={}, rule_files=[]
+    )
+    try:
+        wait_until(lambda: is_ready(server), timeout=30)
+        yield server
+    finally:
+        server.stop()

@@ -61,22 +61,22 @@ def datasource_used(dashboard: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _references(node: object) -> Iterator[Mapping[str, Any]]:
+def references(node: object) -> Iterator[Mapping[str, Any]]:
     """Yield every datasource reference anywhere in the JSON."""
     if isinstance(node, Mapping):
         reference = node.get("datasource")
         if isinstance(reference, Mapping):
             yield reference
         for value in node.values():
-            yield from _references(value)
+            yield from references(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _references(item)
+            yield from references(item)
 
 
 def no_fixed_datasource(dashboard: Mapping[str, Any]) -> list[str]:
     """Forbid datasource uids that are not a variable, so the JSON works in any Grafana."""
-    uids = sorted({str(ref.get("uid")) for ref in _references(dashboard)})
+    uids = sorted({str(ref.get("uid")) for ref in references(dashboard)})
     return [f"fixed datasource uid {uid!r}" for uid in uids if not uid.startswith("$")]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 import yaml
 
+from ftw_observe.dashboards.lint import references
 from ftw_observe.dashboards.provisioning import PROMETHEUS_NAME, PROMETHEUS_UID, datasources
 from ftw_observe.deploy import DeployConfig
 
@@ -15,19 +16,6 @@ from ftw_observe.deploy import DeployConfig
 def _provisioned() -> dict[str, Any]:
     (datasource,) = yaml.safe_load(datasources("http://127.0.0.1:9090", "15s"))["datasources"]
     return dict(datasource)
-
-
-def _references(node: object) -> Iterator[Mapping[str, Any]]:
-    """Yield every datasource reference anywhere in dashboard JSON."""
-    if isinstance(node, Mapping):
-        reference = node.get("datasource")
-        if isinstance(reference, Mapping):
-            yield reference
-        for value in node.values():
-            yield from _references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _references(item)
 
 
 def _resolve(uid: str, dashboard: Mapping[str, Any]) -> str:
@@ -79,7 +67,7 @@ def test_resolve_names_a_missing_variable():
 def test_every_datasource_reference_of_every_dashboard_resolves_to_it(dashboards):
     uid = _provisioned()["uid"]
     resolved = {
-        name: {_resolve(str(ref.get("uid")), dashboard) for ref in _references(dashboard)}
+        name: {_resolve(str(ref.get("uid")), dashboard) for ref in references(dashboard)}
         for name, dashboard in dashboards.items()
     }
     assert resolved == {name: {uid} for name in dashboards}

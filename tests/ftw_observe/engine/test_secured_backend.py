@@ -11,8 +11,7 @@ import pytest
 from tests.conftest import wait_until
 from tests.support.auth_proxy import AuthProxy, Guard
 from tests.support.engine import RunningEngine, engine_env, start_engine
-from tests.support.prometheus import PrometheusServer, is_ready, start_prometheus
-from tests.support.services import free_port
+from tests.support.prometheus import PrometheusServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -21,23 +20,11 @@ TENANT = "tenant-marketplace"
 Start = Callable[..., RunningEngine]
 
 
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    server = start_prometheus(
-        tmp_path_factory.mktemp("prometheus"), free_port(), jobs={}, rule_files=[]
-    )
-    try:
-        wait_until(lambda: is_ready(server), timeout=30)
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def mimir(prometheus: PrometheusServer) -> Iterator[AuthProxy]:
+def mimir(bare_prometheus: PrometheusServer) -> Iterator[AuthProxy]:
     """A gateway in front of Prometheus, like Mimir's: it wants the tenant and the token."""
     guard = Guard({"authorization": f"Bearer {TOKEN}", "x-scope-orgid": TENANT})
-    with AuthProxy(prometheus.url, guard) as proxy:
+    with AuthProxy(bare_prometheus.url, guard) as proxy:
         yield proxy
 
 

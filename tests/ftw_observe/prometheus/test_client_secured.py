@@ -17,26 +17,14 @@ from ftw_observe.prometheus import (
     PrometheusError,
     prometheus_auth,
 )
-from tests.conftest import free_port, wait_until
+from tests.conftest import free_port
 from tests.support.auth_proxy import AuthProxy, Guard, server_tls
 from tests.support.certs import Certificates, make_certificates
-from tests.support.prometheus import PrometheusServer, is_ready, start_prometheus
+from tests.support.prometheus import PrometheusServer
 
 TOKEN = "bearer-5e1d0c-secret"
 PASSWORD = "basic-pw-8a7b6c-secret"
 TENANT = "team-a"
-
-
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    server = start_prometheus(
-        tmp_path_factory.mktemp("prometheus"), free_port(), jobs={}, rule_files=[]
-    )
-    try:
-        wait_until(lambda: is_ready(server), timeout=30)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +40,13 @@ def secret_file(directory: Path, name: str, value: str) -> Path:
 
 @contextmanager
 def through(
-    prometheus: PrometheusServer, guard: Guard, auth: PrometheusAuth | None = None
+    bare_prometheus: PrometheusServer, guard: Guard, auth: PrometheusAuth | None = None
 ) -> Iterator[PrometheusClient]:
-    """Yield a client reading `prometheus` through a proxy that lets `guard` pass."""
-    with AuthProxy(prometheus.url, guard) as proxy, PrometheusClient(proxy.url, auth=auth) as c:
+    """Yield a client reading `bare_prometheus` through a proxy that lets `guard` pass."""
+    with (
+        AuthProxy(bare_prometheus.url, guard) as proxy,
+        PrometheusClient(proxy.url, auth=auth) as c,
+    ):
         yield c
 
 
@@ -68,17 +59,19 @@ def bearer_guard() -> Guard:
     return Guard({"authorization": f"Bearer {TOKEN}"})
 
 
-def test_a_bearer_token_from_its_file_passes(prometheus: PrometheusServer, tmp_path: Path) -> None:
+def test_a_bearer_token_from_its_file_passes(
+    bare_prometheus: PrometheusServer, tmp_path: Path
+) -> None:
     auth = PrometheusAuth(bearer_token_file=secret_file(tmp_path, "token", TOKEN))
-    with through(prometheus, bearer_guard(), auth) as client:
+    with through(bare_prometheus, bearer_guard(), auth) as client:
         assert one(client) == 1.0
 
 
 def test_without_credentials_the_error_names_the_status_not_the_secret(
-    prometheus: PrometheusServer,
+    bare_prometheus: PrometheusServer,
 ) -> None:
     with (
-        through(prometheus, bearer_guard()) as client,
+        through(bare_prometheus, bearer_guard()) as client,
         pytest.raises(PrometheusError, match="HTTP 401 Unauthorized") as raised,
     ):
         one(client)
@@ -86,13 +79,13 @@ def test_without_credentials_the_error_names_the_status_not_the_secret(
 
 
 def test_a_wrong_token_is_never_repeated_in_the_error(
-    prometheus: PrometheusServer, tmp_path: Path
+    bare_prometheus: PrometheusServer, tmp_path: Path
 ) -> None:
     wrong = "wrong-token-4c3b2a"
     auth = PrometheusAuth(bearer_token_file=secret_file(tmp_path, "token", wrong))
     # The proxy echoes the request's headers in its body, as some gateways do.
     with (
-        through(prometheus, bearer_guard(), auth) as client,
+        through(bare_prometheus, bearer_guard(), auth) as client,
         pytest.raises(PrometheusError) as raised,
     ):
         one(client)
@@ -101,11 +94,11 @@ def test_a_wrong_token_is_never_repeated_in_the_error(
 
 
 def test_a_rotated_token_file_counts_from_the_next_query(
-    prometheus: PrometheusServer, tmp_path: Path
+    bare_prometheus: PrometheusServer, tmp_path: Path
 ) -> None:
     token = secret_file(tmp_path, "token", "old-token")
     with (
-        AuthProxy(prometheus.url, bearer_guard()) as proxy,
+        AuthProxy(bare_prometheus.url, bearer_guard()) as proxy,
         PrometheusClient(proxy.url, auth=PrometheusAuth(bearer_token_file=token)) as client,
     ):
         with pytest.raises(PrometheusError, match="401"):
@@ -115,28 +108,28 @@ def test_a_rotated_token_file_counts_from_the_next_query(
 
 
 def test_basic_auth_passes_with_the_password_from_its_file(
-    prometheus: PrometheusServer, tmp_path: Path
+    bare_prometheus: PrometheusServer, tmp_path: Path
 ) -> None:
     pair = base64.b64encode(f"grafana:{PASSWORD}".encode()).decode()
     guard = Guard({"authorization": f"Basic {pair}"})
     auth = PrometheusAuth(
         basic_user="grafana", basic_password_file=secret_file(tmp_path, "pw", PASSWORD)
     )
-    with through(prometheus, guard, auth) as c:
+    with through(bare_prometheus, guard, auth) as c:
         assert one(c) == 1.0
 
 
-def test_the_tenant_header_reaches_the_backend(prometheus: PrometheusServer) -> None:
+def test_the_tenant_header_reaches_the_backend(bare_prometheus: PrometheusServer) -> None:
     guard = Guard({"x-scope-orgid": TENANT})
     auth = prometheus_auth({"PROMETHEUS_HEADERS": f"X-Scope-OrgID={TENANT}"}, "http://x")
-    with through(prometheus, guard, auth) as c:
+    with through(bare_prometheus, guard, auth) as c:
         assert one(c) == 1.0
 
 
-def test_a_missing_tenant_is_reported_as_forbidden(prometheus: PrometheusServer) -> None:
+def test_a_missing_tenant_is_reported_as_forbidden(bare_prometheus: PrometheusServer) -> None:
     guard = Guard({"x-scope-orgid": TENANT})
     with (
-        through(prometheus, guard) as client,
+        through(bare_prometheus, guard) as client,
         pytest.raises(PrometheusError, match="HTTP 403 Forbidden"),
     ):
         one(client)
@@ -147,28 +140,28 @@ def tls_guard(certs: Certificates) -> Guard:
 
 
 def test_a_client_certificate_passes_mutual_tls(
-    prometheus: PrometheusServer, certs: Certificates
+    bare_prometheus: PrometheusServer, certs: Certificates
 ) -> None:
     auth = PrometheusAuth(
         ca_file=certs.ca, client_cert_file=certs.client_cert, client_key_file=certs.client_key
     )
-    with through(prometheus, tls_guard(certs), auth) as client:
+    with through(bare_prometheus, tls_guard(certs), auth) as client:
         assert one(client) == 1.0
 
 
 def test_without_a_client_certificate_the_backend_is_unreachable(
-    prometheus: PrometheusServer, certs: Certificates
+    bare_prometheus: PrometheusServer, certs: Certificates
 ) -> None:
     auth = PrometheusAuth(ca_file=certs.ca)
     with (
-        through(prometheus, tls_guard(certs), auth) as client,
+        through(bare_prometheus, tls_guard(certs), auth) as client,
         pytest.raises(PrometheusError, match="unreachable"),
     ):
         one(client)
 
 
 def test_a_server_outside_the_ca_bundle_is_refused(
-    prometheus: PrometheusServer, certs: Certificates
+    bare_prometheus: PrometheusServer, certs: Certificates
 ) -> None:
     auth = PrometheusAuth(
         ca_file=certs.other_ca,
@@ -176,7 +169,7 @@ def test_a_server_outside_the_ca_bundle_is_refused(
         client_key_file=certs.client_key,
     )
     with (
-        through(prometheus, tls_guard(certs), auth) as client,
+        through(bare_prometheus, tls_guard(certs), auth) as client,
         pytest.raises(PrometheusError, match="unreachable: ConnectError"),
     ):
         one(client)
@@ -191,10 +184,10 @@ def test_a_password_in_the_url_never_shows_in_errors() -> None:
 
 
 def test_a_user_and_password_in_the_url_pass_basic_auth_and_stay_out_of_the_log(
-    prometheus: PrometheusServer, caplog: pytest.LogCaptureFixture
+    bare_prometheus: PrometheusServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     pair = base64.b64encode(f"grafana:{PASSWORD}".encode()).decode()
-    with AuthProxy(prometheus.url, Guard({"authorization": f"Basic {pair}"})) as proxy:
+    with AuthProxy(bare_prometheus.url, Guard({"authorization": f"Basic {pair}"})) as proxy:
         url = proxy.url.replace("//", f"//grafana:{PASSWORD}@")
         with caplog.at_level(logging.DEBUG), PrometheusClient(url) as client:
             assert one(client) == 1.0
