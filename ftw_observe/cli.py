@@ -42,7 +42,7 @@ def validate(
         list[Path] | None, typer.Argument(help="Spec files or directories [default: slo/].")
     ] = None,
 ) -> None:
-    """Check SLO specs; print every problem with file, line and field."""
+    """Check SLO and threshold specs; print every problem with file, line and field."""
     from ftw_observe.spec.load import validate_files
 
     loaded, issues = validate_files(paths or [Path("slo")])
@@ -50,8 +50,11 @@ def validate(
         _report(issues)
         raise typer.Exit(EXIT_INVALID)
     for item in loaded:
-        count = len(item.spec.slos)
-        typer.echo(f"{item.file}: {item.spec.service}, {count} SLO{'s' if count != 1 else ''}, ok")
+        count, alerts = len(item.spec.slos), len(item.spec.thresholds)
+        found = f"{count} SLO{'s' if count != 1 else ''}"
+        if alerts:
+            found += f", {alerts} threshold alert{'s' if alerts != 1 else ''}"
+        typer.echo(f"{item.file}: {item.spec.service}, {found}, ok")
 
 
 @app.command()

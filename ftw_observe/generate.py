@@ -8,18 +8,18 @@ from pathlib import Path
 from ftw_observe.alertmanager.config import alertmanager_config
 from ftw_observe.alertmanager.direct import DirectPath
 from ftw_observe.dashboards import dashboard_outputs, is_generated_output
+from ftw_observe.dashboards.build import listed
 from ftw_observe.dashboards.infrastructure import UID as INFRASTRUCTURE_UID
 from ftw_observe.dashboards.infrastructure import threshold_panel_ids
 from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.rules.compile import compile_service
 from ftw_observe.rules.render import render_yaml
 from ftw_observe.rules.self_monitoring import self_monitoring_rule_groups
-from ftw_observe.rules.thresholds import threshold_rule_groups
+from ftw_observe.rules.thresholds import threshold_alerts, threshold_rule_groups
 from ftw_observe.spec.load import LoadedSpec, load_specs
 
 # Their URLs and file paths come from the deployment config: the header says where to change them.
 _DEPLOY = " and the deployment config"
-THRESHOLDS_SOURCE = "ftw_observe/rules/thresholds.py" + _DEPLOY
 SELF_MONITORING_SOURCE = "ftw_observe/rules/self_monitoring.py" + _DEPLOY
 ALERTMANAGER_SOURCE = "ftw_observe/alertmanager/config.py" + _DEPLOY
 GENERATED_PATTERNS = (
@@ -62,15 +62,9 @@ def build_outputs(
             render_yaml(compile_service(item.spec), _source(root, item.file)),
         )
         for item in specs
+        if item.spec.slos  # a file of threshold alerts only has no SLO rules
     ]
-    groups = threshold_rule_groups(
-        runbook_url=f"{deploy.engine_url}/runbooks/thresholds#{{alert}}",
-        dashboard_url=f"{deploy.grafana_url}/d/{INFRASTRUCTURE_UID}?viewPanel={{panel}}",
-        panel_ids=threshold_panel_ids(),
-    )
-    outputs.append(
-        Output("alerts/thresholds.rules.yml", render_yaml({"groups": groups}, THRESHOLDS_SOURCE))
-    )
+    outputs.extend(_thresholds(root, specs, deploy))
     own = self_monitoring_rule_groups(
         runbook_url=f"{deploy.engine_url}/runbooks/ftw-observe#{{alert}}"
     )
@@ -96,6 +90,28 @@ def build_outputs(
     dashboards = dashboard_outputs([item.spec for item in specs], deploy)
     outputs.extend(Output(path, text) for path, text in dashboards)
     return sorted(outputs, key=lambda output: output.path)
+
+
+def _thresholds(root: Path, specs: list[LoadedSpec], deploy: DeployConfig) -> list[Output]:
+    """Return the threshold rule file of the specs' thresholds; none if they have none.
+
+    Links go to the infrastructure dashboard's panel of each alert when the specs list that
+    dashboard; otherwise only alerts with their own `dashboard` get a link.
+    """
+    alerts = threshold_alerts([item.spec for item in specs])
+    if not alerts:
+        return []
+    infrastructure = "infrastructure" in listed([item.spec for item in specs])
+    dashboard = f"{deploy.grafana_url}/d/{INFRASTRUCTURE_UID}?viewPanel={{panel}}"
+    groups = threshold_rule_groups(
+        alerts,
+        runbook_url=f"{deploy.engine_url}/runbooks/thresholds#{{alert}}",
+        dashboard_url=dashboard if infrastructure else None,
+        panel_ids=threshold_panel_ids(alerts),
+    )
+    files = [_source(root, item.file) for item in specs if item.spec.thresholds]
+    source = ", ".join(files) + _DEPLOY
+    return [Output("alerts/thresholds.rules.yml", render_yaml({"groups": groups}, source))]
 
 
 def _orphans(root: Path, outputs: list[Output]) -> list[Path]:

@@ -171,14 +171,15 @@ def _plan() -> Row:
     )
 
 
-def build(specs: Sequence[ServiceSpec]) -> Plan:
-    """Return the executive summary dashboard."""
+def build(specs: Sequence[ServiceSpec], *, launch_plan: bool = True) -> Plan:
+    """Return the executive summary dashboard; the launch-plan row only if `launch_plan`."""
+    plan = ", and the business against the launch plan" if launch_plan else ""
     return Plan(
         uid=UID,
         title="FTW executive summary",
         description="One screen for leadership: every SLO this month against its objective, "
-        "error budget left, incidents, and the business against the launch plan.",
-        rows=(_slos(specs), _plan()),
+        f"error budget left, incidents{plan}.",
+        rows=(_slos(specs), _plan()) if launch_plan else (_slos(specs),),
         time_from="now/M",
         refresh="5m",
     )

@@ -1,11 +1,13 @@
 """Infrastructure: the threshold alerts' values, host, Postgres, Redis, exporter and scrapes.
 
-The first row has one panel per threshold alert of `ftw_observe.rules.thresholds.ALERTS`, in
-that order, so alert `i` (from 0) is panel `101 + i`: threshold alerts link to
+The first row has one panel per threshold alert of the specs, in file order then spec order, so
+alert `i` (from 0) is panel `101 + i`: threshold alerts link to
 `/d/ftw-infrastructure?viewPanel=<id>` (see `threshold_panel_ids`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from ftw_observe.dashboards.layout import Plan, Row, panel_id
 from ftw_observe.dashboards.panels import (
@@ -17,7 +19,7 @@ from ftw_observe.dashboards.panels import (
     stat_panel,
     timeseries_panel,
 )
-from ftw_observe.rules.thresholds import ALERTS, ThresholdAlert, kebab
+from ftw_observe.rules.thresholds import ThresholdAlert, kebab
 
 UID = "ftw-infrastructure"
 RATE = "[$__rate_interval]"
@@ -26,11 +28,11 @@ _UNITS = {"ratio": "percentunit", "seconds": "s", "state": "none"}
 _COLOURS = {"warning": "orange", "critical": "red"}
 
 
-def threshold_panel_ids() -> dict[str, int]:
+def threshold_panel_ids(alerts: Sequence[ThresholdAlert]) -> dict[str, int]:
     """Return the panel id of each threshold alert, keyed by its runbook anchor."""
     return {
         kebab(alert.name): panel_id(THRESHOLD_ROW, index)
-        for index, alert in enumerate(ALERTS, start=1)
+        for index, alert in enumerate(alerts, start=1)
     }
 
 
@@ -251,9 +253,9 @@ def _exporter() -> Row:
     )
 
 
-def build() -> Plan:
-    """Return the infrastructure dashboard."""
-    thresholds = Row("Threshold alerts", tuple(_threshold_panel(alert) for alert in ALERTS))
+def build(alerts: Sequence[ThresholdAlert]) -> Plan:
+    """Return the infrastructure dashboard, a panel for each threshold alert first."""
+    thresholds = Row("Threshold alerts", tuple(_threshold_panel(alert) for alert in alerts))
     return Plan(
         uid=UID,
         title="FTW infrastructure",

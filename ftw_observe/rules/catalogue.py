@@ -7,16 +7,15 @@ every page and ticket of every SLO, threshold and self-monitoring rule (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from ftw_observe.rules import names
+from ftw_observe.rules import names, thresholds
 from ftw_observe.rules.alerting import alerting_rules
 from ftw_observe.rules.self_monitoring import (
     SelfMonitoringJobs,
     self_alerts,
     self_monitoring_labels,
 )
-from ftw_observe.rules.thresholds import ALERTS, threshold_labels
 from ftw_observe.spec.model import ServiceSpec
 
 AlertLabels = Mapping[str, str]
@@ -41,11 +40,11 @@ def slo_alerts(service: ServiceSpec) -> list[dict[str, str]]:
     return found
 
 
-def threshold_alerts() -> list[dict[str, str]]:
-    """Return the label sets of every level of every threshold alert."""
+def threshold_alerts(specs: Sequence[ServiceSpec]) -> list[dict[str, str]]:
+    """Return the label sets of every level of every threshold alert of the specs."""
     return [
-        {"alertname": alert.name, **threshold_labels(alert, level)}
-        for alert in ALERTS
+        {"alertname": alert.name, **thresholds.threshold_labels(alert, level)}
+        for alert in thresholds.threshold_alerts(specs)
         for level in alert.levels
     ]
 
@@ -66,16 +65,17 @@ def self_monitoring_alerts() -> list[dict[str, str]]:
 def alert_catalogue(specs: Iterable[ServiceSpec]) -> tuple[dict[str, str], ...]:
     """Return every distinct alert label set the specs, the rules and the engine give.
 
-    >>> catalogue = alert_catalogue([])  # no SLOs: threshold, self-monitoring, the engine's
+    >>> catalogue = alert_catalogue([])  # no specs: self-monitoring and the engine's own
     >>> len(catalogue)
-    27
+    11
     >>> {"alertname": "FTWObservePrometheusUnreachable", "service": "ftw-observe",
     ...  "severity": "critical", "tier": "meta"} in catalogue
     True
     """
+    specs = list(specs)
     found: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
     entries = [label_set for service in specs for label_set in slo_alerts(service)]
-    entries += threshold_alerts()
+    entries += threshold_alerts(specs)
     entries += self_monitoring_alerts()
     entries.append(dict(names.META_ALERT_LABELS))
     entries.append(dict(names.WATCHDOG_MISSING_LABELS))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ftw_observe.burnrate import TIER_NAMES, TIERS, display_number
 from ftw_observe.durations import format_duration
@@ -10,6 +10,7 @@ from ftw_observe.spec.contract import known_buckets
 from ftw_observe.spec.issues import Path
 from ftw_observe.spec.model import RESERVED_LABELS, LatencySLI, SLOSpec
 from ftw_observe.spec.selectors import Selector
+from ftw_observe.spec.thresholds import ThresholdSpec
 
 DAY = 86_400
 Finding = tuple[Path, str]
@@ -133,4 +134,28 @@ def _check_alerting(slo: SLOSpec) -> Iterator[Finding]:
                     f"tier {tier.name} can never fire: at objective {slo.objective:g} % it needs "
                     f"an error ratio of {ratio} % ({factor} x the error budget); {disable}"
                 ),
+            )
+
+
+def check_thresholds(thresholds: Sequence[ThresholdSpec]) -> Iterator[Finding]:
+    """Yield the cross-field problems of a file's threshold alerts, each at its field."""
+    seen: dict[str, int] = {}
+    for index, alert in enumerate(thresholds):
+        at: Path = ("thresholds", index)
+        if alert.name in seen:
+            yield (
+                (*at, "name"),
+                f"duplicate alert name {alert.name!r} (also thresholds[{seen[alert.name]}])",
+            )
+        seen.setdefault(alert.name, index)
+        severities = [level.severity for level in alert.levels]
+        for position, severity in enumerate(severities):
+            if severity in severities[:position]:
+                yield (*at, "levels", position, "severity"), f"{severity!r} is listed twice"
+        if alert.group is None and alert.service is not None and "{{" in alert.service:
+            yield (*at, "group"), "name the rule group: the service comes from the series"
+        if (alert.unit == "state") != (alert.comparison == "=="):
+            yield (
+                (*at, "comparison"),
+                "a state (0/1) alert compares with ==, a ratio or seconds alert with > or <",
             )

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ftw_observe.spec.checks import check_slo
+from ftw_observe.spec.checks import check_slo, check_thresholds
 from ftw_observe.spec.document import Document, parse_document
 from ftw_observe.spec.issues import Path, SpecError, SpecIssue, field_name, sort_issues
 from ftw_observe.spec.model import SPEC_VERSION, ServiceSpec, SLOSpec
@@ -79,7 +79,7 @@ def validate_text(text: str, file: str) -> tuple[ServiceSpec | None, list[SpecIs
         return None, [
             SpecIssue(file, line, "version", f"expected {SPEC_VERSION!r}, got {version!r}")
         ]
-    raw_slos = doc.data.get("slos")
+    raw_slos = doc.data.get("slos", [])
     try:
         service = ServiceSpec.model_validate(
             {**doc.data, "slos": []} if isinstance(raw_slos, list) else doc.data
@@ -89,8 +89,15 @@ def validate_text(text: str, file: str) -> tuple[ServiceSpec | None, list[SpecIs
         issues.extend(pydantic_issues(doc, error))
     if not isinstance(raw_slos, list):
         return None, issues
-    if not raw_slos:
-        issues.append(SpecIssue(file, doc.line(("slos",)), "slos", "list at least one SLO"))
+    if not raw_slos and not doc.data.get("thresholds"):
+        issues.append(
+            SpecIssue(file, doc.line(("slos",)), "slos", "list at least one SLO or threshold")
+        )
+    if service is not None:
+        issues.extend(
+            SpecIssue(file, doc.line(path), field_name(path), message)
+            for path, message in check_thresholds(service.thresholds)
+        )
     slos, found = _validate_slos(doc, raw_slos)
     issues.extend(found)
     for slo in slos:
@@ -149,7 +156,27 @@ def validate_files(paths: Sequence[str | FilePath]) -> tuple[list[LoadedSpec], l
                 )
             )
         owners.setdefault(item.spec.service, item.file)
+    issues.extend(_duplicate_alerts(loaded))
     return loaded, sort_issues(issues)
+
+
+def _duplicate_alerts(loaded: Sequence[LoadedSpec]) -> list[SpecIssue]:
+    """Return an issue for each threshold alert whose name another file already uses."""
+    issues = []
+    owners: dict[str, str] = {}
+    for item in loaded:
+        for index, alert in enumerate(item.spec.thresholds):
+            if alert.name in owners and owners[alert.name] != item.file:
+                issues.append(
+                    SpecIssue(
+                        item.file,
+                        None,
+                        f"thresholds[{index}].name",
+                        f"alert {alert.name!r} is also defined in {owners[alert.name]}",
+                    )
+                )
+            owners.setdefault(alert.name, item.file)
+    return issues
 
 
 def load_specs(paths: Sequence[str | FilePath]) -> list[LoadedSpec]:

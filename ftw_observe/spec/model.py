@@ -15,8 +15,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from ftw_observe.durations import format_duration, parse_duration
 from ftw_observe.spec.selectors import check_raw_query, check_selector
+from ftw_observe.spec.thresholds import ThresholdSpec
 
 SPEC_VERSION = "ftw-observe/v1"
+# The dashboards that read one deployment's own metrics rather than the recorded SLO series:
+# a spec file lists those its service provides the metrics of (docs/slo-spec.md).
+DashboardName = Literal["marketplace", "business", "infrastructure"]
 # Labels the compiler sets itself; a spec may not set them.
 RESERVED_LABELS = frozenset(
     {"service", "slo", "team", "severity", "tier", "long_window", "short_window", "le"}
@@ -230,7 +234,7 @@ class Compat(_Model):
 
 
 class ServiceSpec(_Model):
-    """A spec file: one service and its SLOs.
+    """A spec file: one service, its SLOs, its threshold alerts and its own dashboards.
 
     >>> ServiceSpec.model_validate({"service": "api", "team": "core", "slos": []}).team
     'core'
@@ -243,4 +247,6 @@ class ServiceSpec(_Model):
     labels: Labels = Field(default_factory=dict)
     links: Links = Field(default_factory=Links)
     compat: Compat = Field(default_factory=Compat)
-    slos: list[SLOSpec]
+    dashboards: list[DashboardName] = Field(default_factory=list)
+    slos: list[SLOSpec] = Field(default_factory=list)
+    thresholds: list[ThresholdSpec] = Field(default_factory=list)

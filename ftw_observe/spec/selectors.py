@@ -81,6 +81,12 @@ def check_selector(text: str) -> str:
     return text.strip()
 
 
+def check_query(text: str) -> str:
+    """Return a PromQL query unchanged if it parses; raise ValueError otherwise."""
+    _parse(text)
+    return text
+
+
 def substitute_window(query: str, window: str) -> str:
     """Return a raw query with its `{{window}}` placeholders replaced."""
     return query.replace(WINDOW_PLACEHOLDER, window)

@@ -39,7 +39,8 @@ def test_an_unknown_command_is_refused() -> None:
 def test_validate_accepts_the_committed_specs() -> None:
     result = run("validate", str(REPO / "slo"))
     assert result.exit_code == 0
-    assert "marketplace, 6 SLOs, ok" in result.stdout
+    assert "marketplace, 6 SLOs, 2 threshold alerts, ok" in result.stdout
+    assert "platform, 0 SLOs, 7 threshold alerts, ok" in result.stdout
 
 
 def test_validate_exits_2_and_names_file_line_and_field(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import promql_parser
@@ -15,8 +16,11 @@ from ftw_observe.dashboards import build_dashboards, infrastructure
 from ftw_observe.dashboards.layout import panels_of, render_json
 from ftw_observe.dashboards.variables import DEMO_VALUES, substitute
 from ftw_observe.rules.compile import compile_service
-from ftw_observe.rules.thresholds import ALERTS, kebab
+from ftw_observe.rules.thresholds import kebab, threshold_alerts
+from ftw_observe.spec.load import load_specs
 
+REPO = Path(__file__).resolve().parents[3]
+ALERTS = threshold_alerts(item.spec for item in load_specs([REPO / "slo"]))
 UIDS = (
     "ftw-slo-overview",
     "ftw-slo-detail",
@@ -113,7 +117,7 @@ def test_detail_variables_match_the_links_of_the_generated_alerts(specs, dashboa
 
 def test_threshold_alerts_have_a_panel_each_in_the_first_row(dashboards):
     infra = dashboards["ftw-infrastructure.json"]
-    ids = infrastructure.threshold_panel_ids()
+    ids = infrastructure.threshold_panel_ids(ALERTS)
     assert list(ids) == [kebab(alert.name) for alert in ALERTS]
     by_id = {panel["id"]: panel for panel in infra["panels"]}
     for alert in ALERTS:

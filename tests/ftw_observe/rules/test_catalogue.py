@@ -7,11 +7,12 @@ from pathlib import Path
 
 from ftw_observe.rules import catalogue as catalogue_module
 from ftw_observe.rules.catalogue import alert_catalogue
-from ftw_observe.rules.thresholds import ALERTS
+from ftw_observe.rules.thresholds import threshold_alerts
 from ftw_observe.spec.load import load_specs
 
 REPO = Path(__file__).resolve().parents[3]
 SPECS = [item.spec for item in load_specs([REPO / "slo"])]
+ALERTS = threshold_alerts(SPECS)
 
 
 def names(slo: str) -> list[tuple[str, str]]:

@@ -12,13 +12,15 @@ import yaml
 
 from ftw_observe.dashboards.infrastructure import threshold_panel_ids
 from ftw_observe.rules.render import render_yaml
-from ftw_observe.rules.thresholds import kebab, threshold_rule_groups
+from ftw_observe.rules.thresholds import kebab, threshold_alerts, threshold_rule_groups
+from ftw_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[3]
 SUITE = ROOT / "alerts" / "tests" / "thresholds.test.yml"
 RUNBOOK = ROOT / "docs" / "runbooks" / "thresholds.md"
 RUNBOOK_URL = "http://localhost:8080/runbooks/thresholds#{alert}"
 DASHBOARD_URL = "http://localhost:3000/d/ftw-infrastructure?viewPanel={panel}"
+ALERTS = threshold_alerts(item.spec for item in load_specs([ROOT / "slo"]))
 
 EXPECTED = [
     ("MarketplaceHighErrorRatio", "warning", "5m", "> 0.02"),
@@ -42,16 +44,22 @@ EXPECTED = [
 
 def _rules() -> list[dict[str, Any]]:
     groups = threshold_rule_groups(
-        runbook_url=RUNBOOK_URL, dashboard_url=DASHBOARD_URL, panel_ids=threshold_panel_ids()
+        ALERTS,
+        runbook_url=RUNBOOK_URL,
+        dashboard_url=DASHBOARD_URL,
+        panel_ids=threshold_panel_ids(ALERTS),
     )
     return [rule for group in groups for rule in group["rules"]]
 
 
 def _rendered() -> str:
     groups = threshold_rule_groups(
-        runbook_url=RUNBOOK_URL, dashboard_url=DASHBOARD_URL, panel_ids=threshold_panel_ids()
+        ALERTS,
+        runbook_url=RUNBOOK_URL,
+        dashboard_url=DASHBOARD_URL,
+        panel_ids=threshold_panel_ids(ALERTS),
     )
-    return render_yaml({"groups": groups}, "ftw_observe/rules/thresholds.py")
+    return render_yaml({"groups": groups}, "slo/marketplace.yaml, slo/platform.yaml")
 
 
 def _promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -114,7 +122,7 @@ def test_links_name_the_alert_and_every_alert_has_a_runbook_section() -> None:
         anchor = kebab(rule["alert"])
         assert rule["annotations"]["runbook_url"] == RUNBOOK_URL.format(alert=anchor)
         assert rule["annotations"]["dashboard_url"] == DASHBOARD_URL.format(
-            panel=threshold_panel_ids()[anchor]
+            panel=threshold_panel_ids(ALERTS)[anchor]
         )
         assert anchor in anchors, f"{RUNBOOK.name} has no section #{anchor}"
     assert len(anchors) == len(headings) == len({rule["alert"] for rule in _rules()})
