@@ -69,7 +69,7 @@ def _datasource_variable() -> builders.DatasourceVariable:
     return (
         builders.DatasourceVariable(DATASOURCE_VARIABLE)
         .label("Data source")
-        .description("Prometheus that scrapes the marketplace and loads the generated rules.")
+        .description("Prometheus that scrapes the services and loads the generated rules.")
         .type("prometheus")
         # The provisioned datasource is not Grafana's default, so select it by uid; a Grafana
         # without it picks another Prometheus, and the picker still offers every one.
