@@ -136,5 +136,6 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[SpecIssu
     except (ValueError, TypeError, RecursionError) as error:
         return None, [SpecIssue(file, None, "", f"not a valid spec document: {error}")]
     if not isinstance(doc.data, dict):
-        return None, [SpecIssue(file, 1, "", "a spec file must be a mapping with service and slos")]
+        message = "a spec file must be a mapping with service, and slos or thresholds"
+        return None, [SpecIssue(file, 1, "", message)]
     return doc, []

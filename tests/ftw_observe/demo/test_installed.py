@@ -33,6 +33,7 @@ SOURCES = (
 )
 PROJECT_FILES = (
     "slo/marketplace.yaml",
+    "slo/platform.yaml",
     "alerts/ftw-observe.rules.yml",
     "alerts/marketplace.rules.yml",
     "alerts/thresholds.rules.yml",
