@@ -154,7 +154,8 @@ def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
     prometheus = (home / "prometheus.yml").read_text()
     assert f"- {packaged / 'alerts' / 'marketplace.rules.yml'}" in prometheus
     assert f"- {packaged / 'alerts' / 'ftw-observe.rules.yml'}" in prometheus
-    assert "1 spec file(s)" in (home / "logs" / "engine.log").read_text()
+    specs = len(list((packaged / "slo").glob("*.yaml")))
+    assert f"{specs} spec file(s)" in (home / "logs" / "engine.log").read_text()
     assert leftovers(ports, home) == []
 
 
