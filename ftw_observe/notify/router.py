@@ -111,6 +111,7 @@ class Router:
         now: datetime,
     ) -> Change:
         key, was = found.member_key, incident.state
+        known = key in incident.members
         leading = lead(incident) == key
         fresh = record(
             incident,
@@ -125,7 +126,7 @@ class Router:
             if leading:
                 incident.annotations = dict(notification.annotations)
             if fresh:
-                return self._join(incident, key, policy, live, silences, now)
+                return self._join(incident, key, policy, live, silences, now, known=known)
             # Another source or a repeat of an alert already paged.
             outcome = {"merged_into": incident.dedup_key, "receivers": incident.receivers}
             return Change([incident], [], outcome)
@@ -163,6 +164,8 @@ class Router:
         live: Live,
         silences: Sequence[Silence],
         now: datetime,
+        *,
+        known: bool,
     ) -> Change:
         """Merge an alert into an open incident; page the receivers only it reaches."""
         trigger = member_trigger(incident, key, now)
@@ -176,8 +179,8 @@ class Router:
         change = Change([incident], [(name, trigger) for name in added], outcome)
         if added:
             outcome["paged"] = added
-        if not decision.muted_by and news(incident, key):
-            # Another SLO or alert of the outage: said in the thread of whoever was paged.
+        if not decision.muted_by and not known and news(incident, key):
+            # Another SLO or alert of the outage, said once (not at every flap) in the thread.
             note = replace(trigger, kind=NotificationKind.JOIN)
             change.deliveries += [(name, note) for name in told]
         self._supersede(incident, change, live, now)

@@ -221,3 +221,16 @@ def test_a_superseded_warning_firing_long_after_its_page_is_news_again(rig: Rig)
     assert "Superseded by a page" in first["text"]
     assert "5xx ratio" in again["text"]
     assert "Superseded" not in again["text"]
+
+
+def test_an_alert_that_flaps_within_the_page_is_said_once(rig: Rig) -> None:
+    step(rig, burn("job-posting-availability", "page-1h"))
+    step(rig, threshold())
+    step(rig, threshold(RESOLVE))
+    step(rig, threshold())
+
+    (message,) = rig.incidents_messages()
+    kinds = [
+        m["metadata"]["event_payload"]["kind"] for m in rig.slack.thread("incidents", message["ts"])
+    ]
+    assert kinds == ["join"]
