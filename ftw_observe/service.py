@@ -115,7 +115,7 @@ class EngineService:
             specs=self.specs,
             status=self.runtime.status,
             registry=self.metrics.registry,
-            runbook_dir=self.settings.runbook_dir,
+            runbook_dirs=self.settings.runbook_dirs,
             webhook_token=self.settings.webhook_token,
             silence_rules=SilenceRules(
                 token=self.settings.api_token, max_duration=self.settings.silence_max_duration

@@ -146,7 +146,7 @@ def create_app(
     specs: Sequence[ServiceSpec],
     status: Callable[[], RuntimeStatus] | None = None,
     registry: CollectorRegistry | None = None,
-    runbook_dir: Path = runbooks.RUNBOOK_DIR,
+    runbook_dirs: Sequence[Path] = (runbooks.RUNBOOK_DIR,),
     webhook_token: str | None = None,
     silence_rules: SilenceRules | None = None,
     webhook_max_bytes: int = webhook.DEFAULT_MAX_BYTES,
@@ -157,8 +157,9 @@ def create_app(
 
     `status` tells this process's engine role and last cycle (none: an API-only process);
     `registry` holds the engine's own metrics, served on `/metrics` with the outbox depth;
-    `runbook_dir` holds the Markdown runbooks alerts link to; `webhook_token` is the bearer
-    token Alertmanager's webhook must present (none: the webhook refuses every call), and
+    `runbook_dirs` hold the Markdown runbooks alerts link to, searched in order (the first
+    holding a name serves it); `webhook_token` is the bearer token Alertmanager's webhook must
+    present (none: the webhook refuses every call), and
     `webhook_max_bytes` the largest body it reads; `webhook_metrics` count its calls (on the
     engine's registry when given, else on one of this app's own); every other body is refused
     over `max_body_bytes`. `silence_rules` hold the API token silence writes need (none: writes
@@ -170,7 +171,7 @@ def create_app(
         store=store, catalog=Catalog(specs), status=status or (lambda: STOPPED)
     )
     app.state.templates = template_environment()
-    app.state.runbook_dir = runbook_dir
+    app.state.runbook_dirs = tuple(runbook_dirs)
     app.state.webhook_token = webhook_token
     app.state.silence_rules = replace(
         silence_rules or SilenceRules(), alerts=alert_catalogue(specs)

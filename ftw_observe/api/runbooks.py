@@ -1,9 +1,10 @@
-"""Runbooks at the URLs alerts link to: `docs/runbooks/<name>.md`, served as HTML."""
+"""Runbooks at the URLs alerts link to: `<name>.md` of the runbook directories, as HTML."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -95,13 +96,25 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def find_runbook(directories: Sequence[Path], name: str) -> Path | None:
+    """Return `<name>.md` of the first directory that holds it, or None."""
+    if not _NAME.fullmatch(name):
+        return None
+    for directory in directories:
+        path = directory / f"{name}.md"
+        if path.is_file():
+            return path
+    return None
+
+
 @router.get("/{name}", response_class=HTMLResponse, responses={200: HTML})
 def runbook(name: str, request: Request) -> HTMLResponse:
     """Show one runbook file, e.g. `/runbooks/thresholds#host-high-cpu-utilization`."""
-    directory: Path = request.app.state.runbook_dir
-    path = directory / f"{name}.md"
-    if not _NAME.fullmatch(name) or not path.is_file():
-        raise HTTPException(404, f"There is no runbook called {name!r} in {directory}.")
+    directories: tuple[Path, ...] = request.app.state.runbook_dirs
+    path = find_runbook(directories, name)
+    if path is None:
+        searched = " or ".join(str(directory) for directory in directories)
+        raise HTTPException(404, f"There is no runbook called {name!r} in {searched}.")
     return HTMLResponse(_page(name, render_markdown(path.read_text(encoding="utf-8"))))
 
 

@@ -85,8 +85,20 @@ def _byte_count(env: Mapping[str, str], name: str, default: int, minimum: int) -
 
 
 # The runbooks installed with the package, which every generated alert links to: in a checkout
-# a symlink to docs/runbooks, in a wheel real files. FTW_RUNBOOK_DIR serves a team's own.
+# a symlink to docs/runbooks, in a wheel real files. FTW_RUNBOOK_DIR puts a team's own first.
 SHIPPED_RUNBOOKS = Path(__file__).resolve().parents[1] / "demo" / "packaged" / "docs" / "runbooks"
+
+
+def _runbook_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """Return where runbooks are looked up: FTW_RUNBOOK_DIR first, then the shipped ones."""
+    own = env.get("FTW_RUNBOOK_DIR")
+    if not own:
+        return (SHIPPED_RUNBOOKS,)
+    # The shipped runbooks stay behind a team's own: the self-monitoring and threshold alerts
+    # generated for every spec set link to them.
+    if Path(own).resolve() == SHIPPED_RUNBOOKS.resolve():
+        return (Path(own),)
+    return (Path(own), SHIPPED_RUNBOOKS)
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,8 @@ class EngineSettings:
     prometheus_auth: PrometheusAuth = field(default_factory=PrometheusAuth)
     database_url: str = "sqlite:///.ftw/observe.db"
     slo_dir: Path = Path("slo")
-    runbook_dir: Path = SHIPPED_RUNBOOKS
+    # Searched in order: a runbook of the first directory holding `<name>.md` is served.
+    runbook_dirs: tuple[Path, ...] = (SHIPPED_RUNBOOKS,)
     interval: timedelta = timedelta(seconds=30)
     lease_ttl: timedelta = timedelta(seconds=30)
     meta_alert_after: timedelta = timedelta(minutes=3)
@@ -157,7 +170,7 @@ class EngineSettings:
                 env.get("FTW_OBSERVE_DATABASE_URL") or env.get("DATABASE_URL") or cls.database_url
             ),
             slo_dir=Path(env.get("FTW_SLO_DIR") or "slo"),
-            runbook_dir=Path(env.get("FTW_RUNBOOK_DIR") or SHIPPED_RUNBOOKS),
+            runbook_dirs=_runbook_dirs(env),
             interval=timedelta(seconds=interval),
             lease_ttl=timedelta(seconds=lease),
             meta_alert_after=timedelta(

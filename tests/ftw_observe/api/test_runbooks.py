@@ -13,8 +13,19 @@ from ftw_observe.api.runbooks import anchor, render_markdown
 REPO = Path(__file__).resolve().parents[3]
 
 
-def client(store) -> TestClient:
-    return TestClient(create_app(store=store, specs=[], runbook_dir=REPO / "docs" / "runbooks"))
+SHIPPED = REPO / "docs" / "runbooks"
+
+
+def client(store, *directories: Path) -> TestClient:
+    dirs = directories or (SHIPPED,)
+    return TestClient(create_app(store=store, specs=[], runbook_dirs=dirs))
+
+
+def team_runbooks(directory: Path) -> Path:
+    """Write a team's runbook directory: its service's runbook and its own `thresholds.md`."""
+    directory.mkdir()
+    (directory / "checkout.md").write_text("# Checkout\n\n## checkout-availability\n\nPay.\n")
+    return directory
 
 
 def test_every_alert_runbook_link_resolves_to_a_section(store) -> None:
@@ -40,6 +51,35 @@ def test_an_unknown_runbook_is_a_404_that_says_so(store) -> None:
 
 def test_paths_outside_the_runbook_directory_are_refused(store) -> None:
     assert client(store).get("/runbooks/..%2F..%2Fpyproject").status_code == 404
+
+
+def test_a_teams_runbook_is_served_from_its_own_directory(store, tmp_path: Path) -> None:
+    http = client(store, team_runbooks(tmp_path / "team"), SHIPPED)
+    response = http.get("/runbooks/checkout")
+    assert response.status_code == 200
+    assert 'id="checkout-availability"' in response.text
+
+
+def test_the_shipped_runbooks_stay_served_behind_a_teams_directory(store, tmp_path: Path) -> None:
+    http = client(store, team_runbooks(tmp_path / "team"), SHIPPED)
+    response = http.get("/runbooks/ftw-observe")
+    assert response.status_code == 200
+    assert 'id="watchdog"' in response.text
+
+
+def test_a_teams_runbook_comes_before_a_shipped_one_of_the_same_name(store, tmp_path: Path) -> None:
+    team = team_runbooks(tmp_path / "team")
+    (team / "thresholds.md").write_text("# Our thresholds\n\n## Checkout queue age\n")
+    response = client(store, team, SHIPPED).get("/runbooks/thresholds")
+    assert 'id="checkout-queue-age"' in response.text
+    assert 'id="host-high-cpu-utilization"' not in response.text
+
+
+def test_an_unknown_runbook_names_every_directory_searched(store, tmp_path: Path) -> None:
+    team = team_runbooks(tmp_path / "team")
+    response = client(store, team, SHIPPED).get("/runbooks/nope")
+    assert response.status_code == 404
+    assert f"in {team} or {SHIPPED}" in response.text
 
 
 def test_markdown_is_escaped_and_headings_get_anchors() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from ftw_observe.engine.settings import EngineSettings, SettingsError
+from ftw_observe.engine.settings import SHIPPED_RUNBOOKS, EngineSettings, SettingsError
 
 
 def test_silences_last_at_most_seven_days_unless_configured() -> None:
@@ -133,3 +134,17 @@ def test_a_heartbeat_never_waits_longer_than_half_a_cycle() -> None:
 
     assert fast.heartbeat_timeout == 0.5
     assert EngineSettings.from_env({}).heartbeat_timeout == 5
+
+
+def test_the_engine_serves_the_shipped_runbooks_unless_configured() -> None:
+    assert EngineSettings.from_env({}).runbook_dirs == (SHIPPED_RUNBOOKS,)
+
+
+def test_a_teams_runbook_directory_comes_before_the_shipped_runbooks(tmp_path: Path) -> None:
+    settings = EngineSettings.from_env({"FTW_RUNBOOK_DIR": str(tmp_path)})
+    assert settings.runbook_dirs == (tmp_path, SHIPPED_RUNBOOKS)
+
+
+def test_the_shipped_runbooks_named_as_the_teams_are_searched_once() -> None:
+    settings = EngineSettings.from_env({"FTW_RUNBOOK_DIR": str(SHIPPED_RUNBOOKS.resolve())})
+    assert settings.runbook_dirs == (SHIPPED_RUNBOOKS.resolve(),)
