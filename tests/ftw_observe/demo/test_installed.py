@@ -9,28 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from tests.support.demo import demo_env, free_ports, leftovers, run_demo
 from tests.support.engine import engine_env, start_engine
+from tests.support.installed import PIP, ROOT, build_wheel, runbook_links, unserved_runbooks
 
-ROOT = Path(__file__).resolve().parents[3]
-# What setuptools needs to build the wheel; the symlinks under ftw_observe/demo/packaged/
-# point at slo/, alerts/ and docs/, so those come along.
-SOURCES = (
-    *("pyproject.toml", "README.md", "ftw_observe", "marketplace", "exporters"),
-    *("slo", "alerts", "docs"),
-)
 PROJECT_FILES = (
     "slo/marketplace.yaml",
     "slo/platform.yaml",
@@ -83,19 +74,8 @@ class Installed:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """Build a wheel from a copy of the checkout and install it into a directory of its own."""
     work = tmp_path_factory.mktemp("installed")
-    source = work / "source"
-    source.mkdir()
-    for name in SOURCES:
-        if (ROOT / name).is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-            shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=ignore)
-        else:
-            shutil.copy2(ROOT / name, source / name)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
-    subprocess.run([*build, "--wheel-dir", str(work / "dist"), str(source)], check=True)
-    [wheel] = (work / "dist").glob("ftw_observe-*.whl")
-    install = [*pip, "install", "--no-deps", "--no-index", "--target", str(work / "site")]
+    wheel = build_wheel(work)
+    install = [*PIP, "install", "--no-deps", "--no-index", "--target", str(work / "site")]
     subprocess.run([*install, str(wheel)], check=True)
     return Installed(wheel, work / "site")
 
@@ -159,23 +139,11 @@ def test_the_installed_demo_runs_the_whole_stack_outside_a_checkout(
     assert leftovers(ports, home) == []
 
 
-def _runbook_links(alerts: Path) -> list[str]:
-    """Return every runbook URL the rule files in `alerts` link to."""
-    links = {
-        rule["annotations"]["runbook_url"]
-        for path in alerts.glob("*.rules.yml")
-        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
-        for rule in group["rules"]
-        if "runbook_url" in rule.get("annotations", {})
-    }
-    return sorted(links)
-
-
 def test_the_installed_engine_serves_every_runbook_its_rules_link_to(
     installed: Installed, tmp_path: Path
 ) -> None:
     packaged = installed.site / "ftw_observe" / "demo" / "packaged"
-    links = _runbook_links(packaged / "alerts")
+    links = runbook_links(packaged / "alerts")
     env = engine_env(
         f"sqlite:///{tmp_path / 'observe.db'}",
         FTW_SLO_DIR=str(packaged / "slo"),
@@ -187,13 +155,6 @@ def test_the_installed_engine_serves_every_runbook_its_rules_link_to(
     )
     try:
         assert len(links) > 10
-        for link in links:
-            url = urlsplit(link)
-            answer = engine.get(url.path)
-            if answer.status_code == 307:  # an SLO's link: its section of the service's runbook
-                url = urlsplit(answer.headers["location"])
-                answer = engine.get(url.path)
-            assert answer.status_code == 200, f"{link}: {answer.status_code}"
-            assert f'id="{url.fragment}"' in answer.text, f"{link}: no section #{url.fragment}"
+        assert unserved_runbooks(engine, links) == []
     finally:
         engine.stop()
