@@ -59,7 +59,7 @@ def build_outputs(
     outputs = [
         Output(
             f"alerts/{Path(item.file).stem}.rules.yml",
-            render_yaml(compile_service(item.spec), _source(root, item.file)),
+            render_yaml(compile_service(item.spec, deploy), _source(root, item.file) + _DEPLOY),
         )
         for item in specs
         if item.spec.slos  # a file of threshold alerts only has no SLO rules

@@ -63,6 +63,7 @@ class EngineService:
             store,
             meta_alert_after=settings.meta_alert_after,
             watchdog_timeout=settings.watchdog_timeout,
+            deploy=settings.deploy,
         )
         lease = Lease(database, LEASE_NAME, settings.replica, settings.lease_ttl)
         prune = partial(_prune, store, settings)
@@ -113,6 +114,7 @@ class EngineService:
         app = create_app(
             store=self.store,
             specs=self.specs,
+            deploy=self.settings.deploy,
             status=self.runtime.status,
             registry=self.metrics.registry,
             runbook_dirs=self.settings.runbook_dirs,

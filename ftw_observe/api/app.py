@@ -36,6 +36,7 @@ from ftw_observe.api.catalog import Catalog
 from ftw_observe.api.deps import Context, StoreReader
 from ftw_observe.api.silence_access import SilenceRules
 from ftw_observe.api.webhook_metrics import WebhookMetrics
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.display import format as fmt
 from ftw_observe.engine.runtime_status import STOPPED, RuntimeStatus
 from ftw_observe.rules.catalogue import alert_catalogue
@@ -144,6 +145,7 @@ def create_app(
     *,
     store: StoreReader,
     specs: Sequence[ServiceSpec],
+    deploy: DeployConfig | None = None,
     status: Callable[[], RuntimeStatus] | None = None,
     registry: CollectorRegistry | None = None,
     runbook_dirs: Sequence[Path] = (runbooks.RUNBOOK_DIR,),
@@ -164,11 +166,12 @@ def create_app(
     engine's registry when given, else on one of this app's own); every other body is refused
     over `max_body_bytes`. `silence_rules` hold the API token silence writes need (none: writes
     are refused) and the longest silence; the alerts silences are judged against come from
-    `specs`.
+    `specs`. SLOs' runbook and dashboard links point at `deploy`'s engine and Grafana (its
+    defaults if None).
     """
     app = FastAPI(title="FTW Observe", version=__version__, description=DESCRIPTION)
     app.state.context = Context(
-        store=store, catalog=Catalog(specs), status=status or (lambda: STOPPED)
+        store=store, catalog=Catalog(specs, deploy), status=status or (lambda: STOPPED)
     )
     app.state.templates = template_environment()
     app.state.runbook_dirs = tuple(runbook_dirs)

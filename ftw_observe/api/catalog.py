@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from ftw_observe.api.schemas import SLOLinks, TierOut
 from ftw_observe.burnrate import TIERS
-from ftw_observe.rules.annotations import fill_link
+from ftw_observe.deploy.model import DeployConfig
+from ftw_observe.rules.annotations import slo_links
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 
@@ -46,15 +47,16 @@ def sli_kind(slo: SLOSpec) -> Literal["ratio", "latency", "raw"]:
 
 
 class Catalog:
-    """Every SLO of the loaded specs, in spec order.
+    """Every SLO of the loaded specs, in spec order; links point at `deploy` (its defaults if None).
 
     >>> Catalog([]).find("marketplace", "api-availability") is None
     True
     """
 
-    def __init__(self, specs: Sequence[ServiceSpec]) -> None:
+    def __init__(self, specs: Sequence[ServiceSpec], deploy: DeployConfig | None = None) -> None:
         self.entries = [Entry(service, slo) for service in specs for slo in service.slos]
         self._by_key = {entry.key: entry for entry in self.entries}
+        self.deploy = deploy or DeployConfig()
 
     def find(self, service: str, slo: str) -> Entry | None:
         """Return the SLO `slo` of `service`, or None if no spec defines it."""
@@ -62,15 +64,12 @@ class Catalog:
 
     def links(self, entry: Entry) -> SLOLinks:
         """Return where to look next for an SLO."""
-        alerting = entry.slo.alerting
-        service_links = entry.service.links
+        links = slo_links(entry.service, entry.slo, self.deploy)
         return SLOLinks(
             detail=detail_path(*entry.key),
             api=api_path(*entry.key),
-            runbook=fill_link(alerting.runbook or service_links.runbook, entry.service, entry.slo),
-            dashboard=fill_link(
-                alerting.dashboard or service_links.dashboard, entry.service, entry.slo
-            ),
+            runbook=links["runbook_url"],
+            dashboard=links["dashboard_url"],
         )
 
     @staticmethod

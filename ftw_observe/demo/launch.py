@@ -27,9 +27,11 @@ from ftw_observe.demo.settings import DemoError, DemoSettings
 from ftw_observe.demo.stack import DemoStack
 from ftw_observe.demo.supervisor import Supervisor, tail
 from ftw_observe.demo.tools import Programs, shown, shown_url
+from ftw_observe.deploy import env_variable
 from ftw_observe.prometheus.auth import AUTH_VARIABLES
 
 HISTORY_LOAD_TIMEOUT = 180.0  # Prometheus looks for new blocks once a minute
+ENGINE_URL = env_variable("engine_url")  # FTW_DEPLOY_ENGINE_URL
 
 
 def _say(line: str) -> None:
@@ -186,6 +188,8 @@ class Launch:
             "FTW_WEBHOOK_TOKEN": token,
             "FTW_API_TOKEN": kept_token(self.home / "api-token"),
             "FTW_STATUS_PAGE_URL": env.get("FTW_STATUS_PAGE_URL") or self.engine_url,
+            # The runbook links of its alerts point at this engine, on the demo's port.
+            ENGINE_URL: env.get(ENGINE_URL) or self.engine_url,
             **receivers,
             **self.project.engine_environment(),
         }

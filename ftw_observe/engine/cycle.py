@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from ftw_observe.burnrate import TIERS
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.engine import evaluate, notes, watchdog
 from ftw_observe.engine.alert_state import advance
 from ftw_observe.model import (
@@ -104,6 +105,7 @@ class Engine:
         *,
         meta_alert_after: timedelta = timedelta(minutes=3),
         watchdog_timeout: timedelta = timedelta(0),
+        deploy: DeployConfig | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.targets = list(targets)
@@ -111,6 +113,7 @@ class Engine:
         self.store = store
         self.meta_alert_after = meta_alert_after
         self.watchdog_timeout = watchdog_timeout  # zero: no watchdog check
+        self.deploy = deploy or DeployConfig()  # where alerts' links point
         self.clock = clock
         self._first_cycle_at: datetime | None = None
 
@@ -194,7 +197,7 @@ class Engine:
                         for_seconds=target.slo.alerting.tier(tier.name).for_,
                         value=evaluation.burn_rate(tier.long_window),
                         labels=notes.burn_labels(target, evaluation, tier),
-                        annotations=notes.burn_annotations(target, evaluation, tier),
+                        annotations=notes.burn_annotations(target, evaluation, tier, self.deploy),
                     )
                     if state != states.get(alert_key):
                         updates.append(state)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from ftw_observe.burnrate import Tier, display_number
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.durations import format_duration
 from ftw_observe.engine.evaluate import Target
 from ftw_observe.model import Evaluation
 from ftw_observe.rules import names
-from ftw_observe.rules.annotations import fill_link
+from ftw_observe.rules.annotations import slo_links
 from ftw_observe.rules.recording import identity_labels
 
 
@@ -49,8 +50,10 @@ def burn_labels(target: Target, evaluation: Evaluation, tier: Tier) -> dict[str,
     }
 
 
-def burn_annotations(target: Target, evaluation: Evaluation, tier: Tier) -> dict[str, str]:
-    """Return the annotations of a burn-rate alert, with the numbers filled in."""
+def burn_annotations(
+    target: Target, evaluation: Evaluation, tier: Tier, deploy: DeployConfig
+) -> dict[str, str]:
+    """Return the annotations of a burn-rate alert, numbers filled in, links into `deploy`."""
     service, slo = target.service, target.slo
     factor = display_number(tier.factor(slo.period))
     period = format_duration(slo.period)
@@ -86,14 +89,7 @@ def burn_annotations(target: Target, evaluation: Evaluation, tier: Tier) -> dict
             suffix = "" if window.window == tier.long_window else "_period"
             notes[f"errors{suffix}"] = f"{window.errors or 0.0:.0f}"
             notes[f"events{suffix}"] = f"{window.events:.0f}"
-    runbook = fill_link(slo.alerting.runbook or service.links.runbook, service, slo, tier.name)
-    dashboard = fill_link(
-        slo.alerting.dashboard or service.links.dashboard, service, slo, tier.name
-    )
-    if runbook:
-        notes["runbook_url"] = runbook
-    if dashboard:
-        notes["dashboard_url"] = dashboard
+    notes |= slo_links(service, slo, deploy, tier.name)
     return {**notes, **slo.alerting.annotations}
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from ftw_observe.deploy import CONFIG_VARIABLE, DeployConfig, config_file, load_deploy_config
 from ftw_observe.durations import parse_duration
 from ftw_observe.prometheus import PrometheusAuth, PrometheusAuthError, prometheus_auth
 from ftw_observe.rules import names
@@ -84,6 +85,12 @@ def _byte_count(env: Mapping[str, str], name: str, default: int, minimum: int) -
     return int(value)
 
 
+def _deploy_config(env: Mapping[str, str]) -> DeployConfig:
+    """Return the deployment config `generate` reads, with its overrides; raise SpecError."""
+    given = env.get(CONFIG_VARIABLE)
+    return load_deploy_config(config_file(Path(), Path(given) if given else None), env)
+
+
 # The runbooks installed with the package, which every generated alert links to: in a checkout
 # a symlink to docs/runbooks, in a wheel real files. FTW_RUNBOOK_DIR puts a team's own first.
 SHIPPED_RUNBOOKS = Path(__file__).resolve().parents[1] / "demo" / "packaged" / "docs" / "runbooks"
@@ -140,10 +147,17 @@ class EngineSettings:
     silence_max_duration: timedelta = timedelta(days=7)
     # An outage resolves once its fast window stays clean this long (zero: when every tier has).
     recovery_hold: timedelta = timedelta(minutes=10)
+    # Where the links of SLO alerts and of the API point: the engine_url and grafana_url.
+    deploy: DeployConfig = field(default_factory=DeployConfig)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
-        """Read settings from environment variables (defaults for those unset)."""
+        """Read settings from environment variables (defaults for those unset).
+
+        The deployment config is the file FTW_DEPLOY_CONFIG names, else `deploy/default.yaml`
+        in the working directory if present, with the FTW_DEPLOY_* overrides; a bad one
+        raises SpecError naming its file, line and field.
+        """
         env = os.environ if env is None else env
         interval = _number(env, "FTW_EVALUATION_INTERVAL_SECONDS", 30, 1)
         lease = _number(env, "FTW_LEASE_TTL_SECONDS", max(30.0, 2 * interval), 3)
@@ -203,4 +217,5 @@ class EngineSettings:
             api_token=(env.get("FTW_API_TOKEN") or "").strip() or None,
             silence_max_duration=_duration(env, "FTW_SILENCE_MAX_DURATION", timedelta(days=7)),
             recovery_hold=timedelta(seconds=_number(env, "FTW_RECOVERY_HOLD_SECONDS", 600, 0)),
+            deploy=_deploy_config(env),
         )

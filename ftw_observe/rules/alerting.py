@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftw_observe.burnrate import TIERS, Tier, display_number, promql_number
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.durations import format_duration
 from ftw_observe.rules import annotations as notes
 from ftw_observe.rules import names
@@ -13,18 +14,6 @@ from ftw_observe.rules.sli import presence_selectors
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 Rule = dict[str, Any]
-
-
-def _links(service: ServiceSpec, slo: SLOSpec, tier: str = "") -> dict[str, str]:
-    links = {
-        "runbook_url": notes.fill_link(
-            slo.alerting.runbook or service.links.runbook, service, slo, tier
-        ),
-        "dashboard_url": notes.fill_link(
-            slo.alerting.dashboard or service.links.dashboard, service, slo, tier
-        ),
-    }
-    return {key: value for key, value in links.items() if value}
 
 
 def _alert(
@@ -38,7 +27,7 @@ def _alert(
     return rule
 
 
-def burn_rate_alert(service: ServiceSpec, slo: SLOSpec, tier: Tier) -> Rule:
+def burn_rate_alert(service: ServiceSpec, slo: SLOSpec, tier: Tier, deploy: DeployConfig) -> Rule:
     """Return the alerting rule of one burn-rate tier."""
     options = slo.alerting.tier(tier.name)
     of = identity_selector(service, slo)
@@ -84,13 +73,13 @@ def burn_rate_alert(service: ServiceSpec, slo: SLOSpec, tier: Tier) -> Rule:
         "burn_rate_threshold": display_number(factor),
         "remaining_budget": notes.remaining_budget(service, slo),
         "time_to_exhaustion": notes.time_to_exhaustion(service, slo, tier.long_window),
-        **_links(service, slo, tier.name),
+        **notes.slo_links(service, slo, deploy, tier.name),
         **slo.alerting.annotations,
     }
     return _alert(names.BURN_ALERT, expr, options.for_, labels, annotations)
 
 
-def absent_alerts(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
+def absent_alerts(service: ServiceSpec, slo: SLOSpec, deploy: DeployConfig) -> list[Rule]:
     """Return one missing-data alert per selector the SLI cannot be measured without."""
     options = slo.alerting.missing_data
     rules = []
@@ -105,7 +94,7 @@ def absent_alerts(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
                 "alerts cannot fire. Check that the target is scraped (`up`) and still exports "
                 "the metric."
             ),
-            **_links(service, slo),
+            **notes.slo_links(service, slo, deploy),
         }
         rules.append(
             _alert(names.ABSENT_ALERT, f"absent({selector})", options.for_, labels, annotations)
@@ -113,7 +102,7 @@ def absent_alerts(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
     return rules
 
 
-def exhausted_alert(service: ServiceSpec, slo: SLOSpec) -> Rule:
+def exhausted_alert(service: ServiceSpec, slo: SLOSpec, deploy: DeployConfig) -> Rule:
     """Return the alert that fires when the period's error budget is spent."""
     options = slo.alerting.budget_exhausted
     of = identity_selector(service, slo)
@@ -132,20 +121,28 @@ def exhausted_alert(service: ServiceSpec, slo: SLOSpec) -> Rule:
             f"{promql_number(slo.error_budget * 100)} % the {slo.objective:g} % objective allows. "
             "Prioritise reliability work until the budget recovers."
         ),
-        **_links(service, slo),
+        **notes.slo_links(service, slo, deploy),
     }
     return _alert(names.EXHAUSTED_ALERT, expr, options.for_, labels, annotations)
 
 
-def alerting_rules(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
-    """Return every alerting rule of one SLO, fastest tier first, each naming its SLO."""
+def alerting_rules(
+    service: ServiceSpec, slo: SLOSpec, deploy: DeployConfig | None = None
+) -> list[Rule]:
+    """Return every alerting rule of one SLO, fastest tier first, each naming its SLO.
+
+    Their links point at `deploy`'s engine and Grafana (its defaults if None).
+    """
     if not slo.alerting.enabled:
         return []
-    rules = [burn_rate_alert(service, slo, t) for t in TIERS if slo.alerting.tier(t.name).enabled]
+    deploy = deploy or DeployConfig()
+    rules = [
+        burn_rate_alert(service, slo, t, deploy) for t in TIERS if slo.alerting.tier(t.name).enabled
+    ]
     if slo.alerting.missing_data.enabled:
-        rules.extend(absent_alerts(service, slo))
+        rules.extend(absent_alerts(service, slo, deploy))
     if slo.alerting.budget_exhausted.enabled:
-        rules.append(exhausted_alert(service, slo))
+        rules.append(exhausted_alert(service, slo, deploy))
     for rule in rules:
         rule["labels"] = {**identity_labels(service, slo), **rule["labels"]}
     return rules

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.rules import names
+from ftw_observe.spec.links import DEFAULT_DASHBOARD, DEFAULT_RUNBOOK, fill_template
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 
 def fill_link(
-    template: str | None, service: ServiceSpec, slo: SLOSpec, tier: str = ""
-) -> str | None:
-    """Return a link template with `{service}`, `{slo}` and `{tier}` filled in."""
-    if template is None:
-        return None
-    return (
-        template.replace("{service}", service.service)
-        .replace("{slo}", slo.name)
-        .replace("{tier}", tier)
+    template: str, service: ServiceSpec, slo: SLOSpec, deploy: DeployConfig, tier: str = ""
+) -> str:
+    """Return a link template with the SLO's names and the deployment's URLs filled in."""
+    return fill_template(
+        template,
+        {
+            "service": service.service,
+            "slo": slo.name,
+            "tier": tier,
+            # The config keeps URLs without a trailing slash: `{engine_url}/runbooks` has one.
+            "engine_url": deploy.engine_url,
+            "grafana_url": deploy.grafana_url,
+        },
     )
+
+
+def slo_links(
+    service: ServiceSpec, slo: SLOSpec, deploy: DeployConfig, tier: str = ""
+) -> dict[str, str]:
+    """Return an SLO's `runbook_url` and `dashboard_url`: its own, its service's, the defaults."""
+    runbook = slo.alerting.runbook or service.links.runbook or DEFAULT_RUNBOOK
+    dashboard = slo.alerting.dashboard or service.links.dashboard or DEFAULT_DASHBOARD
+    return {
+        "runbook_url": fill_link(runbook, service, slo, deploy, tier),
+        "dashboard_url": fill_link(dashboard, service, slo, deploy, tier),
+    }
 
 
 def instance_text(slo: SLOSpec) -> str:

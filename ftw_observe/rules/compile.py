@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.rules.alerting import alerting_rules
 from ftw_observe.rules.recording import recording_rules
 from ftw_observe.rules.sloth import sloth_labels, sloth_rules
@@ -15,14 +16,16 @@ def group_name(service: ServiceSpec, slo: SLOSpec) -> str:
     return f"ftw-slo-{service.service}-{slo.name}"
 
 
-def compile_slo(service: ServiceSpec, slo: SLOSpec) -> dict[str, Any]:
+def compile_slo(
+    service: ServiceSpec, slo: SLOSpec, deploy: DeployConfig | None = None
+) -> dict[str, Any]:
     """Return one SLO's rule group: recording rules, then the alerts that read them.
 
     Rules in a group run in order at one evaluation time, so each alert sees the ratios
     recorded a moment before it, never a cycle old.
     """
     rules = recording_rules(service, slo)
-    alerts = alerting_rules(service, slo)
+    alerts = alerting_rules(service, slo, deploy)
     if service.compat.sloth:
         rules.extend(sloth_rules(service, slo))
         for alert in alerts:
@@ -32,6 +35,6 @@ def compile_slo(service: ServiceSpec, slo: SLOSpec) -> dict[str, Any]:
     return {"name": group_name(service, slo), "rules": rules + alerts}
 
 
-def compile_service(service: ServiceSpec) -> dict[str, Any]:
-    """Return the rule file document for a service spec."""
-    return {"groups": [compile_slo(service, slo) for slo in service.slos]}
+def compile_service(service: ServiceSpec, deploy: DeployConfig | None = None) -> dict[str, Any]:
+    """Return the rule file document for a service spec; its links point at `deploy`'s URLs."""
+    return {"groups": [compile_slo(service, slo, deploy) for slo in service.slos]}

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from ftw_observe.durations import format_duration, parse_duration
+from ftw_observe.spec.links import check_link_template, unquoted_link
 from ftw_observe.spec.selectors import check_raw_query, check_selector
 from ftw_observe.spec.thresholds import ThresholdSpec
 
@@ -106,6 +107,7 @@ Objective = Annotated[float, AfterValidator(_objective)]
 Selector = Annotated[str, AfterValidator(check_selector)]
 RawQuery = Annotated[str, AfterValidator(check_raw_query)]
 Count = Annotated[int, BeforeValidator(_count)]
+LinkTemplate = Annotated[str, BeforeValidator(unquoted_link), AfterValidator(check_link_template)]
 
 
 class _Model(BaseModel):
@@ -170,8 +172,8 @@ class AlertingOptions(_Model):
     min_errors: Count | None = None  # None: DEFAULT_MIN_ERRORS where FTW Observe counts errors
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
-    runbook: str | None = None
-    dashboard: str | None = None
+    runbook: LinkTemplate | None = None  # None: the service's links
+    dashboard: LinkTemplate | None = None
     tiers: dict[str, TierOptions] = Field(default_factory=dict)
     missing_data: GuardAlertOptions = Field(default_factory=GuardAlertOptions)
     budget_exhausted: GuardAlertOptions = Field(
@@ -221,10 +223,10 @@ class SLOSpec(_Model):
 
 
 class Links(_Model):
-    """URL templates for alerts; `{service}`, `{slo}` and `{tier}` are filled in."""
+    """URL templates for alerts; see `ftw_observe.spec.links` for their placeholders."""
 
-    runbook: str | None = None
-    dashboard: str | None = None
+    runbook: LinkTemplate | None = None  # None: DEFAULT_RUNBOOK
+    dashboard: LinkTemplate | None = None  # None: DEFAULT_DASHBOARD
 
 
 class Compat(_Model):

@@ -31,12 +31,9 @@ pytestmark = pytest.mark.usefixtures("no_deploy_environment")
 
 
 def _project(tmp_path: Path) -> Path:
-    """Copy the specs, their links pointed at the example deployment's Grafana and engine."""
+    """Copy the specs as they are, and write the example deployment's config beside them."""
     root = tmp_path / "project"
     shutil.copytree(REPO / "slo", root / "slo")
-    spec = root / "slo" / "marketplace.yaml"
-    text = spec.read_text().replace("http://localhost:8080", "https://ftw.example.com")
-    spec.write_text(text.replace("http://localhost:3000", "https://grafana.example.com"))
     (tmp_path / "deploy.yaml").write_text(DEPLOY)
     return root
 
@@ -86,6 +83,25 @@ def test_every_configured_url_and_file_reaches_the_outputs(tmp_path: Path) -> No
     datasources = files["dashboards/provisioning/datasources.yaml"]
     assert "url: http://prometheus.internal:9090" in datasources
     assert "timeInterval: 30s" in datasources
+
+
+def test_the_slo_alerts_link_to_the_configured_engine_and_grafana(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    _generate(root, "--config", str(tmp_path / "deploy.yaml"))
+    rules = yaml.safe_load((root / "alerts" / "marketplace.rules.yml").read_text())
+    alert = next(
+        rule
+        for group in rules["groups"]
+        for rule in group["rules"]
+        if rule.get("alert") and rule["labels"]["slo"] == "api-availability"
+    )
+    assert alert["annotations"]["runbook_url"] == (
+        "https://ftw.example.com/runbooks/marketplace/api-availability"
+    )
+    assert alert["annotations"]["dashboard_url"] == (
+        "https://grafana.example.com/d/ftw-slo-detail?var-service=marketplace"
+        "&var-slo=api-availability"
+    )
 
 
 def test_the_outputs_of_a_deployment_config_pass_promtool_and_amtool(tmp_path: Path) -> None:

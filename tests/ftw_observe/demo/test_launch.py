@@ -12,6 +12,7 @@ from ftw_observe.demo.project import find_project
 from ftw_observe.demo.settings import DemoSettings
 from ftw_observe.demo.supervisor import Supervisor
 from ftw_observe.demo.tools import Programs
+from ftw_observe.engine.settings import EngineSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 PROGRAMS = Programs("m", "e", "l", "ftw-observe", "prometheus", "alertmanager", None)
@@ -62,3 +63,26 @@ def test_credentials_for_a_production_prometheus_never_reach_the_demos_engine(
     _, engine_env = parts.started["engine"]
     assert not [name for name in env if name in engine_env]
     assert engine_env["PROMETHEUS_URL"] == launch.prometheus_url
+
+
+def test_the_engines_links_point_at_the_demos_engine_port(tmp_path: Path) -> None:
+    settings = DemoSettings.from_env({"ENGINE_PORT": "18080"}, home=tmp_path)
+    launch = Launch(settings, find_project(ROOT), PROGRAMS, {}, fakes=False)
+    parts = RecordingParts()
+
+    launch._start_engine(cast(Supervisor, parts), {})
+
+    _, engine_env = parts.started["engine"]
+    assert engine_env["FTW_DEPLOY_ENGINE_URL"] == "http://127.0.0.1:18080"
+    assert EngineSettings.from_env(engine_env).deploy.engine_url == "http://127.0.0.1:18080"
+
+
+def test_an_engine_url_of_the_callers_own_is_kept(tmp_path: Path) -> None:
+    env = {"FTW_DEPLOY_ENGINE_URL": "https://demo.example.com"}
+    launch = Launch(DemoSettings(home=tmp_path), find_project(ROOT), PROGRAMS, env, fakes=False)
+    parts = RecordingParts()
+
+    launch._start_engine(cast(Supervisor, parts), {})
+
+    _, engine_env = parts.started["engine"]
+    assert engine_env["FTW_DEPLOY_ENGINE_URL"] == "https://demo.example.com"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ftw_observe.budget import Status
+from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.engine.cycle import META_ALERT, META_KEY, Engine
 from ftw_observe.engine.evaluate import targets
 from ftw_observe.model import AlertPhase, NotificationKind, TransitionKind
@@ -112,6 +113,24 @@ def test_a_burn_fires_once_and_enqueues_one_trigger(make_engine, store: Store) -
     assert [(item.notification.kind, item.notification.dedup_key) for item in claimed] == [
         (NotificationKind.TRIGGER, "ftw/api/availability//page-1h")
     ]
+
+
+def test_a_burn_links_to_the_configured_engine_and_grafana(store: Store) -> None:
+    without_links = "\n".join(line for line in SPEC.splitlines() if not line.startswith("links:"))
+    spec, issues = validate_text(without_links, "slo/api.yaml")
+    assert spec is not None, issues
+    deploy = DeployConfig(
+        engine_url="https://ftw.example.com", grafana_url="https://grafana.example.com"
+    )
+    prometheus = ScriptedPrometheus()
+    prometheus.answer = samples(PAGE)
+    engine = Engine(targets([spec]), prometheus, store, deploy=deploy, clock=Clock(T0))
+    (transition,) = engine.run_cycle().transitions
+    annotations = store.alert_states()[transition.state.key].annotations
+    assert annotations["runbook_url"] == "https://ftw.example.com/runbooks/api/availability"
+    assert annotations["dashboard_url"] == (
+        "https://grafana.example.com/d/ftw-slo-detail?var-service=api&var-slo=availability"
+    )
 
 
 def test_recovery_resolves_and_enqueues_the_resolve(make_engine, store: Store) -> None:
