@@ -142,7 +142,9 @@ class EngineSettings:
     routing_policy: Path = Path("alerts/routing.yaml")
     webhook_token: str | None = field(default=None, repr=False)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
-    status_page_url: str = "http://127.0.0.1:8080"
+    # The status page as people open it, linked from messages: the deployment's engine_url
+    # unless FTW_STATUS_PAGE_URL says otherwise.
+    status_page_url: str = "http://localhost:8080"
     api_token: str | None = field(default=None, repr=False)  # silence writes need it
     silence_max_duration: timedelta = timedelta(days=7)
     # An outage resolves once its fast window stays clean this long (zero: when every tier has).
@@ -159,6 +161,7 @@ class EngineSettings:
         raises SpecError naming its file, line and field.
         """
         env = os.environ if env is None else env
+        deploy = _deploy_config(env)
         interval = _number(env, "FTW_EVALUATION_INTERVAL_SECONDS", 30, 1)
         lease = _number(env, "FTW_LEASE_TTL_SECONDS", max(30.0, 2 * interval), 3)
         if lease <= interval / 2:
@@ -213,9 +216,9 @@ class EngineSettings:
             webhook_max_bytes=_byte_count(
                 env, "FTW_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1024
             ),
-            status_page_url=(env.get("FTW_STATUS_PAGE_URL") or cls.status_page_url).rstrip("/"),
+            status_page_url=(env.get("FTW_STATUS_PAGE_URL") or deploy.engine_url).rstrip("/"),
             api_token=(env.get("FTW_API_TOKEN") or "").strip() or None,
             silence_max_duration=_duration(env, "FTW_SILENCE_MAX_DURATION", timedelta(days=7)),
             recovery_hold=timedelta(seconds=_number(env, "FTW_RECOVERY_HOLD_SECONDS", 600, 0)),
-            deploy=_deploy_config(env),
+            deploy=deploy,
         )

@@ -61,3 +61,15 @@ def test_a_bad_config_stops_the_engine_before_it_starts_without_a_traceback(
     assert result.exit_code == EXIT_INVALID
     assert result.stderr.startswith("error: deploy.yaml:1: engine_url: 'ftw.example.com' is not")
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_the_status_page_is_the_deployments_engine_url(elsewhere: Path) -> None:
+    (elsewhere / "deploy.yaml").write_text(CONFIG)
+    settings = EngineSettings.from_env({"FTW_DEPLOY_CONFIG": "deploy.yaml"})
+    assert settings.status_page_url == "https://ftw.example.com"
+
+
+def test_the_status_page_variable_wins_over_the_deployment(elsewhere: Path) -> None:
+    (elsewhere / "deploy.yaml").write_text(CONFIG)
+    env = {"FTW_DEPLOY_CONFIG": "deploy.yaml", "FTW_STATUS_PAGE_URL": "https://status.example.com/"}
+    assert EngineSettings.from_env(env).status_page_url == "https://status.example.com"
