@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Prepare a machine for `make demo` and `make test`: Debian's Prometheus and Alertmanager
-# (with promtool and amtool), then the project's virtual environment in .venv.
+# (with promtool and amtool), VictoriaMetrics (with vmalert) for the tests of that backend,
+# and Chromium for the screenshots; then the project's virtual environment in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager chromium)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager victoria-metrics chromium)
 
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v vmalert >/dev/null 2>&1 || missing+=(victoria-metrics)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -429,14 +429,16 @@ def engine_with_receivers(
 
 if TYPE_CHECKING:
     from tests.support.chain_drill import BackgroundChainDrill
-    from tests.support.drill import BackgroundDrill
+    from tests.support.drill import BackgroundDrill, Drilled
 
 # The end-to-end drills run in the background from the end of collection, each on a demo stack
 # of its own (tests/support/drill.py, tests/support/chain_drill.py).
 DRILL: pytest.StashKey[BackgroundDrill] = pytest.StashKey()
 CHAIN_DRILL: pytest.StashKey[BackgroundChainDrill] = pytest.StashKey()
 # Checked last, in this order, so that the rest of the suite runs while they wait.
-E2E_LAST = {"test_drill_e2e.py": 1, "test_chain_drill_e2e.py": 2}
+E2E_LAST = {"test_drill_e2e.py": 1, "test_victoriametrics_e2e.py": 1, "test_chain_drill_e2e.py": 2}
+# The test modules that read the drill's outcome.
+DRILL_MODULES = {"test_drill_e2e.py", "test_victoriametrics_e2e.py"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -449,7 +451,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
     selected = {item.path.name for item in session.items}
-    if "test_drill_e2e.py" in selected:
+    if selected & DRILL_MODULES:
         from tests.support.drill import BackgroundDrill
 
         drill = BackgroundDrill()
@@ -470,6 +472,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for drill in drills:
         if drill is not None:
             drill.abort()
+
+
+@pytest.fixture(scope="module")
+def drilled(request: pytest.FixtureRequest) -> Drilled:
+    """The drill started when collection ended (see `pytest_collection_finish`)."""
+    return request.config.stash[DRILL].wait(timeout=880)
 
 
 @pytest.fixture(scope="module")

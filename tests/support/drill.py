@@ -19,6 +19,7 @@ from ftw_observe.demo.stack import DemoStack
 from tests.support.background import BackgroundStack
 from tests.support.dashboards import targets
 from tests.support.services import REDIS_TEST_URL, free_port
+from tests.support.vm_beside import OnVictoriaMetrics, VictoriaMetricsBeside
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Drilled:
     result: DrillResult
     receipts: list[Receipt]  # everything the fakes accepted during the drill
     answered: dict[str, bool]  # dashboard expression -> whether its query returned data
+    on_victoriametrics: OnVictoriaMetrics  # the same outage, seen by VictoriaMetrics beside
 
 
 def demo_environment(database: str, prefix: str) -> dict[str, str]:
@@ -59,11 +61,17 @@ def answered_queries(prometheus_url: str) -> dict[str, bool]:
 
 
 def drill_stack(stack: DemoStack, aborting: threading.Event) -> Drilled:
-    """Run the SLO drill on the stack and read what the checks need before it stops."""
-    result = run_drill(stack, DrillPlan(page_timeout=240, resolve_timeout=480))
-    inbox = FakeReceiversInbox(stack.fake_pagerduty_url, stack.fake_slack_url)
-    during = [r for r in inbox.receipts() if r.at >= result.fault_at]
-    return Drilled(result, during, answered_queries(stack.prometheus_url))
+    """Run the SLO drill on the stack and read what the checks need before it stops.
+
+    VictoriaMetrics and vmalert run beside it on the same targets and rules.
+    """
+    with VictoriaMetricsBeside(stack) as beside:
+        result = run_drill(stack, DrillPlan(page_timeout=240, resolve_timeout=480))
+        inbox = FakeReceiversInbox(stack.fake_pagerduty_url, stack.fake_slack_url)
+        during = [r for r in inbox.receipts() if r.at >= result.fault_at]
+        answered = answered_queries(stack.prometheus_url)
+        on_victoriametrics = beside.read(result, answered_queries)
+    return Drilled(result, during, answered, on_victoriametrics)
 
 
 class BackgroundDrill(BackgroundStack[Drilled]):

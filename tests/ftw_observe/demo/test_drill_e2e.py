@@ -12,18 +12,11 @@ import pytest
 
 from ftw_observe.dashboards.variables import substitute
 from ftw_observe.demo.inbox import Receipt
-from tests.conftest import DRILL
 from tests.support.dashboards import targets
 from tests.support.drill import Drilled
 
 # The drill waits out a real page and resolve: minutes, not the suite's default timeout.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
-
-
-@pytest.fixture(scope="module")
-def drilled(request: pytest.FixtureRequest) -> Drilled:
-    """The drill started when collection ended (see `pytest_collection_finish`)."""
-    return request.config.stash[DRILL].wait(timeout=880)
 
 
 def _of_page(drilled: Drilled, receiver: str, kind: str) -> list[Receipt]:
