@@ -9,7 +9,7 @@ from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.durations import format_duration
 from ftw_observe.rules import annotations as notes
 from ftw_observe.rules import names
-from ftw_observe.rules.recording import identity_labels, identity_selector
+from ftw_observe.rules.recording import burn_expression, identity_labels, identity_selector
 from ftw_observe.rules.sli import presence_selectors
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
@@ -33,9 +33,9 @@ def burn_rate_alert(service: ServiceSpec, slo: SLOSpec, tier: Tier, deploy: Depl
     of = identity_selector(service, slo)
     factor = tier.factor(slo.period)
     threshold = promql_number(factor)
-    long_burn = names.windowed(names.BURN_RATE, tier.long)
-    short_burn = names.windowed(names.BURN_RATE, tier.short)
-    expr = f"{long_burn}{of} > {threshold} and {short_burn}{of} > {threshold}"
+    long_burn = burn_expression(slo, tier.long, of)
+    short_burn = burn_expression(slo, tier.short, of)
+    expr = f"{long_burn} > {threshold} and {short_burn} > {threshold}"
     # Both guards read the long window: it holds the evidence, while the short window only
     # tells whether the burn is still going on.
     if slo.alerting.min_events:

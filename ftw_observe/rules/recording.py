@@ -37,6 +37,21 @@ def _record(name: str, expr: str, labels: dict[str, str]) -> Rule:
     return {"record": name, "expr": expr, "labels": dict(labels)}
 
 
+def burn_expression(slo: SLOSpec, seconds: int, of: str) -> str:
+    """Return an SLO's burn rate over one window, from the window's first recorded series.
+
+    Alerts read this rather than the recorded burn rate, which is two records further down
+    the chain: a ruler that sees a record only from its next evaluation on (vmalert, writing
+    through remote write) would lag one evaluation per level. The value is the same.
+    """
+    budget = promql_number(slo.error_budget)
+    if window_queries(slo, format_duration(seconds)).ratio is not None:
+        return f"{names.windowed(names.ERROR_RATIO, seconds)}{of} / {budget}"
+    errors = names.windowed(names.ERRORS, seconds)
+    events = names.windowed(names.EVENTS, seconds)
+    return f"{errors}{of} / ({events}{of} > 0) / {budget}"
+
+
 def recording_rules(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
     """Return the recording rules of one SLO, in evaluation order."""
     labels = identity_labels(service, slo)

@@ -68,8 +68,10 @@ def test_seven_day_factors_and_overrides_reach_the_alerts() -> None:
     assert [a["labels"]["tier"] for a in alerts] == ["page-1h", "page-6h", "ticket-1d"]
     page = alerts[0]
     assert page["expr"] == (
-        'ftw_slo:burn_rate:rate1h{service="checkout",slo="success"} > 3.36 and '
-        'ftw_slo:burn_rate:rate5m{service="checkout",slo="success"} > 3.36 and '
+        'ftw_slo:errors:increase1h{service="checkout",slo="success"} / '
+        '(ftw_slo:events:increase1h{service="checkout",slo="success"} > 0) / 0.005 > 3.36 and '
+        'ftw_slo:errors:increase5m{service="checkout",slo="success"} / '
+        '(ftw_slo:events:increase5m{service="checkout",slo="success"} > 0) / 0.005 > 3.36 and '
         'ftw_slo:events:increase1h{service="checkout",slo="success"} >= 50 and '
         'ftw_slo:errors:increase1h{service="checkout",slo="success"} >= 3'
     )
