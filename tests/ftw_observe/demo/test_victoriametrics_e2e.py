@@ -16,7 +16,8 @@ from ftw_observe.dashboards.variables import substitute
 from ftw_observe.engine.cycle import NO_SERIES
 from tests.support.dashboards import targets
 from tests.support.drill import Drilled
-from tests.support.vm_beside import RULE_FILES, OnVictoriaMetrics
+from tests.support.victoriametrics import VICTORIAMETRICS_FLAGS, VMALERT_FLAGS
+from tests.support.vm_beside import REPO, RULE_FILES, OnVictoriaMetrics
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 SLO = "job-posting-availability"
@@ -110,3 +111,12 @@ def test_the_dashboard_query_returns_data_from_victoriametrics(
     on_vm: OnVictoriaMetrics, dashboard: str, title: str, expr: str
 ) -> None:
     assert on_vm.answered[expr], f"{dashboard} / {title}: no data for {substitute(expr)}"
+
+
+def test_the_readme_recommends_the_settings_the_test_uses() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    recommended = [flag for flag in VICTORIAMETRICS_FLAGS if "retention" not in flag]
+    recommended += [flag for flag in VMALERT_FLAGS if "evaluationInterval" not in flag]
+    for flag in recommended:
+        assert flag in readme, flag
+    assert "-evaluationInterval=" in readme
