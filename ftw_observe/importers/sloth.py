@@ -3,8 +3,9 @@
 Rules, in short: `labels.team` (else `labels.owner`, kept as a label too, else `--team`) becomes
 `team`; queries of the form `sum [by (…)] (rate(SELECTOR[{{.window}}]))` become a `ratio` SLI
 with `group_by`, other queries stay `raw` with `{{window}}`; `page_alert`/`ticket_alert` map to
-the two page and the two ticket tiers; a `severity` label becomes the tier's `severity`;
-`compat.sloth` is turned on, so dashboards built on Sloth's series keep working.
+the two page and the two ticket tiers; a `severity` label becomes the tier's `severity` and a
+`for:` the tiers' `for`; `compat.sloth` is turned on, so dashboards built on Sloth's series
+keep working.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
+from ftw_observe.durations import format_duration, parse_duration
 from ftw_observe.importers import DEFAULT_TEAM
 from ftw_observe.importers.common import (
     Notes,
@@ -45,7 +47,7 @@ _INCREASE = re.compile(r"\bincrease\(")
 _SERVICE_KEYS = {"version", "service", "labels", "slos"}
 _SLO_KEYS = {"name", "objective", "description", "labels", "sli", "alerting"}
 _ALERTING_KEYS = {"name", "labels", "annotations", "page_alert", "ticket_alert"}
-_ALERT_KEYS = {"disable", "labels", "annotations"}
+_ALERT_KEYS = {"disable", "labels", "annotations", "for"}
 
 
 def convert_sloth(
@@ -206,6 +208,15 @@ def _alerting(raw: Any, at: str, notes: Notes) -> dict[str, Any]:
     return alerting
 
 
+def _pending(raw: Any, at: str, notes: Notes) -> str | None:
+    """Return an alert's `for:` as FTW Observe writes it; warn and drop one that is no duration."""
+    try:
+        return format_duration(parse_duration(str(raw)))
+    except ValueError as error:
+        notes.warn(at, f"{error}; dropped, the tier's default applies")
+        return None
+
+
 def _tier_order(name: str) -> int:
     return (*PAGE_TIERS, *TICKET_TIERS).index(name)
 
@@ -225,6 +236,10 @@ def _tier(raw: Any, at: str, notes: Notes) -> dict[str, Any]:
     labels = user_labels(raw_labels, f"{at}.labels", notes, skip=frozenset({"severity"}))
     if labels:
         options["labels"] = labels
+    if "for" in data:
+        pending = _pending(data["for"], f"{at}.for", notes)
+        if pending is not None:
+            options["for"] = pending
     if data.get("annotations"):
         notes.warn(
             f"{at}.annotations",

@@ -142,6 +142,23 @@ def test_sloth_alert_options_map_to_tiers() -> None:
     assert any("ticket_alert.labels.severity: 'Warning Level' is not a valid" in w for w in found)
 
 
+def test_sloth_alert_for_is_carried_to_its_tiers() -> None:
+    alerting = {"page_alert": {"for": "2m"}, "ticket_alert": {"for": "90m"}}
+    tiers = only_slo(sloth_text(sloth_slo(alerting=alerting)))["alerting"]["tiers"]
+    assert {name: tier["for"] for name, tier in tiers.items()} == {
+        "page-1h": "2m",
+        "page-6h": "2m",
+        "ticket-1d": "1h30m",
+        "ticket-3d": "1h30m",
+    }
+
+
+def test_sloth_alert_for_that_is_no_duration_is_dropped_with_a_warning() -> None:
+    text = sloth_text(sloth_slo(alerting={"page_alert": {"for": "soon"}}))
+    assert "tiers" not in only_slo(text).get("alerting", {})
+    assert any("alerting.page_alert.for: 'soon' is not a duration" in w for w in warnings(text))
+
+
 def test_sloth_missing_description_gets_a_placeholder_and_a_warning() -> None:
     slo = sloth_slo()
     del slo["description"]
