@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from datetime import timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,12 @@ import typer
 app = typer.Typer(help="Prometheus exporter for the FairTradeWorker marketplace.")
 
 DEFAULT_DATABASE_URL = "sqlite:///.ftw/marketplace.db"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ftw-exporter {version('ftw-observe')}")
+        raise typer.Exit()
 
 
 @app.command()
@@ -49,6 +56,12 @@ def serve(
         str,
         typer.Option(envvar="FTW_BUSINESS_TIMEZONE", help="Time zone of 'same-day' payouts."),
     ] = "America/Chicago",
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Serve /metrics until interrupted."""
     from exporters.server import ExporterConfig, start

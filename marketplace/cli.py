@@ -9,12 +9,29 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from marketplace.version import version_callback
+
 if TYPE_CHECKING:
     from marketplace.config import Settings
 
 app = typer.Typer(help="The FairTradeWorker marketplace service.", no_args_is_help=True)
 
 DEFAULT_MULTIPROC_DIR = Path(".ftw") / "prometheus-multiproc"
+
+
+@app.callback()
+def cli(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback("ftw-marketplace"),
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """The FairTradeWorker marketplace service."""
 
 
 def _single_process_metrics() -> None:

@@ -17,6 +17,7 @@ from marketplace.loadgen.client import LoadgenError, MarketplaceClient
 from marketplace.loadgen.population import PlanError
 from marketplace.loadgen.report import render_faults, render_summary
 from marketplace.loadgen.runner import RunConfig, run_load
+from marketplace.version import version_callback
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 T = TypeVar("T")
@@ -28,6 +29,22 @@ app = typer.Typer(
 )
 fault_app = typer.Typer(help="Inject, show and clear faults (needs an operator key).")
 app.add_typer(fault_app, name="fault", no_args_is_help=True)
+
+
+@app.callback()
+def cli(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback("ftw-loadgen"),
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Synthetic marketplace traffic within the rate limits, and fault drills."""
+
 
 Url = Annotated[
     str, typer.Option("--url", envvar="FTW_MARKETPLACE_URL", help="Marketplace base URL.")
