@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,3 +205,37 @@ def test_muting_ignores_silences_that_ended_or_do_not_match():
     )
 
     assert muting(alert, [ended, other], [], load_policy(POLICY), NOW + timedelta(minutes=1)) == []
+
+
+def test_routes_json_names_the_receivers_and_rules_of_an_alert():
+    result = run(
+        "alerts",
+        "routes",
+        *PAGE,
+        "severity=page",
+        "tier=page-6h",
+        "--policy",
+        str(POLICY),
+        "-o",
+        "json",
+    )
+
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["alert"]["slo"] == "api-availability"
+    assert [receiver["name"] for receiver in found["receivers"]] == [
+        "pagerduty-oncall",
+        "slack-incidents",
+    ]
+    assert found["routes"] == ["pages"]
+    assert found["repeat_seconds"] == 4 * 3600
+    assert any(rule.startswith("muted by page-1h") for rule in found["inhibit_rules"])
+    assert found["muted_by"] is None  # offline: no engine asked
+
+
+def test_routes_piped_is_plain_text_with_receiver_names_whole():
+    result = run("alerts", "routes", *PAGE, "severity=page", "--policy", str(POLICY))
+
+    assert result.exit_code == 0, result.output
+    assert "pagerduty-oncall" in result.stdout
+    assert not set("│─┃━") & set(result.stdout)
