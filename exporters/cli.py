@@ -23,7 +23,7 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.command()
+@app.command(epilog="Exit status: 0 stopped, 1 failed, 2 a usage error (bad option or argument).")
 def serve(
     host: Annotated[str, typer.Option(envvar="EXPORTER_HOST", help="Address to bind.")] = (
         "127.0.0.1"
