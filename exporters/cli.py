@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from datetime import timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,13 @@ app = typer.Typer(help="Prometheus exporter for the FairTradeWorker marketplace.
 DEFAULT_DATABASE_URL = "sqlite:///.ftw/marketplace.db"
 
 
-@app.command()
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ftw-exporter {version('ftw-observe')}")
+        raise typer.Exit()
+
+
+@app.command(epilog="Exit status: 0 stopped, 1 failed, 2 a usage error (bad option or argument).")
 def serve(
     host: Annotated[str, typer.Option(envvar="EXPORTER_HOST", help="Address to bind.")] = (
         "127.0.0.1"
@@ -49,6 +56,12 @@ def serve(
         str,
         typer.Option(envvar="FTW_BUSINESS_TIMEZONE", help="Time zone of 'same-day' payouts."),
     ] = "America/Chicago",
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Serve /metrics until interrupted."""
     from exporters.server import ExporterConfig, start

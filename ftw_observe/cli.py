@@ -2,25 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ftw_observe import __version__
+from ftw_observe.display.terminal import (
+    EXIT_CODES,
+    JsonAlias,
+    Output,
+    OutputOption,
+    chosen,
+    print_json,
+)
 from ftw_observe.spec.issues import SpecError, SpecIssue
 
 app = typer.Typer(
-    help="FTW Observe: SLOs, error budgets and burn-rate alerts.", no_args_is_help=True
+    help="FTW Observe: SLOs, error budgets and burn-rate alerts.",
+    no_args_is_help=True,
+    epilog=EXIT_CODES,
 )
 
-# Exit statuses: 1 for stale generated files, 2 for invalid input (like a usage error).
+# Exit statuses, as promtool's: a failed check (invalid spec, stale generated files) is 1,
+# a usage error (bad option, argument or setting) is 2.
 EXIT_STALE = 1
-EXIT_INVALID = 2
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+DISTRIBUTION = "ftw-observe"
+
+
+def _print_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"ftw-observe {installed_version(DISTRIBUTION)}")
+        raise typer.Exit()
 
 
 @app.callback()
-def cli() -> None:
+def cli(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """FTW Observe: SLOs, error budgets and burn-rate alerts."""
 
 
@@ -36,16 +64,32 @@ def _report(issues: list[SpecIssue]) -> None:
     typer.echo(f"{len(issues)} problem{'s' if len(issues) != 1 else ''} found", err=True)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def validate(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Spec files or directories [default: slo/].")
     ] = None,
+    output: OutputOption = Output.TABLE,
+    as_json: JsonAlias = False,
 ) -> None:
     """Check SLO and threshold specs; print every problem with file, line and field."""
     from ftw_observe.spec.load import validate_files
 
     loaded, issues = validate_files(paths or [Path("slo")])
+    if chosen(output, as_json) is Output.JSON:
+        files: list[dict[str, Any]] = [
+            {
+                "file": str(item.file),
+                "service": item.spec.service,
+                "slos": [slo.name for slo in item.spec.slos],
+                "thresholds": [alert.name for alert in item.spec.thresholds],
+            }
+            for item in loaded
+        ]
+        print_json({"valid": not issues, "files": files, "problems": [asdict(i) for i in issues]})
+        if issues:
+            raise typer.Exit(EXIT_INVALID)
+        return
     if issues:
         _report(issues)
         raise typer.Exit(EXIT_INVALID)
@@ -57,7 +101,7 @@ def validate(
         typer.echo(f"{item.file}: {item.spec.service}, {found}, ok")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def generate(
     check: Annotated[
         bool, typer.Option("--check", help="Change nothing; exit 1 if a generated file is stale.")
@@ -97,7 +141,7 @@ def generate(
     typer.echo(f"{len(outputs)} generated files, {len(changed)} changed")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
@@ -119,7 +163,7 @@ def serve(
         service = EngineService.build(settings)
     except (SettingsError, PrometheusAuthError) as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise typer.Exit(EXIT_USAGE) from None
     except SpecError as error:
         _report(error.issues)
         raise typer.Exit(EXIT_INVALID) from None
@@ -143,17 +187,17 @@ def _register_commands() -> None:
     from ftw_observe.report.command import report
     from ftw_observe.status import status
 
-    app.command("import")(import_specs)
-    app.command("status")(status)
-    app.command("report")(report)
+    app.command("import", epilog=EXIT_CODES)(import_specs)
+    app.command("status", epilog=EXIT_CODES)(status)
+    app.command("report", epilog=EXIT_CODES)(report)
     alerts_app = typer.Typer(help="Alert routing: where alerts go.", no_args_is_help=True)
-    alerts_app.command("routes")(routes)
-    alerts_app.command("test")(send_test)
+    alerts_app.command("routes", epilog=EXIT_CODES)(routes)
+    alerts_app.command("test", epilog=EXIT_CODES)(send_test)
     app.add_typer(alerts_app, name="alerts")
     silence_app = typer.Typer(help="Silences and maintenance windows.", no_args_is_help=True)
-    silence_app.command("add")(silence_add)
-    silence_app.command("list")(silence_list)
-    silence_app.command("expire")(silence_expire)
+    silence_app.command("add", epilog=EXIT_CODES)(silence_add)
+    silence_app.command("list", epilog=EXIT_CODES)(silence_list)
+    silence_app.command("expire", epilog=EXIT_CODES)(silence_expire)
     app.add_typer(silence_app, name="silence")
     app.add_typer(demo_app, name="demo")
 

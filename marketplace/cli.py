@@ -9,12 +9,32 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from marketplace.output import EXIT_CODES, Output, OutputOption, wants_json
+from marketplace.version import version_callback
+
 if TYPE_CHECKING:
     from marketplace.config import Settings
 
-app = typer.Typer(help="The FairTradeWorker marketplace service.", no_args_is_help=True)
+app = typer.Typer(
+    help="The FairTradeWorker marketplace service.", no_args_is_help=True, epilog=EXIT_CODES
+)
 
 DEFAULT_MULTIPROC_DIR = Path(".ftw") / "prometheus-multiproc"
+
+
+@app.callback()
+def cli(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback("ftw-marketplace"),
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """The FairTradeWorker marketplace service."""
 
 
 def _single_process_metrics() -> None:
@@ -23,7 +43,7 @@ def _single_process_metrics() -> None:
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def serve(
     host: Annotated[str, typer.Option(envvar="MARKETPLACE_HOST", help="Address to bind.")] = (
         "127.0.0.1"
@@ -68,7 +88,7 @@ def serve(
     )
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def migrate() -> None:
     """Bring the database in DATABASE_URL to the newest schema."""
     _single_process_metrics()
@@ -76,11 +96,12 @@ def migrate() -> None:
     typer.echo("database schema is up to date")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def seed(
     homeowners: Annotated[int, typer.Option(min=0, max=1000)] = 3,
     contractors: Annotated[int, typer.Option(min=0, max=1000)] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    output: OutputOption = Output.TABLE,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
 ) -> None:
     """Create demo users (or give existing ones new keys) and print their API keys."""
     _single_process_metrics()
@@ -95,7 +116,7 @@ def seed(
             users = seed_users(session, homeowners, contractors)
     finally:
         database.dispose()
-    if as_json:
+    if wants_json(output, as_json):
         operator = next(user for user in users if user.role == "operator")
         typer.echo(
             json.dumps(
@@ -122,7 +143,7 @@ def seed(
         typer.echo(f"  {row}  {user.api_key}")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def watch(
     url: Annotated[str, typer.Option(help="Base URL of the marketplace.")] = (
         "http://127.0.0.1:8000"

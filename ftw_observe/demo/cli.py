@@ -20,6 +20,7 @@ from ftw_observe.demo.probes import ProbeError
 from ftw_observe.demo.render import as_json, break_as_json, print_break_report, print_report
 from ftw_observe.demo.stack import DemoStack, StackError, StartedStack, find_stack
 from ftw_observe.demo.waits import DrillError
+from ftw_observe.display.terminal import EXIT_CODES, Output, OutputOption, chosen
 from ftw_observe.durations import parse_duration
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ OUTAGE_RESOLVE_TIMEOUT = 1800.0
 demo_app = typer.Typer(
     help="The whole stack on this machine, and the incident drill.",
     invoke_without_command=True,
+    epilog=EXIT_CODES,
 )
 
 
@@ -84,11 +86,14 @@ def demo(
     start_timeout: Annotated[
         float, typer.Option(help="Seconds to wait for a demo this command starts.")
     ] = 300.0,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    output: OutputOption = Output.TABLE,
+    json_output: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
 ) -> None:
     """Run the whole stack (as `make demo`), or with --drill prove the pager works."""
     if context.invoked_subcommand is not None:
         return
+    # The drill's report has no wider form: table and wide print the same.
+    json_output = chosen(output, json_output) is Output.JSON
     _check_drill_options(drill, outage, break_component)
     directory = _home(home)
     if not drill:

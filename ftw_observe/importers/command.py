@@ -10,8 +10,8 @@ import typer
 from ftw_observe.importers import DEFAULT_PERIOD, DEFAULT_TEAM
 from ftw_observe.spec.issues import SpecIssue
 
-# Invalid input exits like a usage error, as `ftw-observe validate` does.
-EXIT_INVALID = 2
+# Input that cannot be imported is a failed check, as an invalid spec in `ftw-observe validate`.
+EXIT_INVALID = 1
 
 
 def import_specs(

@@ -15,14 +15,20 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from ftw_observe.display.terminal import (
+    Column,
+    JsonAlias,
+    Output,
+    OutputOption,
+    chosen,
+    print_json,
+    print_table,
+)
 from ftw_observe.matching.matchers import describe
 from ftw_observe.matching.silences import Silence, SilenceError, SilenceState
-from ftw_observe.notify.decide import inhibiting_rule, routing, show_repeat
-from ftw_observe.notify.engine_api import DEFAULT_URL, EXIT_INVALID, fail
+from ftw_observe.notify.decide import Routing, inhibiting_rule, routing, show_repeat
+from ftw_observe.notify.engine_api import DEFAULT_URL, EXIT_FAILED, EXIT_INVALID, fail
 from ftw_observe.notify.policy import DEFAULT_PATH, RoutingPolicy
 from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.spec.issues import SpecError
@@ -107,7 +113,8 @@ def _engine_view(url: str) -> tuple[list[Silence], list[dict[str, str]]]:
     return found, [dict(item["labels"]) for item in firing.json()["firing"]]
 
 
-def _mute_report(alert: dict[str, str], policy: RoutingPolicy, url: str) -> None:
+def _mute_report(alert: dict[str, str], policy: RoutingPolicy, url: str) -> list[str] | None:
+    """Return what mutes the alert by the engine's view, or None (said on stderr) without one."""
     try:
         silences, firing = _engine_view(url)
     except (httpx.HTTPError, ValueError, KeyError, TypeError, SilenceError) as error:
@@ -117,12 +124,38 @@ def _mute_report(alert: dict[str, str], policy: RoutingPolicy, url: str) -> None
             "--url (--offline checks the policy alone)",
             err=True,
         )
-        return
-    lines = muting(alert, silences, firing, policy, datetime.now(UTC))
-    for line in lines:
-        typer.echo(line)
-    if not lines:
-        typer.echo(f"not muted: no silence matches it and no firing alert inhibits it ({url})")
+        return None
+    return muting(alert, silences, firing, policy, datetime.now(UTC))
+
+
+ROUTE_COLUMNS = [
+    Column("receiver", identity=True),
+    Column("kind"),
+    Column("target"),
+    Column("route"),
+    Column("repeat"),
+]
+
+
+def _routes_json(
+    alert: dict[str, str], found: Routing, policy: RoutingPolicy, mutes: list[str] | None
+) -> dict[str, Any]:
+    """Return the routing of an alert as `-o json` prints it."""
+    return {
+        "alert": alert,
+        "receivers": [
+            {
+                "name": name,
+                "kind": policy.receivers[name].kind,
+                "target": policy.receivers[name].target,
+            }
+            for name in found.receivers
+        ],
+        "routes": list(found.routes),
+        "repeat_seconds": found.repeat_seconds,
+        "inhibit_rules": _rules(alert, policy),
+        "muted_by": mutes,
+    }
 
 
 def routes(
@@ -136,6 +169,8 @@ def routes(
     offline: Annotated[
         bool, typer.Option("--offline", help="Check the policy only; ask no engine.")
     ] = False,
+    output: OutputOption = Output.TABLE,
+    as_json: JsonAlias = False,
 ) -> None:
     """Show the receivers an alert would reach, by which route, and what mutes it."""
     try:
@@ -143,22 +178,28 @@ def routes(
     except SpecError as error:
         for issue in error.issues:
             typer.echo(f"error: {issue}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise typer.Exit(EXIT_FAILED) from None
     alert = _labels(labels)
     found = routing(alert, loaded)
-    typer.echo(f"alert: {describe(alert)}")
-    table = Table(header_style="bold")
-    for column in ("receiver", "kind", "target", "route", "repeat"):
-        table.add_column(column)
-    for name in found.receivers:
-        receiver = loaded.receivers[name]
-        cells = (name, receiver.kind, receiver.target, ", ".join(found.routes))
-        table.add_row(*map(Text, cells), show_repeat(found.repeat_seconds))
-    Console().print(table)
-    for line in _rules(alert, loaded):
-        typer.echo(line)
-    if not offline:
-        _mute_report(alert, loaded, url)
+    shown = chosen(output, as_json)
+    if shown is not Output.JSON:
+        typer.echo(f"alert: {describe(alert)}")
+        route, repeat = ", ".join(found.routes), show_repeat(found.repeat_seconds)
+        rows = [
+            [name, loaded.receivers[name].kind, loaded.receivers[name].target, route, repeat]
+            for name in found.receivers
+        ]
+        print_table(ROUTE_COLUMNS, rows)
+        for line in _rules(alert, loaded):
+            typer.echo(line)
+    mutes = None if offline else _mute_report(alert, loaded, url)
+    if shown is Output.JSON:
+        print_json(_routes_json(alert, found, loaded, mutes))
+    elif mutes:
+        for line in mutes:
+            typer.echo(line)
+    elif mutes is not None:
+        typer.echo(f"not muted: no silence matches it and no firing alert inhibits it ({url})")
     if verify is not None and sorted(verify) != sorted(found.receivers):
         wanted, got = ", ".join(sorted(verify)), ", ".join(found.receivers)
         raise fail(f"expected receivers {wanted}, got {got}")

@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from ftw_observe.display.terminal import (
+    Column,
+    JsonAlias,
+    Output,
+    OutputOption,
+    chosen,
+    is_terminal,
+    print_json,
+    print_table,
+)
 from ftw_observe.durations import parse_duration
 from ftw_observe.matching.silences import SilenceError, parse_matchers
 from ftw_observe.notify.engine_api import (
@@ -91,6 +98,11 @@ def silence_add(
     ] = False,
     url: Url = DEFAULT_URL,
     token_file: TokenFile = None,
+    output: OutputOption = Output.TABLE,
+    as_json: JsonAlias = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the new silence's id.")
+    ] = False,
 ) -> None:
     """Silence matching alerts for a while, now or in a maintenance window."""
     try:
@@ -114,32 +126,72 @@ def silence_add(
     else:
         body["duration"] = duration
     created = call(url, "POST", "/api/silences", token=token, json=body)
-    typer.echo(_summary(created))
-    if mutes := _mutes(created):
-        typer.echo(f"  {mutes}; announced in the ticket channel")
+    if quiet:
+        typer.echo(created["id"])
+    elif chosen(output, as_json) is Output.JSON:
+        print_json(created)
+    else:
+        typer.echo(_summary(created))
+        if mutes := _mutes(created):
+            typer.echo(f"  {mutes}; announced in the ticket channel")
+
+
+def _columns(wide: bool, stacked: bool) -> list[Column]:
+    if stacked:
+        columns = [Column("id / matchers", identity=True), Column("state")]
+    else:
+        columns = [Column("id", identity=True), Column("state"), Column("matchers", identity=True)]
+    if wide:
+        columns.append(Column("starts"))
+    columns += [Column("ends"), Column("author")]
+    if wide:
+        columns.append(Column("reason"))
+    return columns
+
+
+def silence_rows(found: list[dict[str, Any]], wide: bool, stacked: bool = False) -> list[list[str]]:
+    """Return the table's cells: one row per silence, one line per matcher.
+
+    Stacked, the matchers go under the id in one column, so both fit 80 columns whole.
+    """
+    rows = []
+    for silence in found:
+        if stacked:
+            matchers = "".join(f"\n  {matcher}" for matcher in silence["matchers"])
+            row = [f"{silence['id']}{matchers}", silence["state"]]
+        else:
+            row = [silence["id"], silence["state"], "\n".join(silence["matchers"])]
+        if wide:
+            row.append(_time(silence["starts_at"]))
+        row += [_time(silence["expired_at"] or silence["ends_at"]), silence["author"]]
+        if wide:
+            row.append(silence["reason"])
+        rows.append(row)
+    return rows
 
 
 def silence_list(
     url: Url = DEFAULT_URL,
     show_all: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
+    output: OutputOption = Output.TABLE,
+    as_json: JsonAlias = False,
 ) -> None:
     """List active silences and maintenance windows ahead (every one with --all)."""
     found = call(url, "GET", "/api/silences", params={"all": str(show_all).lower()})
-    table = Table(title="Silences", header_style="bold")
-    for column in ("id", "state", "matchers", "starts", "ends", "author", "reason"):
-        table.add_column(column, no_wrap=column == "id")
-    for silence in found:
-        cells = (
-            silence["id"],
-            silence["state"],
-            "\n".join(silence["matchers"]),
-            _time(silence["starts_at"]),
-            _time(silence["expired_at"] or silence["ends_at"]),
-            silence["author"],
-            silence["reason"],
+    shown = chosen(output, as_json)
+    if shown is Output.JSON:
+        print_json(found)
+    elif not found:
+        typer.echo("no silences")
+    else:
+        wide = shown is Output.WIDE
+        stacked = not wide and is_terminal()
+        print_table(
+            _columns(wide, stacked),
+            silence_rows(found, wide, stacked),
+            title="Silences",
+            fit=not wide,
         )
-        table.add_row(*map(Text, cells))
-    Console().print(table if found else "no silences", markup=False, highlight=False)
 
 
 def silence_expire(

@@ -13,8 +13,9 @@ import typer
 if TYPE_CHECKING:
     from ftw_observe.report.build import Report
 
-# Invalid input exits like a usage error, as `ftw-observe validate` does.
+# A bad option is a usage error (2); invalid specs or a store that cannot be read fail (1).
 EXIT_INVALID = 2
+EXIT_FAILED = 1
 DEFAULT_DATABASE_URL = "sqlite:///.ftw/observe.db"
 UNTIL_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z")
 
@@ -27,9 +28,9 @@ class ReportFormat(StrEnum):
     HTML = "html"
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_INVALID)
+    raise typer.Exit(code)
 
 
 def safe_url(url: str) -> str:
@@ -119,11 +120,14 @@ def report(
     except SpecError as error:
         for issue in error.issues:
             typer.echo(f"error: {issue}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise typer.Exit(EXIT_FAILED) from None
     shown = safe_url(database_url)
     try:
         if _missing_sqlite_file(database_url):
-            _fail(f"no store at {shown}: the file does not exist (has `ftw-observe serve` run?)")
+            _fail(
+                f"no store at {shown}: the file does not exist (has `ftw-observe serve` run?)",
+                EXIT_FAILED,
+            )
         engine = make_store_engine(database_url)
     except (ArgumentError, ValueError, ImportError) as error:
         _fail(f"cannot use the database URL {shown}: {_scrub(str(error), database_url)}")
@@ -131,7 +135,7 @@ def report(
         instances = load_instances(Store(engine), slos, window)
     except (SQLAlchemyError, NotImplementedError) as error:
         reason = _scrub(str(getattr(error, "orig", None) or error), database_url)
-        _fail(f"cannot read the store at {shown}: {reason}")
+        _fail(f"cannot read the store at {shown}: {reason}", EXIT_FAILED)
     finally:
         engine.dispose()
     text = _renderer(format_)(build_report(window, slos, instances))
@@ -141,5 +145,5 @@ def report(
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        _fail(f"cannot write {output}: {error}")
+        _fail(f"cannot write {output}: {error}", EXIT_FAILED)
     typer.echo(f"wrote {output}", err=True)

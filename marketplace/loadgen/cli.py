@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from marketplace.loadgen.client import LoadgenError, MarketplaceClient
 from marketplace.loadgen.population import PlanError
 from marketplace.loadgen.report import render_faults, render_summary
 from marketplace.loadgen.runner import RunConfig, run_load
+from marketplace.output import EXIT_CODES, Output, OutputOption, output_console, wants_json
+from marketplace.version import version_callback
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 T = TypeVar("T")
@@ -25,9 +26,26 @@ app = typer.Typer(
     help="Synthetic marketplace traffic within the rate limits, and fault drills.",
     no_args_is_help=True,
     add_completion=False,
+    epilog=EXIT_CODES,
 )
 fault_app = typer.Typer(help="Inject, show and clear faults (needs an operator key).")
 app.add_typer(fault_app, name="fault", no_args_is_help=True)
+
+
+@app.callback()
+def cli(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback("ftw-loadgen"),
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Synthetic marketplace traffic within the rate limits, and fault drills."""
+
 
 Url = Annotated[
     str, typer.Option("--url", envvar="FTW_MARKETPLACE_URL", help="Marketplace base URL.")
@@ -41,7 +59,7 @@ OperatorKey = Annotated[
         help="An operator's API key (from `ftw-marketplace seed --json`).",
     ),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Same as -o json.")]
 
 
 def _require(condition: bool, flag: str, message: str) -> None:
@@ -91,7 +109,7 @@ async def _until_stopped(work: Callable[[asyncio.Event], Awaitable[T]]) -> T:
                 loop.remove_signal_handler(sig)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def run(
     url: Url = DEFAULT_URL,
     operator_key: OperatorKey = None,
@@ -113,6 +131,7 @@ def run(
     progress_interval: Annotated[
         float, typer.Option(help="Seconds between progress lines on stderr; 0 for none.")
     ] = 2.0,
+    output: OutputOption = Output.TABLE,
     json_output: JsonFlag = False,
 ) -> None:
     """Send a mixed workload of browsing and job flows, then print a summary."""
@@ -149,10 +168,10 @@ def run(
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         raise _fail("aborted", code=130) from None
-    if json_output:
+    if wants_json(output, json_output):
         typer.echo(json.dumps(summary, indent=2))
     else:
-        render_summary(summary, Console())
+        render_summary(summary, output_console())
 
 
 def _operator_call(url: str, operator_key: str | None, calls: list[tuple[str, str, Any]]) -> Any:
@@ -177,18 +196,21 @@ def _show(faults: Any, json_output: bool) -> None:
     if json_output:
         typer.echo(json.dumps(faults, indent=2))
     else:
-        render_faults(faults if isinstance(faults, dict) else {}, Console())
+        render_faults(faults if isinstance(faults, dict) else {}, output_console())
 
 
-@fault_app.command("show")
+@fault_app.command("show", epilog=EXIT_CODES)
 def fault_show(
-    url: Url = DEFAULT_URL, operator_key: OperatorKey = None, json_output: JsonFlag = False
+    url: Url = DEFAULT_URL,
+    operator_key: OperatorKey = None,
+    output: OutputOption = Output.TABLE,
+    json_output: JsonFlag = False,
 ) -> None:
     """Show the faults in force."""
-    _show(_operator_call(url, operator_key, []), json_output)
+    _show(_operator_call(url, operator_key, []), wants_json(output, json_output))
 
 
-@fault_app.command("set")
+@fault_app.command("set", epilog=EXIT_CODES)
 def fault_set(
     route: Annotated[
         str, typer.Option(help="Route template such as /api/jobs, or * for every route.")
@@ -198,6 +220,7 @@ def fault_set(
     latency: Annotated[float, typer.Option(help="Seconds of latency to add.")] = 0.0,
     url: Url = DEFAULT_URL,
     operator_key: OperatorKey = None,
+    output: OutputOption = Output.TABLE,
     json_output: JsonFlag = False,
 ) -> None:
     """Fail or slow down one route template (all its methods), or every route with *."""
@@ -212,11 +235,12 @@ def fault_set(
         "latency_seconds": latency,
     }
     _show(
-        _operator_call(url, operator_key, [("PUT", "/api/admin/faults/routes", body)]), json_output
+        _operator_call(url, operator_key, [("PUT", "/api/admin/faults/routes", body)]),
+        wants_json(output, json_output),
     )
 
 
-@fault_app.command("clear")
+@fault_app.command("clear", epilog=EXIT_CODES)
 def fault_clear(
     route: Annotated[
         str | None,
@@ -224,6 +248,7 @@ def fault_clear(
     ] = None,
     url: Url = DEFAULT_URL,
     operator_key: OperatorKey = None,
+    output: OutputOption = Output.TABLE,
     json_output: JsonFlag = False,
 ) -> None:
     """Clear one route's fault, or every fault including a payment outage."""
@@ -232,21 +257,22 @@ def fault_clear(
         if route
         else ("DELETE", "/api/admin/faults", None)
     )
-    _show(_operator_call(url, operator_key, [call]), json_output)
+    _show(_operator_call(url, operator_key, [call]), wants_json(output, json_output))
 
 
-@fault_app.command("payment-outage")
+@fault_app.command("payment-outage", epilog=EXIT_CODES)
 def fault_payment_outage(
     state: Annotated[str, typer.Argument(help="on or off", metavar="on|off")],
     url: Url = DEFAULT_URL,
     operator_key: OperatorKey = None,
+    output: OutputOption = Output.TABLE,
     json_output: JsonFlag = False,
 ) -> None:
     """Start or end a simulated payment-provider outage."""
     _require(state in ("on", "off"), "STATE", f"must be on or off, got {state!r}")
     body = {"outage": state == "on"}
     calls = [("PUT", "/api/admin/faults/payment-provider", body)]
-    _show(_operator_call(url, operator_key, calls), json_output)
+    _show(_operator_call(url, operator_key, calls), wants_json(output, json_output))
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from marketplace.output import table_box
+
 
 def _ms(value: Any) -> str:
     return "-" if value is None else f"{value:.1f}"
@@ -47,7 +49,7 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
             + ", ".join(f"{result.replace('_', ' ')} {n}" for result, n in finished.items())
             + f", in progress {scenario['flows_in_progress']}"
         )
-    table = Table(title="per route, latency in ms", title_justify="left")
+    table = Table(title="per route, latency in ms", title_justify="left", box=table_box(console))
     table.add_column("route", no_wrap=True)
     for column in ("requests", "errors", "p50", "p95", "p99"):
         table.add_column(column, justify="right")
@@ -71,7 +73,7 @@ def render_faults(faults: Mapping[str, Any], console: Console) -> None:
     if not routes:
         console.print("route faults: none")
         return
-    table = Table(title="route faults", title_justify="left")
+    table = Table(title="route faults", title_justify="left", box=table_box(console))
     for column in ("route", "error ratio", "status", "latency s"):
         table.add_column(column, justify="left" if column == "route" else "right")
     for fault in routes:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ftw_observe.cli import EXIT_INVALID, app
+from ftw_observe.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = """\
@@ -141,7 +141,7 @@ def test_a_bad_config_is_refused_with_its_file_line_and_field(tmp_path: Path) ->
     config = tmp_path / "deploy.yaml"
     config.write_text("grafana_url: https://grafana.example.com\nprometheus_url: prometheus\n")
     result = CliRunner().invoke(app, ["generate", "--root", str(root), "--config", str(config)])
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert f"error: {config}:2: prometheus_url: 'prometheus' is not an http(s) URL" in (
         result.stderr
     )

@@ -79,3 +79,11 @@ def test_seed_ignores_a_missing_multiprocess_directory(tmp_path: Path) -> None:
     result = _run("seed", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "not-yet").exists()
+
+
+def test_seed_output_json_is_the_same_as_json(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = _run("seed", "-o", "json", "--homeowners", "1", "--contractors", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    seeded = json.loads(result.stdout)
+    assert {user["role"] for user in seeded["users"]} >= {"homeowner", "contractor"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ftw_observe.cli import EXIT_INVALID, app
+from ftw_observe.cli import app
 from ftw_observe.engine.settings import EngineSettings
 from ftw_observe.spec.issues import SpecError
 
@@ -58,7 +58,7 @@ def test_a_bad_config_stops_the_engine_before_it_starts_without_a_traceback(
 ) -> None:
     (elsewhere / "deploy.yaml").write_text("engine_url: ftw.example.com\n")
     result = CliRunner().invoke(app, ["serve"], env={"FTW_DEPLOY_CONFIG": "deploy.yaml"})
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert result.stderr.startswith("error: deploy.yaml:1: engine_url: 'ftw.example.com' is not")
     assert "Traceback" not in result.output + result.stderr
 

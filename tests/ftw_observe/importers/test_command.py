@@ -1,4 +1,4 @@
-"""The import command: YAML on stdout or into files, warnings on stderr, exit 2 on bad input."""
+"""The import command: YAML on stdout or into files, warnings on stderr, exit 1 on bad input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from ftw_observe.importers.command import EXIT_INVALID, import_specs
+from ftw_observe.importers.command import import_specs
 from ftw_observe.spec.load import validate_files
 
 from .helpers import openslo_slo, openslo_text, sloth_slo, sloth_text
@@ -62,7 +62,7 @@ def test_existing_files_are_never_overwritten(tmp_path: Path) -> None:
     target = tmp_path / "checkout.yaml"
     target.write_text("edited by hand\n", encoding="utf-8")
     result = run(DATA / "sloth-checkout.yaml", "-o", target)
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert f"error: {target}: exists; not overwritten" in result.stderr
     assert target.read_text(encoding="utf-8") == "edited by hand\n"
 
@@ -76,22 +76,22 @@ def test_team_and_period_options_apply_to_sloth_specs(tmp_path: Path) -> None:
     assert (doc["team"], doc["slos"][0]["period"]) == ("payments", "28d")
 
 
-def test_bad_input_exits_2_naming_file_and_field(tmp_path: Path) -> None:
+def test_bad_input_exits_1_naming_file_and_field(tmp_path: Path) -> None:
     source = tmp_path / "sloth.yaml"
     source.write_text(sloth_text(sloth_slo(sli={"plugin": {"id": "x"}})), encoding="utf-8")
     result = run(source)
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert result.stdout == ""
     assert f"error: {source}: slos[0].sli.plugin: SLI plugins" in result.stderr
     assert "1 problem found; nothing imported" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_malformed_yaml_and_missing_files_exit_2(tmp_path: Path) -> None:
+def test_malformed_yaml_and_missing_files_exit_1(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: [\n", encoding="utf-8")
     result = run(broken, tmp_path / "missing.yaml")
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert f"error: {broken}:2: not valid YAML" in result.stderr
     assert f"error: {tmp_path / 'missing.yaml'}: cannot read" in result.stderr
     assert "2 problems found" in result.stderr
@@ -102,5 +102,5 @@ def test_the_same_service_from_two_files_is_refused(tmp_path: Path) -> None:
     first.write_text(sloth_text(), encoding="utf-8")
     second.write_text(sloth_text(), encoding="utf-8")
     result = run(first, second)
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert f"error: {second}: service: api.yaml is also imported from {first}" in result.stderr

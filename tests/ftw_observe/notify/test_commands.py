@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,8 +40,10 @@ def test_routes_shows_the_receivers_of_a_page_and_what_could_mute_it():
         'alert: SLOErrorBudgetBurn{service="marketplace",severity="page",'
         'slo="api-availability",tier="page-6h"}'
     )
-    rows = [line.split("│")[1:-1] for line in lines if line.startswith("│")]
-    cells = [[cell.strip() for cell in row] for row in rows]
+    header = lines.index(
+        "receiver           kind        target                            route   repeat"
+    )
+    cells = [re.split(r" {3,}", line) for line in lines[header + 1 : header + 3]]
     assert cells == [
         ["pagerduty-oncall", "pagerduty", "key from $PAGERDUTY_ROUTING_KEY", "pages", "4h"],
         ["slack-incidents", "slack", "#incidents", "pages", "4h"],
@@ -77,7 +80,7 @@ def test_routes_verifies_receivers_like_amtool(labels: list[str], receivers: lis
     assert "error: expected receivers nobody, got" in wrong.output
 
 
-def test_routes_exits_2_on_a_bad_policy_or_label(tmp_path: Path):
+def test_routes_exits_1_on_a_bad_policy_and_2_on_a_bad_label(tmp_path: Path):
     bad = tmp_path / "routing.yaml"
     bad.write_text(
         POLICY.read_text().replace("receivers: [slack-slo-alerts]", "receivers: [slack]", 1)
@@ -86,7 +89,7 @@ def test_routes_exits_2_on_a_bad_policy_or_label(tmp_path: Path):
     broken = run("alerts", "routes", "severity=page", "--policy", str(bad))
     label = run("alerts", "routes", "severity", "--policy", str(POLICY))
 
-    assert broken.exit_code == 2
+    assert broken.exit_code == 1
     assert re.search(
         r"routing\.yaml:\d+: routes\[1\]\.receivers\[0\]: no receiver 'slack'", broken.output
     )
@@ -202,3 +205,37 @@ def test_muting_ignores_silences_that_ended_or_do_not_match():
     )
 
     assert muting(alert, [ended, other], [], load_policy(POLICY), NOW + timedelta(minutes=1)) == []
+
+
+def test_routes_json_names_the_receivers_and_rules_of_an_alert():
+    result = run(
+        "alerts",
+        "routes",
+        *PAGE,
+        "severity=page",
+        "tier=page-6h",
+        "--policy",
+        str(POLICY),
+        "-o",
+        "json",
+    )
+
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["alert"]["slo"] == "api-availability"
+    assert [receiver["name"] for receiver in found["receivers"]] == [
+        "pagerduty-oncall",
+        "slack-incidents",
+    ]
+    assert found["routes"] == ["pages"]
+    assert found["repeat_seconds"] == 4 * 3600
+    assert any(rule.startswith("muted by page-1h") for rule in found["inhibit_rules"])
+    assert found["muted_by"] is None  # offline: no engine asked
+
+
+def test_routes_piped_is_plain_text_with_receiver_names_whole():
+    result = run("alerts", "routes", *PAGE, "severity=page", "--policy", str(POLICY))
+
+    assert result.exit_code == 0, result.output
+    assert "pagerduty-oncall" in result.stdout
+    assert not set("│─┃━") & set(result.stdout)

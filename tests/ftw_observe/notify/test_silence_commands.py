@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,8 +12,10 @@ from typer.testing import Result
 
 from ftw_observe.notify.engine_api import ApiToken, TokenError, find_token
 from tests.conftest import free_port
+from tests.ftw_observe.api.seed import marketplace_specs
 from tests.ftw_observe.conftest import SERVER_API_TOKEN, Server
 from tests.support.cli import run_cli
+from tests.support.terminal import BOX, run_in_terminal, run_piped, script
 
 TOKEN_ENV = {"FTW_API_TOKEN": SERVER_API_TOKEN}
 
@@ -254,3 +257,87 @@ def test_find_token_takes_the_first_place_that_has_one(tmp_path: Path):
     assert find_token(None, {"FTW_HOME": str(tmp_path / "empty")}) is None
     with pytest.raises(TokenError, match="FTW_API_TOKEN_FILE=/nonexistent: cannot read"):
         find_token(None, {"FTW_API_TOKEN_FILE": "/nonexistent"})
+
+
+MESSAGES = "route=/api/jobs/{job_id}/messages"
+
+
+def _add(server: Server, *matchers: str, extra: tuple[str, ...] = ()) -> Result:
+    args = ["--reason", "deploy", "--author", "ana", "--duration", "2h", "--url", server.url]
+    return run("silence", "add", *matchers, *args, *extra)
+
+
+def test_silence_add_quiet_prints_only_the_new_id(server: Server):
+    result = _add(server, "slo=bid-response", extra=("-q",))
+
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"[0-9a-f-]{36}\n", result.stdout)
+
+
+def test_silence_add_json_is_the_new_silence(server: Server):
+    result = _add(server, "slo=bid-response", extra=("-o", "json"))
+
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.stdout)
+    assert created["matchers"] == ["slo=bid-response"]
+    assert created["state"] == "active"
+
+
+@pytest.mark.parametrize("args", [["-o", "json"], ["--json"]])
+def test_silence_list_json_parses_to_the_silences(server: Server, args: list[str]):
+    silence_id = _add(server, "slo=bid-response", extra=("-q",)).stdout.strip()
+
+    result = run("silence", "list", "--url", server.url, *args)
+
+    assert result.exit_code == 0, result.output
+    assert [silence["id"] for silence in json.loads(result.stdout)] == [silence_id]
+
+
+def _slo_silences(server: Server) -> list[str]:
+    names = [slo.name for spec in marketplace_specs() for slo in spec.slos]
+    ids = [_add(server, f"slo={name}", MESSAGES, extra=("-q",)).stdout.strip() for name in names]
+    assert all(ids)
+    return [*ids, *(f"slo={name}" for name in names), MESSAGES]
+
+
+def test_silence_list_piped_at_80_columns_is_plain_and_whole(server: Server):
+    wanted = _slo_silences(server)
+
+    ran = run_piped([script("ftw-observe"), "silence", "list", "--url", server.url], columns=80)
+
+    assert ran.returncode == 0, ran.stderr
+    for text in wanted:
+        assert text in ran.stdout
+    assert "…" not in ran.stdout
+    assert "\x1b" not in ran.stdout
+    assert not BOX & set(ran.stdout)
+
+
+def test_silence_list_in_a_terminal_fits_80_columns_with_ids_and_matchers_whole(server: Server):
+    wanted = _slo_silences(server)
+
+    ran = run_in_terminal([script("ftw-observe"), "silence", "list", "--url", server.url])
+
+    assert ran.returncode == 0, ran.stderr
+    for text in wanted:
+        assert text in ran.stdout
+    assert "…" not in ran.stdout
+    assert max(len(line) for line in ran.stdout.splitlines()) <= 80
+
+
+def test_silence_list_wide_shows_the_reason(server: Server):
+    _add(server, "slo=bid-response")
+
+    result = run("silence", "list", "--url", server.url, "-o", "wide")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split() == [
+        "id",
+        "state",
+        "matchers",
+        "starts",
+        "ends",
+        "author",
+        "reason",
+    ]
+    assert "deploy" in result.stdout

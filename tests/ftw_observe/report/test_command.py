@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from ftw_observe.report.command import EXIT_INVALID, report
+from ftw_observe.report.command import report
 from ftw_observe.report.load import load_instances
 from ftw_observe.store import Store
 from tests.ftw_observe.report.data import SLOS, SPEC, WINDOW
@@ -96,7 +96,7 @@ def test_html_renders(seeded_store: Store, report_db: str, slo_dir: Path) -> Non
 @pytest.mark.parametrize("period", ["thirty days", "30m", "0d"])
 def test_a_bad_period_exits_2(period: str, report_db: str, slo_dir: Path) -> None:
     result = run("--period", period, "--database-url", report_db, "--slo-dir", str(slo_dir))
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 2
     assert "error: --period" in result.stderr
 
 
@@ -104,41 +104,41 @@ def test_a_bad_format_exits_2(slo_dir: Path) -> None:
     assert run("--format", "pdf", "--slo-dir", str(slo_dir)).exit_code == 2
 
 
-def test_a_missing_sqlite_file_exits_2_without_creating_it(tmp_path: Path, slo_dir: Path) -> None:
+def test_a_missing_sqlite_file_exits_1_without_creating_it(tmp_path: Path, slo_dir: Path) -> None:
     url = f"sqlite:///{tmp_path / 'nowhere' / 'observe.db'}"
     result = run("--database-url", url, "--slo-dir", str(slo_dir))
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert "does not exist" in result.stderr
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_a_database_without_the_store_exits_2(tmp_path: Path, slo_dir: Path) -> None:
+def test_a_database_without_the_store_exits_1(tmp_path: Path, slo_dir: Path) -> None:
     empty = tmp_path / "empty.db"
     empty.write_bytes(b"")
     result = run("--database-url", f"sqlite:///{empty}", "--slo-dir", str(slo_dir))
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert f"cannot read the store at sqlite:///{empty}" in result.stderr
 
 
 def test_an_unreachable_database_is_named_without_its_password(slo_dir: Path) -> None:
     url = "postgresql://reporter:s3cr3t@127.0.0.1:1/observe"
     result = run("--database-url", url, "--slo-dir", str(slo_dir))
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert "reporter:***@127.0.0.1:1/observe" in result.stderr
     assert "s3cr3t" not in result.stderr + result.stdout
 
 
-def test_invalid_specs_exit_2(tmp_path: Path, report_db: str) -> None:
+def test_invalid_specs_exit_1(tmp_path: Path, report_db: str) -> None:
     (tmp_path / "bad.yaml").write_text("service: [\n", encoding="utf-8")
     result = run("--database-url", report_db, "--slo-dir", str(tmp_path))
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 1
     assert "bad.yaml" in result.stderr
 
 
 @pytest.mark.parametrize("url", ["not a url:hunter2@", "nosuchdb://user:hunter2@host/db"])
 def test_an_unusable_url_exits_2_without_its_password(url: str, slo_dir: Path) -> None:
     result = run("--database-url", url, "--slo-dir", str(slo_dir))
-    assert result.exit_code == EXIT_INVALID
+    assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
     assert "hunter2" not in result.stderr + result.stdout
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import io
 import socket
 
 import pytest
 from typer.testing import CliRunner
 
 from marketplace.loadgen.cli import app
+from marketplace.loadgen.report import render_faults
+from marketplace.output import output_console
 
 runner = CliRunner()
 
@@ -84,3 +87,27 @@ def test_fault_show_against_nothing_says_the_marketplace_cannot_be_reached():
     result = runner.invoke(app, ["fault", "show", "--url", url, "--operator-key", "k"])
     assert result.exit_code == 1
     assert "cannot reach the marketplace" in result.output
+
+
+def test_an_unknown_output_format_is_a_usage_error():
+    result = runner.invoke(app, ["fault", "show", "-o", "yaml", "--operator-key", "k"])
+    assert result.exit_code == 2
+
+
+def test_route_faults_piped_are_plain_text_with_routes_whole():
+    faults = {
+        "routes": [
+            {
+                "route": "/api/jobs/{job_id}/messages",
+                "error_ratio": 0.5,
+                "error_status": 503,
+                "latency_seconds": 0,
+            }
+        ]
+    }
+    piped = io.StringIO()
+
+    render_faults(faults, output_console(piped))
+
+    assert "/api/jobs/{job_id}/messages" in piped.getvalue()
+    assert not set("─│┃━┏┓┗┛┡┩") & set(piped.getvalue())

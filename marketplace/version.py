@@ -1,0 +1,21 @@
+"""`--version` for the marketplace's console scripts: `<name> <version>` of the package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import version
+
+import typer
+
+DISTRIBUTION = "ftw-observe"
+
+
+def version_callback(program: str) -> Callable[[bool], None]:
+    """Return an eager option callback that prints `<program> <version>` and exits."""
+
+    def show(value: bool) -> None:
+        if value:
+            typer.echo(f"{program} {version(DISTRIBUTION)}")
+            raise typer.Exit()
+
+    return show
