@@ -148,7 +148,7 @@ class Activity:
         message = f"summary of the last {format_duration(seconds)}: {', '.join(parts)}"
         if ongoing:
             message += "; ongoing: " + "; ".join(
-                f"{kind} since {problem.since.isoformat()} ({problem.detail})"
+                f"{kind} since {problem.since.isoformat(timespec='seconds')} ({problem.detail})"
                 for kind, problem in sorted(ongoing.items())
             )
         fields: Fields = {
