@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -187,3 +188,25 @@ def test_the_summary_counts_what_happened_since_the_last(
         "1 transition, 0 notifications delivered, 0 retried, 0 rejected, 0 errors"
     )
     assert (vars(summary)["event"], vars(summary)["cycles"]) == ("summary", 2)
+
+
+def test_a_dispatch_tick_during_a_slow_pass_returns_at_once(make_runtime: Make) -> None:
+    runtime, _, _ = make_runtime()
+    runtime.tick()  # takes the lease: only the leader dispatches
+    entered, release, calls = threading.Event(), threading.Event(), []
+
+    def slow_pass() -> None:
+        calls.append(1)
+        entered.set()
+        release.wait(timeout=30)
+
+    runtime.dispatch = slow_pass
+    first = threading.Thread(target=runtime.dispatch_now)
+    first.start()
+    try:
+        assert entered.wait(timeout=30)
+        runtime.dispatch_now()  # returns without waiting for the first pass
+        assert calls == [1]
+    finally:
+        release.set()
+        first.join(timeout=30)
