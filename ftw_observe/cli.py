@@ -18,6 +18,7 @@ from ftw_observe.display.terminal import (
     chosen,
     print_json,
 )
+from ftw_observe.engine.logs import LogFormat, LogLevel
 from ftw_observe.spec.issues import SpecError, SpecIssue
 
 app = typer.Typer(
@@ -147,17 +148,32 @@ def serve(
     port: Annotated[
         int, typer.Option(envvar="FTW_ENGINE_PORT", help="Port of the API and status page.")
     ] = 8080,
+    log_level: Annotated[
+        LogLevel,
+        typer.Option(
+            envvar="FTW_LOG_LEVEL",
+            case_sensitive=False,
+            help="debug also logs every scheduler job, Prometheus query and probe.",
+        ),
+    ] = LogLevel.INFO,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            envvar="FTW_LOG_FORMAT", case_sensitive=False, help="json: one object per line."
+        ),
+    ] = LogFormat.TEXT,
 ) -> None:
     """Run the engine: evaluate every SLO on a schedule and serve the API and status page."""
     import logging
 
     import uvicorn
 
+    from ftw_observe.engine import logs
     from ftw_observe.engine.settings import EngineSettings, SettingsError
     from ftw_observe.prometheus import PrometheusAuthError, safe_url
     from ftw_observe.service import EngineService
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(log_level, log_format)
     try:
         settings = EngineSettings.from_env()
         service = EngineService.build(settings)
@@ -168,14 +184,19 @@ def serve(
         _report(error.issues)
         raise typer.Exit(EXIT_INVALID) from None
     auth = settings.prometheus_auth
-    typer.echo(
-        f"ftw-observe: replica {settings.replica}, {len(service.specs)} spec file(s), "
-        f"Prometheus {safe_url(settings.prometheus_url)} (auth: {auth.scheme}"
-        f"{', client certificate' if auth.client_cert_file else ''}"
-        f"{', headers ' + ', '.join(n for n, _ in auth.headers) if auth.headers else ''}), "
-        f"every {settings.interval.total_seconds():g} s"
+    logging.getLogger("ftw_observe.engine").info(
+        "ftw-observe: replica %s, %d spec file(s), Prometheus %s (auth: %s%s%s), every %g s",
+        settings.replica,
+        len(service.specs),
+        safe_url(settings.prometheus_url),
+        auth.scheme,
+        ", client certificate" if auth.client_cert_file else "",
+        ", headers " + ", ".join(n for n, _ in auth.headers) if auth.headers else "",
+        settings.interval.total_seconds(),
+        extra={"event": "start", "replica": settings.replica},
     )
-    uvicorn.run(service.app(), host=host, port=port, log_level="info")
+    # No log_config: uvicorn's lines go through the handler above, in the same format.
+    uvicorn.run(service.app(), host=host, port=port, log_level=log_level.value, log_config=None)
 
 
 def _register_commands() -> None:

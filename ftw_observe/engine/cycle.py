@@ -84,10 +84,25 @@ class CycleResult:
     transitions: list[Transition] = field(default_factory=list)
     error: str | None = None
     watchdog_at: datetime | None = None  # the last watchdog arrival the cycle saw
+    pending: list[AlertState] = field(default_factory=list)  # alerts that began pending
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _began_pending(
+    updates: Sequence[AlertState], before: dict[AlertKey, AlertState]
+) -> list[AlertState]:
+    """Return the alerts this cycle moved into pending (a pending alert is no transition)."""
+    began = []
+    for state in updates:
+        previous = before.get(state.key)
+        if state.phase is AlertPhase.PENDING and (
+            previous is None or previous.phase is not AlertPhase.PENDING
+        ):
+            began.append(state)
+    return began
 
 
 class Engine:
@@ -148,7 +163,8 @@ class Engine:
             transitions.append(meta_transition)
         new_health = EngineHealth(last_cycle_at=at, last_success_at=at)
         self._save(evaluations, updates, transitions, new_health)
-        return CycleResult(at, evaluations, transitions, watchdog_at=arrival)
+        pending = _began_pending(updates, states)
+        return CycleResult(at, evaluations, transitions, watchdog_at=arrival, pending=pending)
 
     def _watchdog(
         self, at: datetime, states: dict[AlertKey, AlertState], leader_since: datetime

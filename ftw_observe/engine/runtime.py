@@ -3,6 +3,10 @@
 After each cycle the leader notes what the alerting chain owes (the outbox backlog, the
 watchdog's last arrival) for `/metrics`, and pings the heartbeat URL if the cycle read
 Prometheus and the watchdog still arrives.
+
+The log gets a line for each change only (see ftw_observe.engine.activity): an alert that
+turns pending, fires or resolves, a lease won or lost, a problem that starts, changes or
+ends; and a summary every `log_summary_interval`.
 """
 
 from __future__ import annotations
@@ -12,17 +16,19 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from ftw_observe.durations import format_duration
 from ftw_observe.engine import watchdog
+from ftw_observe.engine.activity import Activity
 from ftw_observe.engine.cycle import CycleResult, Engine
 from ftw_observe.engine.heartbeat import Heartbeat
 from ftw_observe.engine.metrics import EngineMetrics
 from ftw_observe.engine.runtime_status import Role, RuntimeStatus
 from ftw_observe.engine.settings import EngineSettings
-from ftw_observe.model import OutboxBacklog
+from ftw_observe.model import AlertState, OutboxBacklog, Transition
 
 log = logging.getLogger("ftw_observe.engine")
 
@@ -37,6 +43,15 @@ class LeaseLike(Protocol):
     def release(self) -> None:
         """Give the lease up if held."""
         ...
+
+
+@runtime_checkable
+class DispatchCounts(Protocol):
+    """What a dispatch pass reports (see ftw_observe.notify.dispatch.DispatchReport)."""
+
+    delivered: int
+    retried: int
+    rejected: int
 
 
 class EngineRuntime:
@@ -74,18 +89,21 @@ class EngineRuntime:
         self.last_cycle_seconds: float | None = None
         self._lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
+        self.activity = Activity(clock())
 
     def heartbeat(self) -> bool:
         """Take or renew the lease; return whether this replica leads."""
         try:
             leader = self.lease.try_acquire(self.clock())
-        except Exception:
-            log.exception("lease check failed; standing by")
+        except Exception as error:
+            self._failed("lease", "lease check failed; standing by", error)
             leader = False
+        else:
+            self._recovered("lease", "lease checks work again")
         if leader != self.leader:
-            log.info(
-                "replica %s is now %s", self.settings.replica, "leader" if leader else "standby"
-            )
+            role = "leader" if leader else "standby"
+            fields = {"event": "lease", "role": role, "replica": self.settings.replica}
+            log.info("replica %s is now %s", self.settings.replica, role, extra=fields)
             self.leader_since = self.clock() if leader else None
         if not leader:
             self.metrics.chain.clear_backlog()
@@ -101,8 +119,8 @@ class EngineRuntime:
             started = time.perf_counter()
             try:
                 result = self.engine.run_cycle(leader_since=self.leader_since)
-            except Exception:
-                log.exception("evaluation cycle failed")
+            except Exception as error:
+                self._failed("cycle", "evaluation cycle failed", error)
                 self.metrics.cycles.labels("error").inc()
                 return None
             finally:
@@ -111,14 +129,20 @@ class EngineRuntime:
             elapsed = time.perf_counter() - started
             self.last_result, self.last_cycle_seconds = result, elapsed
             self.metrics.cycle_duration.observe(elapsed)
+            self._recovered("cycle", "evaluation cycles run again")
+            self.activity.cycle(result)
             for transition in result.transitions:
                 self.metrics.transitions.labels(transition.kind.value).inc()
             if result.error:
-                log.warning("cycle could not read Prometheus: %s", result.error)
+                if self.activity.problems.begin("prometheus", result.error, result.at):
+                    fields = {"event": "problem", "problem": "prometheus"}
+                    log.warning("Prometheus unreadable: %s", result.error, extra=fields)
                 self.metrics.cycles.labels("prometheus_error").inc()
             else:
+                self._recovered("prometheus", "Prometheus readable again")
                 self.metrics.cycles.labels("success").inc()
                 self.metrics.last_success.set(result.at.timestamp())
+            _log_changes(result)
             self.metrics.chain.note_watchdog(result.watchdog_at)
             self._ping(result)
             return result
@@ -129,8 +153,12 @@ class EngineRuntime:
             return
         try:
             self.metrics.chain.note_backlog(self.backlog())
-        except Exception:
-            log.warning("cannot read the outbox backlog; /metrics keeps the last one")
+        except Exception as error:
+            self._failed(
+                "outbox", "cannot read the outbox backlog; /metrics keeps the last one", error
+            )
+        else:
+            self._recovered("outbox", "the outbox backlog reads again")
 
     def _ping(self, result: CycleResult) -> None:
         """Ping the heartbeat after a cycle that read Prometheus while the watchdog arrives."""
@@ -162,11 +190,48 @@ class EngineRuntime:
         """Route and deliver due notifications, on the leader only; never raise."""
         if self.dispatch is None or not self.leader:
             return
-        with self._dispatch_lock:
-            try:
-                self.dispatch()
-            except Exception:
-                log.exception("notification dispatch failed; the outbox keeps every notification")
+        # A pass still running (a slow receiver) claims until nothing is due: nothing to add.
+        if not self._dispatch_lock.acquire(blocking=False):
+            return
+        try:
+            report = self.dispatch()
+        except Exception as error:
+            problem = "notification dispatch failed; the outbox keeps every notification"
+            self._failed("dispatch", problem, error)
+            return
+        finally:
+            self._dispatch_lock.release()
+        self._recovered("dispatch", "notification dispatch works again")
+        if isinstance(report, DispatchCounts):
+            self.activity.dispatched(report.delivered, report.retried, report.rejected)
+
+    def log_summary(self) -> None:
+        """Log what happened since the last summary, and the problems still ongoing."""
+        role = "leader" if self.leader else "standby"
+        message, fields = self.activity.summary(self.clock(), role=role)
+        log.info("%s", message, extra=fields)
+
+    def _failed(self, kind: str, message: str, error: Exception) -> None:
+        """Count an error; log it with its traceback when it starts or changes."""
+        self.activity.error()
+        if self.activity.problems.begin(kind, type(error).__name__, self.clock()):
+            log.exception(message, extra={"event": "problem", "problem": kind})
+
+    def _recovered(self, kind: str, message: str) -> None:
+        """Log the end of an ongoing problem: how long it lasted and how often it recurred."""
+        problem = self.activity.problems.end(kind)
+        if problem is None:
+            return
+        lasted = format_duration(max(round((self.clock() - problem.since).total_seconds()), 0))
+        fields = {"event": "recovered", "problem": kind, "failures": problem.count}
+        log.info(
+            "%s after %s (%d failed attempt%s)",
+            message,
+            lasted,
+            problem.count,
+            "" if problem.count == 1 else "s",
+            extra=fields,
+        )
 
     def prune_now(self) -> None:
         """Apply snapshot retention and downsampling, on the leader only."""
@@ -189,7 +254,14 @@ class EngineRuntime:
         scheduler.add_job(self.prune_now, "interval", hours=1, next_run_time=now, **common)
         if self.dispatch is not None:
             seconds = self.settings.dispatch_interval.total_seconds()
-            scheduler.add_job(self.dispatch_now, "interval", seconds=seconds, **common)
+            # Two instances: a tick during a slow pass returns at once instead of making
+            # APScheduler warn, every second, that it skipped one.
+            dispatch = {**common, "max_instances": 2}
+            scheduler.add_job(self.dispatch_now, "interval", seconds=seconds, **dispatch)
+        summary = self.settings.log_summary_interval.total_seconds()
+        if summary > 0:
+            self.activity.restart(now)
+            scheduler.add_job(self.log_summary, "interval", seconds=summary, **common)
         scheduler.start()
         self._scheduler = scheduler
 
@@ -207,3 +279,51 @@ class EngineRuntime:
             self.metrics.leader.set(0)
         if self.heartbeat_ping is not None:
             self.heartbeat_ping.close()
+
+
+def describe(state: AlertState) -> str:
+    """Name an alert for a log line: alert name, service/SLO{instance}, tier."""
+    key = state.key.instance
+    where = f"{key.service}/{key.slo}" + (f"{{{key.instance}}}" if key.group else "")
+    name = state.labels.get("alertname")
+    return f"{name} {where} tier {state.key.tier}" if name else f"{where} tier {state.key.tier}"
+
+
+def _alert_fields(state: AlertState, kind: str) -> dict[str, Any]:
+    key = state.key
+    return {
+        "event": "transition",
+        "kind": kind,
+        "dedup_key": key.dedup_key,
+        "alertname": state.labels.get("alertname"),
+        "service": key.instance.service,
+        "slo": key.instance.slo,
+        "slo_instance": key.instance.instance,
+        "tier": key.tier,
+        "severity": state.labels.get("severity"),
+        "burn_rate": state.value,
+    }
+
+
+def _log_changes(result: CycleResult) -> None:
+    """Log one line per alert that turned pending, fired or resolved in this cycle."""
+    for state in result.pending:
+        log.info("alert pending: %s", describe(state), extra=_alert_fields(state, "pending"))
+    for transition in result.transitions:
+        _log_transition(transition)
+
+
+def _log_transition(transition: Transition) -> None:
+    state, kind = transition.state, transition.kind.value
+    fields = _alert_fields(state, kind)
+    if kind == "firing":
+        summary = state.annotations.get("summary")
+        text = f"{describe(state)}: {summary}" if summary else describe(state)
+        log.info("alert firing: %s", text, extra=fields)
+        return
+    lasted = ""
+    if state.fired_at is not None:
+        seconds = max(round((transition.at - state.fired_at).total_seconds()), 0)
+        fields["fired_seconds"] = seconds
+        lasted = f" after firing {format_duration(seconds)}"
+    log.info("alert resolved: %s%s", describe(state), lasted, extra=fields)

@@ -149,6 +149,8 @@ class EngineSettings:
     silence_max_duration: timedelta = timedelta(days=7)
     # An outage resolves once its fast window stays clean this long (zero: when every tier has).
     recovery_hold: timedelta = timedelta(minutes=10)
+    # How often the log gets a summary of the cycles, deliveries and errors (zero: never).
+    log_summary_interval: timedelta = timedelta(minutes=15)
     # Where the links of SLO alerts and of the API point: the engine_url and grafana_url.
     deploy: DeployConfig = field(default_factory=DeployConfig)
 
@@ -220,5 +222,6 @@ class EngineSettings:
             api_token=(env.get("FTW_API_TOKEN") or "").strip() or None,
             silence_max_duration=_duration(env, "FTW_SILENCE_MAX_DURATION", timedelta(days=7)),
             recovery_hold=timedelta(seconds=_number(env, "FTW_RECOVERY_HOLD_SECONDS", 600, 0)),
+            log_summary_interval=timedelta(seconds=_number(env, "FTW_LOG_SUMMARY_SECONDS", 900, 0)),
             deploy=deploy,
         )

@@ -145,8 +145,18 @@ class Dispatcher:
         report.outcomes.append((key, receiver, result.outcome.value))
         if self.metrics:
             self.metrics.notifications.labels(receiver, result.outcome.value).inc()
+        kind = item.notification.kind.value
+        fields = {"event": "delivery", "dedup_key": key, "receiver": receiver, "kind": kind}
         if result.outcome is Outcome.DELIVERED:
             report.delivered += 1
+            if not (result.delivery or {}).get("unconfigured"):  # that receiver said it already
+                log.info(
+                    "notification %s %s delivered to %s",
+                    kind,
+                    key,
+                    receiver,
+                    extra={**fields, "outcome": "delivered"},
+                )
             if self.metrics:
                 latency = (self.clock() - item.notification.created_at).total_seconds()
                 self.metrics.latency.labels(receiver).observe(max(latency, 0.0))
@@ -157,7 +167,12 @@ class Dispatcher:
             wait = backoff(item.attempts) if result.retry_after is None else result.retry_after
             report.retried += 1
             log.warning(
-                "notification %s to %s: %s; retry in %.0f s", key, receiver, result.detail, wait
+                "notification %s to %s: %s; retry in %.0f s",
+                key,
+                receiver,
+                result.detail,
+                wait,
+                extra={**fields, "outcome": "retry"},
             )
             return Settlement(
                 item.id,
@@ -167,5 +182,11 @@ class Dispatcher:
                 next_attempt_at=now + timedelta(seconds=wait),
             )
         report.rejected += 1
-        log.error("notification %s to %s rejected: %s", key, receiver, result.detail)
+        log.error(
+            "notification %s to %s rejected: %s",
+            key,
+            receiver,
+            result.detail,
+            extra={**fields, "outcome": "rejected"},
+        )
         return Settlement(item.id, OutboxState.REJECTED, now, error=result.detail)

@@ -7,11 +7,11 @@ from types import ModuleType
 
 import pytest
 
-from ftw_observe.engine import chain_metrics, heartbeat, watchdog
+from ftw_observe.engine import activity, chain_metrics, heartbeat, logs, watchdog
 from ftw_observe.rules import names
 
 
-@pytest.mark.parametrize("module", [chain_metrics, heartbeat, watchdog, names])
+@pytest.mark.parametrize("module", [activity, chain_metrics, heartbeat, logs, watchdog, names])
 def test_docstring_examples_run(module: ModuleType) -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0

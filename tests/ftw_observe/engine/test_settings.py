@@ -74,6 +74,18 @@ def test_a_bad_recovery_hold_names_the_variable(value: str) -> None:
         EngineSettings.from_env({"FTW_RECOVERY_HOLD_SECONDS": value})
 
 
+def test_the_log_gets_a_summary_every_fifteen_minutes_unless_configured() -> None:
+    assert EngineSettings.from_env({}).log_summary_interval == timedelta(minutes=15)
+    configured = EngineSettings.from_env({"FTW_LOG_SUMMARY_SECONDS": "60"})
+    assert configured.log_summary_interval == timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("value", ["hourly", "-1"])
+def test_a_bad_summary_interval_names_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="FTW_LOG_SUMMARY_SECONDS="):
+        EngineSettings.from_env({"FTW_LOG_SUMMARY_SECONDS": value})
+
+
 def test_prometheus_down_and_a_missing_watchdog_page_after_three_minutes_by_default() -> None:
     settings = EngineSettings.from_env({})
 
