@@ -20,6 +20,7 @@ BURN_RATE = "ftw_slo:burn_rate:rate{window}"
 PERIOD_ERRORS = "ftw_slo:errors:period"
 PERIOD_EVENTS = "ftw_slo:events:period"
 PERIOD_ERROR_RATIO = "ftw_slo:error_ratio:period"
+PERIOD_COVERAGE = "ftw_slo:period:coverage"
 
 OBJECTIVE = "ftw_slo:objective:ratio"
 ERROR_BUDGET = "ftw_slo:error_budget:ratio"
