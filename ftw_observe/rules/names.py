@@ -84,6 +84,8 @@ def windowed(template: str, seconds: int) -> str:
 def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
     """Map each recorded count and ratio series to (kind, window), the period's included.
 
+    The period's coverage (the share of the period that has data) is read with them.
+
     >>> recorded_counts([300])["ftw_slo:events:increase5m"]
     ('events', '5m')
     """
@@ -94,4 +96,5 @@ def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
     found[PERIOD_ERRORS] = ("errors", "period")
     found[PERIOD_EVENTS] = ("events", "period")
     found[PERIOD_ERROR_RATIO] = ("error_ratio", "period")
+    found[PERIOD_COVERAGE] = ("coverage", "period")
     return found
