@@ -109,6 +109,25 @@ def measured_over(coverage: float | None, period_seconds: int) -> str:
     return f"{duration(max(coverage, 0.0) * period_seconds)} of {duration(period_seconds)}"
 
 
+def consumed(remaining: float | None) -> str:
+    """Return the share of the budget spent, from the share left: `consumed 40.0 %`."""
+    known = _known(remaining)
+    return "" if known is None else f"consumed {budget(1 - known)}"
+
+
+def budget_note_parts(
+    remaining: float | None, coverage: float | None, period_seconds: int
+) -> tuple[str, str]:
+    """Return the note on a partly covered budget in two: the share consumed, then the rest."""
+    over = measured_over(coverage, period_seconds)
+    if not over:
+        return "", ""
+    head = consumed(remaining)
+    if not head:
+        return "", f"budget measured over {over}"
+    return head, f"of the budget of the events seen; budget measured over {over}"
+
+
 def budget_note(remaining: float | None, coverage: float | None, period_seconds: int) -> str:
     """Return what a budget over a partly covered period says, extrapolating nothing.
 
@@ -118,14 +137,7 @@ def budget_note(remaining: float | None, coverage: float | None, period_seconds:
     >>> budget_note(0.6, 0.05, 30 * 86_400)
     'consumed 40.0 % of the budget of the events seen; budget measured over 1d 12h of 30d'
     """
-    over = measured_over(coverage, period_seconds)
-    if not over:
-        return ""
-    known = _known(remaining)
-    if known is None:
-        return f"budget measured over {over}"
-    consumed = f"consumed {budget(1 - known)} of the budget of the events seen"
-    return f"{consumed}; budget measured over {over}"
+    return " ".join(part for part in budget_note_parts(remaining, coverage, period_seconds) if part)
 
 
 def timestamp(value: datetime | None) -> str:
