@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from ftw_observe.budget import Status
@@ -200,9 +201,9 @@ YOUNG_COVERAGE = 1.5 / 30
 
 def young_cycle(now: datetime) -> list[Evaluation]:
     """Return a cycle of a young deployment: budgets measured over a day and a half."""
-    young = {"coverage": YOUNG_COVERAGE, "events": 5_000}
+    young = partial(evaluation, coverage=YOUNG_COVERAGE, events=5_000)
     return [
-        evaluation(
+        young(
             AVAILABILITY,
             now,
             status=Status.BURNING,
@@ -210,21 +211,19 @@ def young_cycle(now: datetime) -> list[Evaluation]:
             remaining=-39.0,
             burns={**burn_table(12), "period": 40.0},
             seconds_to_exhaustion=0.0,
-            **young,
         ),
-        evaluation(
+        young(
             P95_JOBS,
             now,
             status=Status.OK,
             objective=95,
             remaining=0.6,
             burns={**burn_table(0.5), "period": 0.4},
-            **young,
         ),
-        evaluation(P95_BIDS, now, status=Status.OK, objective=95, remaining=0.9, **young),
-        evaluation(P50, now, status=Status.OK, objective=50, remaining=1.0, **young),
-        evaluation(JOB_POSTING, now, status=Status.OK, objective=99.9, remaining=1.0, **young),
-        evaluation(PAYOUTS, now, status=Status.OK, objective=99.9, remaining=0.95, **young),
+        young(P95_BIDS, now, status=Status.OK, objective=95, remaining=0.9),
+        young(P50, now, status=Status.OK, objective=50, remaining=1.0),
+        young(JOB_POSTING, now, status=Status.OK, objective=99.9, remaining=1.0),
+        young(PAYOUTS, now, status=Status.OK, objective=99.9, remaining=0.95),
     ]
 
 
