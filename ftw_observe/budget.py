@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+# A period needs a day of data before its budget can read "exhausted": over fewer hours a
+# short outage overspends the budget of the few events seen, which the page tiers (1h, 6h)
+# already report as a burn; from a day on, an overspend is a trend the period will carry.
+EXHAUSTED_MIN_SECONDS = 86_400
+
 
 class Status(StrEnum):
     """What an SLO's budget says, worst first."""
@@ -111,17 +116,28 @@ def counter_increase(samples: Sequence[float]) -> float:
     return total
 
 
+def young(measured_seconds: float | None) -> bool:
+    """Tell whether a period has too little data for its budget to be called exhausted."""
+    return measured_seconds is not None and measured_seconds < EXHAUSTED_MIN_SECONDS
+
+
 def status(
     *,
     readable: bool,
     period: Counts | None,
     remaining: float | None,
     alerting: bool,
+    measured_seconds: float | None = None,
 ) -> Status:
-    """Return one status from what is known: unreadable beats everything, then spent budget."""
+    """Return one status from what is known: unreadable beats everything, then spent budget.
+
+    A young period (less than `EXHAUSTED_MIN_SECONDS` of data) is never exhausted: a few bad
+    minutes among a few hours of events overspend its budget on paper, and the burn-rate
+    alerts already speak for them. `measured_seconds` None (coverage unknown) trusts the counts.
+    """
     if not readable:
         return Status.UNKNOWN
-    if remaining is not None and remaining <= 0:
+    if remaining is not None and remaining <= 0 and not young(measured_seconds):
         return Status.EXHAUSTED
     if alerting:
         return Status.BURNING

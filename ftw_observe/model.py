@@ -65,6 +65,14 @@ class Evaluation:
     seconds_to_exhaustion: float | None  # at the 1h burn rate; None when it never runs out
     windows: tuple[WindowBurn, ...] = ()
     detail: str = ""  # why the status is unknown or no_data
+    # Share of the period that has data, 0..1: below 1 the figures above cover only that part.
+    # None when it was not measured (rules older than the coverage record).
+    coverage: float | None = None
+
+    @property
+    def measured_seconds(self) -> float | None:
+        """Return how much of the period has data, in seconds, if coverage was measured."""
+        return None if self.coverage is None else self.coverage * self.period_seconds
 
     def burn_rate(self, window: str) -> float | None:
         """Return the burn rate over one window, if it was measured."""

@@ -70,7 +70,14 @@ def template_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(pages.filters())
-    environment.globals.update({"age": fmt.age, "exhaustion": fmt.exhaustion, "heat": fmt.heat})
+    environment.globals.update(
+        {
+            "age": fmt.age,
+            "exhaustion": fmt.exhaustion,
+            "heat": fmt.heat,
+            "budget_note_parts": fmt.budget_note_parts,
+        }
+    )
     return environment
 
 

@@ -48,6 +48,13 @@ class SLOSummary(_Body):
     seconds_to_exhaustion: float | None = Field(
         description="Time left at the 1h burn rate; null when it never runs out or is unknown"
     )
+    coverage: float | None = Field(
+        default=None,
+        description=(
+            "Share of the period that has data, 0..1; below 1 the budget figures cover only "
+            "that part (a young period, or gaps); null when not measured"
+        ),
+    )
     events: float | None
     errors: float | None
     burn_rates: dict[str, float | None] = Field(
@@ -114,6 +121,13 @@ class InstanceDetail(_Body):
     remaining: float | None
     remaining_minutes: float | None
     seconds_to_exhaustion: float | None
+    coverage: float | None = Field(
+        default=None,
+        description=(
+            "Share of the period that has data, 0..1; below 1 the budget figures cover only "
+            "that part (a young period, or gaps); null when not measured"
+        ),
+    )
     events: float | None
     errors: float | None
     evaluated_at: datetime | None

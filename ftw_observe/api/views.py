@@ -68,9 +68,12 @@ class Row:
             "evaluated_at": None if e is None else e.evaluated_at,
             "detail": NOT_EVALUATED if e is None else e.detail,
         }
-        for name in ("sli", "remaining_minutes", "seconds_to_exhaustion", "events", "errors"):
+        for name in _FIGURES:
             shown[name] = None if e is None else finite(getattr(e, name))
         return shown
+
+
+_FIGURES = ("sli", "remaining_minutes", "seconds_to_exhaustion", "coverage", "events", "errors")
 
 
 def current(evaluations: Iterable[Evaluation], catalog: Catalog) -> list[Row]:

@@ -95,6 +95,51 @@ def exhaustion(remaining: float | None, seconds: float | None) -> str:
     return duration(known)
 
 
+def partial(coverage: float | None) -> bool:
+    """Tell whether a measured coverage says only part of the period has data."""
+    known = _known(coverage)
+    return known is not None and known < 1
+
+
+def measured_over(coverage: float | None, period_seconds: int) -> str:
+    """Return how much of a partly covered period has data: `1d 12h of 30d`; "" when whole."""
+    if not partial(coverage):
+        return ""
+    assert coverage is not None
+    return f"{duration(max(coverage, 0.0) * period_seconds)} of {duration(period_seconds)}"
+
+
+def consumed(remaining: float | None) -> str:
+    """Return the share of the budget spent, from the share left: `consumed 40.0 %`."""
+    known = _known(remaining)
+    return "" if known is None else f"consumed {budget(1 - known)}"
+
+
+def budget_note_parts(
+    remaining: float | None, coverage: float | None, period_seconds: int
+) -> tuple[str, str]:
+    """Return the note on a partly covered budget in two: the share consumed, then the rest."""
+    over = measured_over(coverage, period_seconds)
+    if not over:
+        return "", ""
+    head = consumed(remaining)
+    if not head:
+        return "", f"budget measured over {over}"
+    return head, f"of the budget of the events seen; budget measured over {over}"
+
+
+def budget_note(remaining: float | None, coverage: float | None, period_seconds: int) -> str:
+    """Return what a budget over a partly covered period says, extrapolating nothing.
+
+    The remaining share of such a period is a share of the budget of the events seen so far,
+    so the note says that and how much of the period they cover; "" when the period is whole.
+
+    >>> budget_note(0.6, 0.05, 30 * 86_400)
+    'consumed 40.0 % of the budget of the events seen; budget measured over 1d 12h of 30d'
+    """
+    return " ".join(part for part in budget_note_parts(remaining, coverage, period_seconds) if part)
+
+
 def timestamp(value: datetime | None) -> str:
     """Return a time in UTC to the second: `2026-11-22 02:51:20 UTC`."""
     if value is None:

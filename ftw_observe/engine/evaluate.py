@@ -51,6 +51,7 @@ class _Readings:
     errors: dict[str, float]
     events: dict[str, float]
     ratios: dict[str, float]
+    coverage: dict[str, float]
 
 
 def _group(target: Target, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -60,7 +61,7 @@ def _group(target: Target, labels: dict[str, str]) -> tuple[tuple[str, str], ...
 def collect(targets_: Sequence[Target], samples: Iterable[Sample]) -> dict[InstanceKey, _Readings]:
     """Sort samples into per-instance readings, keyed by window."""
     wanted = {(t.service.service, t.slo.name): t for t in targets_}
-    readings: dict[InstanceKey, _Readings] = defaultdict(lambda: _Readings({}, {}, {}))
+    readings: dict[InstanceKey, _Readings] = defaultdict(lambda: _Readings({}, {}, {}, {}))
     for sample in samples:
         target = wanted.get((sample.labels.get("service", ""), sample.labels.get("slo", "")))
         series = _SERIES.get(sample.labels.get("__name__", ""))
@@ -69,7 +70,12 @@ def collect(targets_: Sequence[Target], samples: Iterable[Sample]) -> dict[Insta
         kind, window = series
         key = InstanceKey(target.service.service, target.slo.name, _group(target, sample.labels))
         bucket = readings[key]
-        by_kind = {"errors": bucket.errors, "events": bucket.events, "error_ratio": bucket.ratios}
+        by_kind = {
+            "errors": bucket.errors,
+            "events": bucket.events,
+            "error_ratio": bucket.ratios,
+            "coverage": bucket.coverage,
+        }
         by_kind[kind][window] = sample.value
     return dict(readings)
 
@@ -126,11 +132,18 @@ def evaluate_instance(
     remaining = None if period.burn_rate is None else 1.0 - period.burn_rate
     if counts is not None:
         remaining = budget.remaining_fraction(counts, slo.objective_ratio)
+    coverage = readings.coverage.get(PERIOD)
+    if coverage is not None:
+        coverage = min(max(coverage, 0.0), 1.0)
     evaluation = Evaluation(
         key=key,
         evaluated_at=at,
         status=budget.status(
-            readable=True, period=counts, remaining=remaining, alerting=any(conditions.values())
+            readable=True,
+            period=counts,
+            remaining=remaining,
+            alerting=any(conditions.values()),
+            measured_seconds=None if coverage is None else coverage * slo.period,
         ),
         objective=slo.objective,
         period_seconds=slo.period,
@@ -146,6 +159,7 @@ def evaluate_instance(
         ),
         windows=tuple(windows[name] for name in [*window_names, PERIOD]),
         detail="" if period.error_ratio is not None else "no events in the period yet",
+        coverage=coverage,
     )
     return evaluation, conditions
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ftw_observe.burnrate import Tier, display_number
 from ftw_observe.deploy.model import DeployConfig
+from ftw_observe.display import format as fmt
 from ftw_observe.durations import format_duration
 from ftw_observe.engine.evaluate import Target
 from ftw_observe.model import Evaluation
@@ -81,6 +82,10 @@ def burn_annotations(
         "remaining_budget": _percent(evaluation.remaining),
         "time_to_exhaustion": _duration(seconds_left),
     }
+    if note := fmt.budget_note(evaluation.remaining, evaluation.coverage, slo.period):
+        # A young period's share says little alone and its exhaustion would be extrapolated.
+        notes["budget_note"] = note
+        notes["time_to_exhaustion"] = "not projected: only part of the period has data"
     for window in evaluation.windows:
         # Every window's burn rate and counts, for receivers that show the whole picture.
         if window.window != "period" and window.burn_rate is not None:

@@ -88,7 +88,9 @@ def _fields(facts: AlertFacts) -> list[dict[str, Any]]:
     items = [(f"Burn rate {window}", f"{rate}x") for window, rate in facts.burn_rates]
     items += [
         ("Threshold", f"{facts.threshold}x" if facts.threshold else ""),
-        ("Remaining budget", facts.remaining_budget),
+        ("Budget", facts.budget_note)
+        if facts.budget_note
+        else ("Remaining budget", facts.remaining_budget),
         ("Time to exhaustion", facts.time_to_exhaustion),
     ]
     items += [(name.capitalize(), value) for name, value in facts.counts]

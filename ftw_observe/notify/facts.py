@@ -43,6 +43,8 @@ class AlertFacts:
     time_to_exhaustion: str
     counts: tuple[tuple[str, str], ...]  # (name, value): errors, events, per window
     links: tuple[tuple[str, str], ...]  # (text, url): runbook, dashboard, status page
+    # Set when the budget covers only part of its period: the consumed share and the coverage.
+    budget_note: str = ""
 
 
 def truncate(text: str, limit: int) -> str:
@@ -125,4 +127,5 @@ def alert_facts(notification: Notification, status_page_url: str | None = None) 
         time_to_exhaustion=notes.get("time_to_exhaustion", ""),
         counts=tuple(counts),
         links=tuple(links),
+        budget_note=notes.get("budget_note", ""),
     )

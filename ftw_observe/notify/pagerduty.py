@@ -183,6 +183,7 @@ class PagerDutySender:
             "burn_rate": dict(facts.burn_rates),
             "burn_rate_threshold": facts.threshold,
             "remaining_budget": facts.remaining_budget,
+            "budget": facts.budget_note,
             "time_to_exhaustion": facts.time_to_exhaustion,
             "counts": dict(facts.counts),
             "instance": facts.instance,

@@ -20,6 +20,7 @@ BURN_RATE = "ftw_slo:burn_rate:rate{window}"
 PERIOD_ERRORS = "ftw_slo:errors:period"
 PERIOD_EVENTS = "ftw_slo:events:period"
 PERIOD_ERROR_RATIO = "ftw_slo:error_ratio:period"
+PERIOD_COVERAGE = "ftw_slo:period:coverage"
 
 OBJECTIVE = "ftw_slo:objective:ratio"
 ERROR_BUDGET = "ftw_slo:error_budget:ratio"
@@ -83,6 +84,8 @@ def windowed(template: str, seconds: int) -> str:
 def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
     """Map each recorded count and ratio series to (kind, window), the period's included.
 
+    The period's coverage (the share of the period that has data) is read with them.
+
     >>> recorded_counts([300])["ftw_slo:events:increase5m"]
     ('events', '5m')
     """
@@ -93,4 +96,5 @@ def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
     found[PERIOD_ERRORS] = ("errors", "period")
     found[PERIOD_EVENTS] = ("events", "period")
     found[PERIOD_ERROR_RATIO] = ("error_ratio", "period")
+    found[PERIOD_COVERAGE] = ("coverage", "period")
     return found

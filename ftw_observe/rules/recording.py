@@ -80,11 +80,26 @@ def recording_rules(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
     return rules
 
 
+def coverage_expression(slo: SLOSpec, series: str, of: str) -> str:
+    """Return the share of an SLO's period that has data: its 5-minute steps with a sample.
+
+    A quiet step still records a count of 0 and is covered; a step without any sample (no
+    scrape, no Prometheus, before the SLO existed) is not. The subquery's steps include both
+    ends of the period, one more than it holds: the clamp keeps a full period at 1.
+    """
+    span = f"[{format_duration(slo.period)}:{format_duration(PERIOD_STEP)}]"
+    steps = slo.period // PERIOD_STEP
+    return f"clamp_max(count_over_time({series}{of}{span}) / {steps}, 1)"
+
+
 def _period_rules(slo: SLOSpec, of: str, labels: dict[str, str], raw_ratio: bool) -> list[Rule]:
     span = f"[{format_duration(slo.period)}:{format_duration(PERIOD_STEP)}]"
     if raw_ratio:
         ratio = names.windowed(names.ERROR_RATIO, PERIOD_STEP)
-        return [_record(names.PERIOD_ERROR_RATIO, f"avg_over_time({ratio}{of}{span})", labels)]
+        return [
+            _record(names.PERIOD_ERROR_RATIO, f"avg_over_time({ratio}{of}{span})", labels),
+            _record(names.PERIOD_COVERAGE, coverage_expression(slo, ratio, of), labels),
+        ]
     errors = names.windowed(names.ERRORS, PERIOD_STEP)
     events = names.windowed(names.EVENTS, PERIOD_STEP)
     return [
@@ -95,6 +110,7 @@ def _period_rules(slo: SLOSpec, of: str, labels: dict[str, str], raw_ratio: bool
             f"{names.PERIOD_ERRORS}{of} / ({names.PERIOD_EVENTS}{of} > 0)",
             labels,
         ),
+        _record(names.PERIOD_COVERAGE, coverage_expression(slo, events, of), labels),
     ]
 
 

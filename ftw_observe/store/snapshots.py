@@ -50,6 +50,7 @@ COLUMNS = (
     Snapshot.seconds_to_exhaustion,
     Snapshot.windows,
     Snapshot.detail,
+    Snapshot.coverage,
 )
 
 
@@ -97,6 +98,7 @@ def _row(evaluation: Evaluation) -> dict[str, Any]:
         "seconds_to_exhaustion": evaluation.seconds_to_exhaustion,
         "windows": windows,
         "detail": evaluation.detail,
+        "coverage": evaluation.coverage,
         "resolution": CYCLE,
     }
 
@@ -127,6 +129,7 @@ def evaluation(row: Row[Any]) -> Evaluation:
         seconds_to_exhaustion=row.seconds_to_exhaustion,
         windows=windows,
         detail=row.detail,
+        coverage=row.coverage,
     )
 
 

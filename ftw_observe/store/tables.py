@@ -113,6 +113,7 @@ class Snapshot(Base):
     seconds_to_exhaustion: Mapped[float | None] = mapped_column(Float, nullable=True)
     windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     detail: Mapped[str] = mapped_column(Text)
+    coverage: Mapped[float | None] = mapped_column(Float, nullable=True)
     resolution: Mapped[str] = mapped_column(String(8))  # "cycle" or "5m"
 
 

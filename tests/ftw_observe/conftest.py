@@ -41,7 +41,17 @@ class Server:
 def server(tmp_path: Path) -> Iterator[Server]:
     """Serve the app over a seeded SQLite store on a free port, with an API token; stop it
     afterwards."""
-    seeded = seeded_store(tmp_path / "store")
+    yield from serve(seeded_store(tmp_path / "store"))
+
+
+@pytest.fixture
+def young_server(tmp_path: Path) -> Iterator[Server]:
+    """Serve the app over a store seeded as a deployment a day and a half old."""
+    yield from serve(seeded_store(tmp_path / "store", young=True))
+
+
+def serve(seeded: Seeded) -> Iterator[Server]:
+    """Serve the app over `seeded` on a free port until the generator is closed."""
     runtime = RuntimeStatus(
         role="leader", replica_id="engine-a", last_cycle_at=seeded.now, last_cycle_seconds=0.21
     )

@@ -56,6 +56,32 @@ def test_overspending_gives_a_negative_remainder() -> None:
     )
 
 
+def test_a_young_period_overspent_is_not_exhausted() -> None:
+    counts = Counts(errors=3, events=1000)
+    hours = budget.EXHAUSTED_MIN_SECONDS - 1
+    found = budget.status(
+        readable=True, period=counts, remaining=-2.0, alerting=False, measured_seconds=hours
+    )
+    assert found is Status.OK
+
+
+def test_a_young_period_overspent_and_alerting_is_burning() -> None:
+    counts = Counts(errors=3, events=1000)
+    found = budget.status(
+        readable=True, period=counts, remaining=-2.0, alerting=True, measured_seconds=7200
+    )
+    assert found is Status.BURNING
+
+
+def test_a_day_of_data_overspent_is_exhausted() -> None:
+    counts = Counts(errors=3, events=1000)
+    day = budget.EXHAUSTED_MIN_SECONDS
+    found = budget.status(
+        readable=True, period=counts, remaining=-2.0, alerting=False, measured_seconds=day
+    )
+    assert found is Status.EXHAUSTED
+
+
 def test_objective_one_hundred_has_no_budget_to_spend() -> None:
     perfect = Fraction(1)
     assert budget.burn_rate(Counts(0, 500), perfect) == 0.0

@@ -74,27 +74,43 @@ def read_page(html: str) -> tuple[list[PageRow], dict[str, str]]:
 def expected_row(item: dict[str, Any]) -> dict[str, str]:
     """Return what the status page must show for one `/api/slos` item."""
     burns = item["burn_rates"]
+    period = round(item["period_days"] * 86_400)
+    note = fmt.budget_note(item["remaining"], item.get("coverage"), period)
+    budget = (
+        {"budget_note": note}
+        if note
+        else {
+            "remaining": fmt.budget(item["remaining"]),
+            "remaining_minutes": fmt.minutes(item["remaining_minutes"]),
+        }
+    )
     return {
         "objective": fmt.objective(item["objective"]),
         "sli": fmt.sli(item["sli"]),
-        "remaining": fmt.budget(item["remaining"]),
-        "remaining_minutes": fmt.minutes(item["remaining_minutes"]),
+        **budget,
         **{f"burn_{w}": fmt.burn(burns.get(w)) for w in INDEX_WINDOWS},
         "status": item["status"].replace("_", " "),
-        "time_to_exhaustion": fmt.exhaustion(item["remaining"], item["seconds_to_exhaustion"]),
+        "time_to_exhaustion": fmt.NONE
+        if note
+        else fmt.exhaustion(item["remaining"], item["seconds_to_exhaustion"]),
     }
 
 
-def expected_detail(instance: dict[str, Any], objective: float) -> dict[str, str]:
+def expected_detail(
+    instance: dict[str, Any], objective: float, period_days: float = 30
+) -> dict[str, str]:
     """Return what the detail page must show for one instance of `/api/slos/{s}/{slo}`."""
+    period = round(period_days * 86_400)
+    note = fmt.budget_note(instance["remaining"], instance.get("coverage"), period)
     return {
+        **({"budget_note": note} if note else {}),
         "objective": fmt.objective(objective),
         "sli": fmt.sli(instance["sli"]),
         "remaining": fmt.budget(instance["remaining"]),
         "remaining_minutes": fmt.minutes(instance["remaining_minutes"]),
-        "time_to_exhaustion": fmt.exhaustion(
-            instance["remaining"], instance["seconds_to_exhaustion"]
-        ),
+        "time_to_exhaustion": fmt.NONE
+        if note
+        else fmt.exhaustion(instance["remaining"], instance["seconds_to_exhaustion"]),
         "events": fmt.count(instance["events"]),
         "errors": fmt.count(instance["errors"]),
         "status": instance["status"].replace("_", " "),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from ftw_observe.budget import Status
@@ -43,6 +44,7 @@ def evaluation(
     seconds_to_exhaustion: float | None = None,
     events: float = 100_000,
     detail: str = "",
+    coverage: float | None = None,
 ) -> Evaluation:
     """Return an evaluation whose figures agree with each other (SLI, minutes, counts)."""
     budget = 1 - objective / 100
@@ -67,6 +69,7 @@ def evaluation(
         seconds_to_exhaustion=seconds_to_exhaustion,
         windows=windows,
         detail=detail,
+        coverage=coverage,
         **figures,
     )
 
@@ -192,12 +195,53 @@ def seed(store: Store, now: datetime) -> None:
     )
 
 
-def seeded_store(directory: Path, now: datetime | None = None) -> Seeded:
-    """Create, migrate and seed an SQLite store in `directory`."""
+# A deployment a day and a half old: 1d 12h of its 30-day periods have data.
+YOUNG_COVERAGE = 1.5 / 30
+
+
+def young_cycle(now: datetime) -> list[Evaluation]:
+    """Return a cycle of a young deployment: budgets measured over a day and a half."""
+    young = partial(evaluation, coverage=YOUNG_COVERAGE, events=5_000)
+    return [
+        young(
+            AVAILABILITY,
+            now,
+            status=Status.BURNING,
+            objective=99.9,
+            remaining=-39.0,
+            burns={**burn_table(12), "period": 40.0},
+            seconds_to_exhaustion=0.0,
+        ),
+        young(
+            P95_JOBS,
+            now,
+            status=Status.OK,
+            objective=95,
+            remaining=0.6,
+            burns={**burn_table(0.5), "period": 0.4},
+        ),
+        young(P95_BIDS, now, status=Status.OK, objective=95, remaining=0.9),
+        young(P50, now, status=Status.OK, objective=50, remaining=1.0),
+        young(JOB_POSTING, now, status=Status.OK, objective=99.9, remaining=1.0),
+        young(PAYOUTS, now, status=Status.OK, objective=99.9, remaining=0.95),
+    ]
+
+
+def seed_young(store: Store, now: datetime) -> None:
+    """Write the newest cycle of a deployment a day and a half old."""
+    build.save(
+        store,
+        evaluations=young_cycle(now),
+        health=EngineHealth(last_cycle_at=now, last_success_at=now),
+    )
+
+
+def seeded_store(directory: Path, now: datetime | None = None, *, young: bool = False) -> Seeded:
+    """Create, migrate and seed an SQLite store in `directory`: a week of history, or young."""
     now = now or datetime.now(UTC).replace(microsecond=0)
     directory.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{directory / 'observe.db'}"
     upgrade_url(url)
     store = Store(make_store_engine(url))
-    seed(store, now)
+    (seed_young if young else seed)(store, now)
     return Seeded(store, now, url)

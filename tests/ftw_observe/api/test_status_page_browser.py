@@ -77,3 +77,23 @@ def test_detail_page_in_chromium_shows_the_apis_numbers(server: Server, tmp_path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1400,1300", server.url + path)
     assert screenshot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_status_page_in_chromium_states_a_young_periods_coverage(
+    young_server: Server, tmp_path: Path
+):
+    dom = chromium(tmp_path, "--dump-dom", f"{young_server.url}/")
+
+    rows, _ = read_page(dom)
+    availability = next(r for r in rows if r.slo == "marketplace/api-availability")
+    assert availability.fields["budget_note"] == (
+        "consumed 4000.0 % of the budget of the events seen; budget measured over 1d 12h of 30d"
+    )
+    # docs/status-page-young.png is this picture.
+    screenshot = ARTIFACTS / "status-page-young.png"
+    screenshot.unlink(missing_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    chromium(
+        tmp_path, f"--screenshot={screenshot}", "--window-size=1400,720", f"{young_server.url}/"
+    )
+    assert screenshot.read_bytes().startswith(b"\x89PNG")

@@ -118,6 +118,22 @@ def test_the_period_ratio_is_event_weighted_from_five_minute_counts() -> None:
     )
 
 
+def test_the_period_coverage_counts_the_five_minute_steps_that_have_events() -> None:
+    rules = {r["record"]: r["expr"] for r in rules_of("latency-grouped") if "record" in r}
+    assert rules["ftw_slo:period:coverage"] == (
+        'clamp_max(count_over_time(ftw_slo:events:increase5m{service="api",slo="latency"}'
+        "[28d:5m]) / 8064, 1)"
+    )
+
+
+def test_a_raw_ratio_sli_has_its_coverage_from_the_five_minute_ratio() -> None:
+    rules = [r for r in rules_of("raw") if r.get("labels", {}).get("slo") == "freshness"]
+    records = {r["record"]: r["expr"] for r in rules if "record" in r}
+    assert records["ftw_slo:period:coverage"].startswith(
+        "clamp_max(count_over_time(ftw_slo:error_ratio:rate5m"
+    )
+
+
 def test_a_raw_ratio_sli_has_no_counts_and_averages_over_the_period() -> None:
     rules = [r for r in rules_of("raw") if r.get("labels", {}).get("slo") == "freshness"]
     records = {r["record"]: r["expr"] for r in rules if "record" in r}

@@ -29,7 +29,7 @@ def test_evaluations_round_trip_exactly(store: Store) -> None:
     central = timezone(timedelta(hours=-5))
     written = [
         evaluation(PLAIN, T0.astimezone(central)),
-        evaluation(ROUTE, T0, seconds_to_exhaustion=3600.25, detail="partial period"),
+        evaluation(ROUTE, T0, seconds_to_exhaustion=3600.25, detail="partial", coverage=0.0625),
         sparse(OTHER, T0),
     ]
     save(store, evaluations=written)
