@@ -147,10 +147,12 @@ def trigger_blocks(notification: Notification, facts: AlertFacts) -> list[dict[s
 
 def _title(facts: AlertFacts, told: story.Story | None) -> str:
     """Return what resolved: the incident's SLOs, else the alert's summary."""
-    slos = list(dict.fromkeys(each.slo for each in told.impacts)) if told else []
-    if facts.service and (slos or facts.slo):
-        instance = f" ({facts.instance})" if facts.instance and len(slos) < 2 else ""
-        return f"{facts.service} {', '.join(slos or [facts.slo])}{instance}"
+    if told is None:
+        return facts.summary  # a resolve no incident told the story of: as the alert said
+    found = [(each.slo, each.instance) for each in told.impacts] or [(facts.slo, facts.instance)]
+    names = [f"{slo} ({instance})" if instance else slo for slo, instance in found if slo]
+    if facts.service and names:
+        return f"{facts.service} {', '.join(dict.fromkeys(names))}"
     return facts.summary
 
 
@@ -228,7 +230,8 @@ def resolved_reply(notification: Notification) -> str:
     if why:
         text = f"{text}: {mrkdwn(why, SECTION_TEXT_LIMIT)}"
     if told is not None and told.impacts:
-        text += "\n" + _impacts(told, SECTION_TEXT_LIMIT)
+        # Slack takes far longer texts; a reply people read at a glance stays a section's size.
+        text += "\n" + _impacts(told, max(SECTION_TEXT_LIMIT - len(text) - 1, 0))
     return text
 
 
