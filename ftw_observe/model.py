@@ -143,6 +143,11 @@ class NotificationKind(StrEnum):
     ANNOUNCE = "announce"  # news for people, not an alert: a silence set or ended
 
 
+# The annotation of a trigger that says since when its alert's condition holds (ISO 8601, UTC):
+# the engine's first evaluation whose tier condition held, Alertmanager's `startsAt`.
+ACTIVE_SINCE = "active_since"
+
+
 @dataclass(frozen=True)
 class Notification:
     """An entry for the outbox: one alert transition, to be routed and delivered."""

@@ -12,6 +12,7 @@ from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.engine import evaluate, notes, watchdog
 from ftw_observe.engine.alert_state import advance
 from ftw_observe.model import (
+    ACTIVE_SINCE,
     AlertKey,
     AlertPhase,
     AlertState,
@@ -291,7 +292,7 @@ class Engine:
                 else NotificationKind.RESOLVE,
                 created_at=t.at,
                 labels=t.state.labels,
-                annotations=t.state.annotations,
+                annotations=_announced(t),
             )
             for t in transitions
         ]
@@ -302,3 +303,12 @@ class Engine:
             notifications=notifications,
             health=health,
         )
+
+
+def _announced(transition: Transition) -> dict[str, str]:
+    """Return a transition's annotations; a trigger's say since when its condition holds."""
+    since = transition.state.active_since
+    if transition.kind is not TransitionKind.FIRING or since is None:
+        return transition.state.annotations
+    at = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    return {**transition.state.annotations, ACTIVE_SINCE: at.isoformat()}

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -26,7 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, V
 from pydantic_core import ErrorDetails
 
 from ftw_observe.matching.text import TextFault, mapping_problem, shown_name
-from ftw_observe.model import AlertKey, InstanceKey, Notification, NotificationKind
+from ftw_observe.model import ACTIVE_SINCE, AlertKey, InstanceKey, Notification, NotificationKind
 from ftw_observe.rules import names
 
 # Labels that describe an alert rather than identify it.
@@ -241,11 +241,21 @@ def notifications(
                 kind=kind,
                 created_at=received_at,
                 labels=dict(alert.labels),
-                annotations=dict(alert.annotations),
+                annotations={**alert.annotations, **_active_since(alert)},
                 source="alertmanager",
             )
         )
     return found
+
+
+def _active_since(alert: AlertmanagerAlert) -> dict[str, str]:
+    """Return the annotation that says since when a firing alert fires: its `startsAt`."""
+    starts = alert.startsAt
+    # Go's zero time (year 1) is what Alertmanager writes for a time it does not know.
+    if alert.status != "firing" or starts is None or starts.year < 2000:
+        return {}
+    at = starts.replace(tzinfo=UTC) if starts.tzinfo is None else starts.astimezone(UTC)
+    return {ACTIVE_SINCE: at.isoformat()}
 
 
 def describe(examined: Examined) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.notify import story
 from ftw_observe.notify.facts import AlertFacts, truncate
 
 MAX_BLOCKS = 50
@@ -16,6 +17,7 @@ MAX_FIELDS = 10
 BUTTON_TEXT_LIMIT = 75
 URL_LIMIT = 3000
 FALLBACK_LIMIT = 3000  # Slack takes 40,000 characters; a notification shows far fewer
+IMPACT_LINE_LIMIT = 500  # one SLO's line of a resolve: a long instance must not crowd out others
 
 SEVERITY_EMOJI = {
     "page": ":rotating_light:",
@@ -132,9 +134,10 @@ def _emoji(severity: str) -> str:
 def trigger_blocks(notification: Notification, facts: AlertFacts) -> list[dict[str, Any]]:
     """Return the blocks of a firing alert: header, identity, figures, context, links."""
     label = facts.severity.upper() or "ALERT"
+    since = story.since_text(notification.annotations, notification.created_at, slo=bool(facts.slo))
     blocks = [
         _header(_emoji(facts.severity), f"{label}: {facts.summary}"),
-        _identity(facts, notification, facts.description),
+        _identity(facts, notification, "\n".join(p for p in (since, facts.description) if p)),
     ]
     if fields := _fields(facts):
         blocks.append({"type": "section", "fields": fields})
@@ -144,11 +147,64 @@ def trigger_blocks(notification: Notification, facts: AlertFacts) -> list[dict[s
     return blocks[:MAX_BLOCKS]
 
 
+def _title(facts: AlertFacts, told: story.Story | None) -> str:
+    """Return what resolved: the incident's SLOs, else the alert's summary."""
+    if told is None:
+        return facts.summary  # a resolve no incident told the story of: as the alert said
+    found = [(each.slo, each.instance) for each in told.impacts] or [(facts.slo, facts.instance)]
+    names = [f"{slo} ({instance})" if instance else slo for slo, instance in found if slo]
+    if facts.service and names:
+        return f"{facts.service} {', '.join(dict.fromkeys(names))}"
+    return facts.summary
+
+
+def _resolved_heading(facts: AlertFacts, told: story.Story | None) -> str:
+    after = f" after {story.human_duration(told.duration)}" if told else ""
+    return f"Resolved{after}: {_title(facts, told)}"
+
+
+def _impacts(told: story.Story, limit: int) -> str:
+    """Return one line per SLO instance of an incident, as many as fit in `limit` characters."""
+    lines: list[str] = []
+    for index, each in enumerate(told.impacts):
+        line = f"• {mrkdwn(story.impact_text(each), IMPACT_LINE_LIMIT)}"
+        rest = len(told.impacts) - index
+        more = f"\n… and {rest - 1} more" if rest > 1 else ""
+        if sum(len(x) + 1 for x in lines) + len(line) + len(more) > limit:
+            lines.append(f"… and {rest} more")
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def story_blocks(told: story.Story) -> list[dict[str, Any]]:
+    """Return the blocks that tell an incident's story: start, end, duration, burn and budget."""
+    duration = story.human_duration(told.duration)
+    items = [
+        ("Started", f"{story.clock(told.started_at)}\n{duration} before the end"),
+        ("Ended", story.clock(told.ended_at)),
+        ("Duration", duration),
+    ]
+    fields = [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in items]
+    shown: list[dict[str, Any]] = [{"type": "section", "fields": fields}]
+    if told.impacts:
+        heading = "*Burn and budget*\n"
+        text = heading + _impacts(told, SECTION_TEXT_LIMIT - len(heading))
+        shown.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    return shown
+
+
 def resolved_blocks(notification: Notification, facts: AlertFacts) -> list[dict[str, Any]]:
     """Return the blocks that replace a firing alert's message once it resolved."""
+    told = story.read(notification.annotations)
+    if told is None:
+        extra = f"~{facts.summary}~" if facts.summary else ""
+    else:
+        extra = notification.annotations.get("resolution", "")
     blocks = [
-        _header(RESOLVED_EMOJI, f"Resolved: {facts.summary}"),
-        _identity(facts, notification, f"~{facts.summary}~" if facts.summary else ""),
+        _header(RESOLVED_EMOJI, _resolved_heading(facts, told)),
+        _identity(facts, notification, extra),
+        *(story_blocks(told) if told else []),
         _context(facts, notification, "Resolved"),
     ]
     if actions := _actions(facts):
@@ -156,19 +212,29 @@ def resolved_blocks(notification: Notification, facts: AlertFacts) -> list[dict[
     return blocks[:MAX_BLOCKS]
 
 
-def fallback_text(facts: AlertFacts, *, resolved: bool) -> str:
+def fallback_text(facts: AlertFacts, *, resolved: bool, told: story.Story | None = None) -> str:
     """Return the plain top-level text Slack shows in notifications and screen readers."""
     if resolved:
-        return truncate(f"{RESOLVED_EMOJI} Resolved: {facts.summary}", FALLBACK_LIMIT)
+        heading = _resolved_heading(facts, told)
+        return truncate(f"{RESOLVED_EMOJI} {heading}", FALLBACK_LIMIT)
     label = facts.severity.upper() or "ALERT"
     return truncate(f"{_emoji(facts.severity)} {label}: {facts.summary}", FALLBACK_LIMIT)
 
 
 def resolved_reply(notification: Notification) -> str:
-    """Return the thread reply that says when an alert resolved, and why if it was early."""
+    """Return the thread reply that says when an alert resolved, after how long, at what cost."""
     text = f"{RESOLVED_EMOJI} Resolved at {slack_date(notification.created_at)}"
+    told = story.read(notification.annotations)
+    if told is not None:
+        duration = story.human_duration(told.duration)
+        text += f" after {duration} (started {story.clock(told.started_at)})"
     why = notification.annotations.get("resolution")
-    return f"{text}: {mrkdwn(why, SECTION_TEXT_LIMIT)}" if why else text
+    if why:
+        text = f"{text}: {mrkdwn(why, SECTION_TEXT_LIMIT)}"
+    if told is not None and told.impacts:
+        # Slack takes far longer texts; a reply people read at a glance stays a section's size.
+        text += "\n" + _impacts(told, max(SECTION_TEXT_LIMIT - len(text) - 1, 0))
+    return text
 
 
 def superseded_text(facts: AlertFacts) -> str:
@@ -207,7 +273,7 @@ def ending(notification: Notification, facts: AlertFacts) -> tuple[str, list[dic
             superseded_reply(notification),
         )
     return (
-        fallback_text(facts, resolved=True),
+        fallback_text(facts, resolved=True, told=story.read(notification.annotations)),
         resolved_blocks(notification, facts),
         resolved_reply(notification),
     )

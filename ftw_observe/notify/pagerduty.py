@@ -13,6 +13,7 @@ import httpx2
 import pagerduty
 
 from ftw_observe.model import Notification, NotificationKind
+from ftw_observe.notify import story
 from ftw_observe.notify.endpoints import check_endpoint, parse_retry_after
 from ftw_observe.notify.facts import alert_facts, truncate
 from ftw_observe.notify.model import DeliveryResult, Outcome
@@ -138,6 +139,8 @@ class PagerDutySender:
             )
         key = pagerduty_dedup_key(notification.dedup_key)
         # A superseded ticket's alert closes; the page that took it over has its own key.
+        # A resolve tells no story here: the Events API v2 reads only the routing key, the
+        # dedup key and the action of a resolve, and the incident keeps the trigger's details.
         closing = notification.kind in (NotificationKind.RESOLVE, NotificationKind.SUPERSEDE)
         action = "resolve" if closing else "trigger"
         try:
@@ -178,7 +181,9 @@ class PagerDutySender:
             "group": labels.get("service"),
             "class": labels.get("tier") or labels.get("alertname"),
         }
+        since = story.since_text(notification.annotations, moment, slo=bool(facts.slo))
         details: dict[str, Any] = {
+            "since": since,
             "description": facts.description,
             "burn_rate": dict(facts.burn_rates),
             "burn_rate_threshold": facts.threshold,

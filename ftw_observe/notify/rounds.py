@@ -104,6 +104,7 @@ class Rounds:
                 "counts the outage's errors and clears by itself"
             )
             resolve = notice(incident, NotificationKind.RESOLVE, now, resolution=why)
+            resolve = self.router.told(incident, resolve)
             make_tail(incident, now)
             self.router.save(Change([incident], [(r, resolve) for r in incident.receivers]), now)
             live.keep([incident])

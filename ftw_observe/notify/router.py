@@ -16,8 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from ftw_observe.matching.silences import Silence
-from ftw_observe.model import Incident, IncidentState, Notification, NotificationKind, OutboxItem
-from ftw_observe.notify import announce
+from ftw_observe.model import (
+    Evaluation,
+    Incident,
+    IncidentState,
+    Notification,
+    NotificationKind,
+    OutboxItem,
+)
+from ftw_observe.notify import announce, story
 from ftw_observe.notify.decide import decide
 from ftw_observe.notify.incidents import (
     Grouping,
@@ -219,6 +226,14 @@ class Router:
         self._supersede(incident, change, live, now)
         return change
 
+    def told(self, incident: Incident, resolve: Notification) -> Notification:
+        """Return an incident's resolve with its story: start, end, peak burn, budget consumed."""
+
+        def read(service: str, slo: str, instance: str, since: datetime) -> list[Evaluation]:
+            return self.store.evaluations(service, slo, instance, since=since)
+
+        return story.with_story(resolve, incident, read)
+
     def _supersede(self, incident: Incident, change: Change, live: Live, now: datetime) -> None:
         """Supersede the open tickets an open page outranks: say so in their threads."""
         for other in subordinates(incident, list(live.incidents.values())):
@@ -278,6 +293,7 @@ class Router:
         change = Change([incident], [], {"closed": incident.dedup_key})
         if was == OPEN:
             # Whoever got the trigger gets the resolve, even if a silence now matches it.
+            resolve = self.told(incident, resolve)
             change.deliveries = [(name, resolve) for name in incident.receivers]
             change.outcome["receivers"] = list(incident.receivers)
         for other in subordinates(incident, list(live.incidents.values())):

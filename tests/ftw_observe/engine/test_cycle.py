@@ -11,7 +11,7 @@ from ftw_observe.budget import Status
 from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.engine.cycle import META_ALERT, META_KEY, Engine
 from ftw_observe.engine.evaluate import targets
-from ftw_observe.model import AlertPhase, NotificationKind, TransitionKind
+from ftw_observe.model import ACTIVE_SINCE, AlertPhase, NotificationKind, TransitionKind
 from ftw_observe.prometheus import PrometheusError, Sample
 from ftw_observe.spec.load import validate_text
 from ftw_observe.store import Store
@@ -113,6 +113,23 @@ def test_a_burn_fires_once_and_enqueues_one_trigger(make_engine, store: Store) -
     assert [(item.notification.kind, item.notification.dedup_key) for item in claimed] == [
         (NotificationKind.TRIGGER, "ftw/api/availability//page-1h")
     ]
+
+
+def test_a_trigger_says_since_when_its_tier_condition_held(store: Store) -> None:
+    spec, issues = validate_text(
+        SPEC + "    alerting: {tiers: {page-1h: {for: 2m}}}\n", "slo/api.yaml"
+    )
+    assert spec is not None, issues
+    prometheus, clock = ScriptedPrometheus(), Clock(T0)
+    prometheus.answer = samples(PAGE)
+    engine = Engine(targets([spec]), prometheus, store, clock=clock)
+    for _ in range(5):  # pending from T0, firing two minutes on
+        engine.run_cycle()
+        clock.advance(30)
+
+    (item,) = store.notifications.claim(clock(), 10, routed=False)
+    assert item.notification.created_at == T0 + timedelta(minutes=2)
+    assert item.notification.annotations[ACTIVE_SINCE] == T0.isoformat()
 
 
 def test_a_burn_links_to_the_configured_engine_and_grafana(store: Store) -> None:

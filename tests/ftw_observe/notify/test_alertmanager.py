@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ftw_observe.model import NotificationKind
+from ftw_observe.model import ACTIVE_SINCE, NotificationKind
 from ftw_observe.notify.alertmanager import (
     LISTED_REJECTIONS,
     AlertmanagerAlert,
@@ -151,3 +151,20 @@ def test_accepted_alerts_become_notifications_with_their_identity() -> None:
         ("am/HostDown/instance=db1,severity=critical", NotificationKind.RESOLVE),
     ]
     assert all(item.source == "alertmanager" and item.created_at == NOW for item in found)
+
+
+def test_a_firing_alert_says_since_when_it_fires_from_its_starts_at() -> None:
+    examined = examine(AlertmanagerPayload(alerts=[alert(), alert(status="resolved")]))
+
+    trigger, resolve = notifications(examined.accepted, received_at=NOW, group_by=no_grouping)
+
+    assert trigger.annotations[ACTIVE_SINCE] == "2026-11-01T12:00:00.123456+00:00"
+    assert ACTIVE_SINCE not in resolve.annotations
+
+
+def test_an_unknown_start_says_nothing_of_since_when() -> None:
+    examined = examine(AlertmanagerPayload(alerts=[alert(startsAt="0001-01-01T00:00:00Z")]))
+
+    (trigger,) = notifications(examined.accepted, received_at=NOW, group_by=no_grouping)
+
+    assert trigger.annotations == {"summary": "db1 is down"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,8 +11,8 @@ import pytest
 from ftw_observe.demo.fakes.slack import block_errors
 from ftw_observe.matching.coverage import Coverage
 from ftw_observe.matching.silences import new_silence
-from ftw_observe.model import Notification
-from ftw_observe.notify import blocks
+from ftw_observe.model import ACTIVE_SINCE, Notification, NotificationKind
+from ftw_observe.notify import blocks, story
 from ftw_observe.notify.announce import Event, announcement
 from ftw_observe.notify.facts import alert_facts
 from tests.support.notifications import burn_notification
@@ -190,3 +191,94 @@ def test_announcement_blocks_keep_slack_limits_with_long_hostile_input() -> None
     assert "<!channel>" not in shown
     assert "&lt;!channel&gt; &amp; friends" in shown
     assert "<https://evil.example" not in shown
+
+
+STARTED = datetime(2025, 3, 4, 4, 19, 7, tzinfo=UTC)
+ENDED = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+def told_resolve(*impacts: story.Impact, **notes: str) -> Notification:
+    """Return a resolve of the incident of `burn_notification` that carries its story."""
+    base = burn_notification(NotificationKind.RESOLVE, created_at=ENDED)
+    told = story.Story(STARTED, ENDED, impacts)
+    return replace(base, annotations={**base.annotations, **story.to_annotations(told), **notes})
+
+
+LATENCY = story.Impact(
+    "api-latency-p95",
+    "route=/api/jobs",
+    31.2,
+    "1h",
+    datetime(2025, 3, 4, 4, 40, 30, tzinfo=UTC),
+    0.031,
+    412.0,
+    "30d",
+)
+
+
+def test_resolved_blocks_tell_start_end_duration_peak_burn_and_budget() -> None:
+    notification = told_resolve(LATENCY)
+    message = blocks.resolved_blocks(notification, alert_facts(notification))
+
+    assert block_errors(message) == []
+    header = message[0]["text"]["text"]
+    assert (
+        header
+        == ":white_check_mark: Resolved after 47m: marketplace api-latency-p95 (route=/api/jobs)"
+    )
+    shown = texts(message)
+    for expected in [
+        "*Started*\n2025-03-04 04:19:07 UTC\n47m before the end",
+        "*Ended*\n2025-03-04 05:06:07 UTC",
+        "*Duration*\n47m",
+        "peak burn 31.20x over 1h at 04:40:30 UTC",
+        "3.10% of its 30d error budget consumed (412 errors)",
+    ]:
+        assert expected in shown
+    assert "too fast" not in shown, "the last firing summary is not what resolved"
+
+
+def test_the_resolve_of_several_slos_names_them_all() -> None:
+    api = replace(LATENCY, slo="api-availability", instance="")
+    notification = told_resolve(LATENCY, api)
+    facts = alert_facts(notification)
+
+    text = blocks.fallback_text(facts, resolved=True, told=story.read(notification.annotations))
+
+    assert text == (
+        ":white_check_mark: Resolved after 47m: "
+        "marketplace api-latency-p95 (route=/api/jobs), api-availability"
+    )
+
+
+def test_the_thread_reply_tells_the_story() -> None:
+    reply = blocks.resolved_reply(told_resolve(LATENCY, resolution="the 5m window is clean"))
+
+    assert reply.startswith(":white_check_mark: Resolved at <!date^1741064767^")
+    assert "after 47m (started 2025-03-04 04:19:07 UTC): the 5m window is clean" in reply
+    assert reply.endswith(f"• {story.impact_text(LATENCY)}")
+
+
+def test_a_trigger_says_since_when_the_slo_burns() -> None:
+    base = burn_notification()
+    since = (base.created_at - timedelta(minutes=3)).isoformat()
+    notification = replace(base, annotations={**base.annotations, ACTIVE_SINCE: since})
+    message = blocks.trigger_blocks(notification, alert_facts(notification))
+
+    assert block_errors(message) == []
+    assert "Burning since 2025-03-04 05:03:07 UTC (3m before this message)" in texts(message)
+
+
+def test_a_story_of_many_slos_stays_within_every_limit() -> None:
+    many = [replace(LATENCY, slo=f"slo-{n}-" + "x" * 600) for n in range(200)]
+    notification = told_resolve(*many)
+    message = blocks.resolved_blocks(notification, alert_facts(notification))
+    reply = blocks.resolved_reply(notification)
+
+    assert block_errors(message) == []
+    assert len(message[0]["text"]["text"]) <= blocks.HEADER_LIMIT
+    impacts = message[3]["text"]["text"]
+    assert len(impacts) <= blocks.SECTION_TEXT_LIMIT
+    assert impacts.endswith("more")
+    assert len(reply) <= blocks.SECTION_TEXT_LIMIT
+    assert reply.endswith("more")

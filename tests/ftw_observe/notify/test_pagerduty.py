@@ -6,13 +6,14 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from ftw_observe.demo.fakes.pagerduty import FakePagerDuty, event_errors
-from ftw_observe.model import NotificationKind
+from ftw_observe.model import ACTIVE_SINCE, NotificationKind
+from ftw_observe.notify import story
 from ftw_observe.notify.model import Outcome
 from ftw_observe.notify.pagerduty import PagerDutySender, pagerduty_dedup_key
 from tests.support.notifications import burn_notification
@@ -99,6 +100,32 @@ def test_resolve_sends_the_same_dedup_key(
         "routing_key": ROUTING_KEY,
     }
     assert fake_pagerduty.open_alerts() == set()
+
+
+def test_a_trigger_says_since_when_its_slo_burns(
+    sender: PagerDutySender, fake_pagerduty: FakePagerDuty
+) -> None:
+    base = burn_notification()
+    since = (base.created_at - timedelta(minutes=12)).isoformat()
+    sender.send(replace(base, annotations={**base.annotations, ACTIVE_SINCE: since}), previous=None)
+
+    [event] = fake_pagerduty.events()
+    assert event["payload"]["custom_details"]["since"] == (
+        "Burning since 2025-03-04 04:54:07 UTC (12m before this message)"
+    )
+
+
+def test_a_resolve_carries_no_story_the_events_api_would_ignore(
+    sender: PagerDutySender, fake_pagerduty: FakePagerDuty
+) -> None:
+    resolve = burn_notification(NotificationKind.RESOLVE)
+    at = resolve.created_at
+    told = story.Story(at - timedelta(minutes=47), at)
+    notes = {**resolve.annotations, **story.to_annotations(told)}
+    sender.send(replace(resolve, annotations=notes), previous=None)
+
+    [event] = fake_pagerduty.events()
+    assert set(event) == {"event_action", "dedup_key", "routing_key"}
 
 
 def test_a_superseded_ticket_closes_its_own_alert(

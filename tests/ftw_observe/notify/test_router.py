@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.matching.silences import new_silence
 from ftw_observe.model import (
+    ACTIVE_SINCE,
     EngineHealth,
     Evaluation,
     InstanceKey,
@@ -190,6 +192,72 @@ def test_a_ticket_alertmanager_reveals_after_the_page_is_its_tail(rig: Rig) -> N
     resolves(rig, "ticket-1d", source="alertmanager", after=90 * MINUTE)
 
     assert rig.slack.posted("slo-alerts") == []
+
+
+def burned(rig: Rig, since: timedelta, burns_1h: list[float], errors: list[float]) -> None:
+    """Save one evaluation a minute from `since` ago: a 1h burn rate and the period's errors."""
+    now = rig.clock()
+    evaluations = [
+        Evaluation(
+            key=JOBS,
+            evaluated_at=now - since + timedelta(minutes=index),
+            status=Status.BURNING,
+            objective=99.9,
+            period_seconds=30 * 86_400,
+            sli=None,
+            errors=counted,
+            events=1_000_000.0,  # at 99.9 %, a budget of 1,000 errors
+            remaining=None,
+            remaining_minutes=None,
+            seconds_to_exhaustion=None,
+            windows=(WindowBurn("1h", None, None, None, burn),),
+        )
+        for index, (burn, counted) in enumerate(zip(burns_1h, errors, strict=True))
+    ]
+    rig.store.save_cycle(
+        evaluations=evaluations, states=[], transitions=[], notifications=[], health=EngineHealth()
+    )
+
+
+def test_the_page_says_since_when_and_the_resolve_what_the_outage_was(rig: Rig) -> None:
+    trigger = alert("page-1h")
+    since = (rig.clock() - timedelta(minutes=2)).isoformat()
+    rig.emit(replace(trigger, annotations={**trigger.annotations, ACTIVE_SINCE: since}))
+    rig.run(47 * MINUTE)
+    burns = [0.0, 0.0, 12.0, 31.2, 25.0] + [5.0] * 46
+    burned(rig, timedelta(minutes=50), burns, [100.0] * 2 + [250.0] * 48 + [400.0])
+    resolves(rig, "page-1h")
+
+    assert rig.pd_actions() == [("trigger", PAGE_KEY), ("resolve", PAGE_KEY)]
+    (message,) = rig.incidents_messages()
+    assert message["text"] == (
+        ":white_check_mark: Resolved after 49m: marketplace api-latency-p95 (route=/api/jobs)"
+    )
+    shown = json.dumps(message["blocks"])
+    for expected in [
+        "*Started*\\n2026-11-01 11:58:00 UTC",
+        "*Ended*\\n2026-11-01 12:47:00 UTC",
+        "*Duration*\\n49m",
+        "peak burn 31.20x over 1h at 12:00:00 UTC",
+        "30.00% of its 30d error budget consumed (300 errors)",
+    ]:
+        assert expected in shown
+    (reply,) = rig.slack.thread("incidents", message["ts"])
+    assert "after 49m (started 2026-11-01 11:58:00 UTC)" in reply["text"]
+    assert "30.00% of its 30d error budget consumed" in reply["text"]
+
+
+def test_the_page_says_since_when_its_slo_burns(rig: Rig) -> None:
+    trigger = alert("page-1h")
+    since = (rig.clock() - timedelta(minutes=2)).isoformat()
+    rig.emit(replace(trigger, annotations={**trigger.annotations, ACTIVE_SINCE: since}))
+    rig.run()
+
+    (message,) = rig.incidents_messages()
+    shown = json.dumps(message["blocks"])
+    assert "Burning since 2026-11-01 11:58:00 UTC (2m before this message)" in shown
+    (event,) = rig.pagerduty.events()
+    assert event["payload"]["custom_details"]["since"].startswith("Burning since 2026-11-01")
 
 
 def test_an_outage_over_resolves_once_its_fast_window_stays_clean(early: Rig) -> None:
