@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from ftw_observe.engine import watchdog
 from ftw_observe.engine.cycle import CycleResult, Engine
@@ -57,6 +58,8 @@ class EngineRuntime:
         dispatch: Callable[[], object] | None = None,
         backlog: Callable[[], OutboxBacklog] | None = None,
         heartbeat_ping: Heartbeat | None = None,
+        review: Callable[[datetime], object] | None = None,
+        review_trigger: BaseTrigger | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -67,6 +70,8 @@ class EngineRuntime:
         self.dispatch = dispatch
         self.backlog = backlog
         self.heartbeat_ping = heartbeat_ping
+        self.review = review
+        self.review_trigger = review_trigger
         self._dispatch_lock = threading.Lock()
         self.leader = False
         self.leader_since: datetime | None = None  # when this replica last took the lease
@@ -176,6 +181,14 @@ class EngineRuntime:
             except Exception:
                 log.exception("pruning snapshots failed")
 
+    def review_now(self) -> None:
+        """Queue the scheduled budget review if one is due, on the leader only; never raise."""
+        if self.review is not None and self.leader:
+            try:
+                self.review(self.clock())
+            except Exception:
+                log.exception("the budget review failed; the next run tries again")
+
     def start(self) -> None:
         """Start the schedule: a cycle now and every interval, heartbeats, hourly pruning."""
         scheduler = BackgroundScheduler(timezone=UTC)
@@ -190,6 +203,8 @@ class EngineRuntime:
         if self.dispatch is not None:
             seconds = self.settings.dispatch_interval.total_seconds()
             scheduler.add_job(self.dispatch_now, "interval", seconds=seconds, **common)
+        if self.review is not None and self.review_trigger is not None:
+            scheduler.add_job(self.review_now, self.review_trigger, **common)
         scheduler.start()
         self._scheduler = scheduler
 
