@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,8 +26,6 @@ from ftw_observe.notify.policy_file import load_policy
 from ftw_observe.notify.receivers import build_senders
 from ftw_observe.notify.recovery import Recovery
 from ftw_observe.prometheus import PrometheusClient
-from ftw_observe.report.load import slo_infos
-from ftw_observe.report.review import REPORT_PATH, BudgetReview
 from ftw_observe.spec.load import load_specs
 from ftw_observe.spec.model import ServiceSpec
 from ftw_observe.store import Lease, Retention, Store, make_store_engine, upgrade_url
@@ -99,7 +97,7 @@ class EngineService:
             dispatch=dispatcher.run_once,
             backlog=store.outbox_backlog,
             heartbeat_ping=heartbeat,
-            review=None if review is None else review[0].run,
+            review=None if review is None else review[0],
             review_trigger=None if review is None else review[1],
         )
         return cls(settings, specs, store, runtime, client, metrics)
@@ -142,18 +140,23 @@ class EngineService:
 
 def _review(
     settings: EngineSettings, specs: list[ServiceSpec], store: Store
-) -> tuple[BudgetReview, BaseTrigger] | None:
+) -> tuple[Callable[[datetime], object], BaseTrigger] | None:
     """Return the weekly budget review and when to try it, or None when it is off."""
     schedule = parse_schedule(settings.review_schedule)
     if schedule is None:
         return None
-    review = BudgetReview(
-        store,
-        slo_infos(specs),
-        schedule,
-        replica=settings.replica,
-        report_url=f"{settings.status_page_url}{REPORT_PATH}",
-    )
+
+    def review(now: datetime) -> object:
+        # The report's libraries (pandas) load on the leader's first try, not at every start.
+        from ftw_observe.report.load import slo_infos
+        from ftw_observe.report.review import REPORT_PATH, BudgetReview
+
+        url = f"{settings.status_page_url}{REPORT_PATH}"
+        budget_review = BudgetReview(
+            store, slo_infos(specs), schedule, replica=settings.replica, report_url=url
+        )
+        return budget_review.run(now)
+
     # Also every few minutes: a leader that took over after the scheduled time (or a replica
     # started then) still sends a review that nobody has claimed.
     return review, OrTrigger([schedule, IntervalTrigger(minutes=RETRY_MINUTES)])
