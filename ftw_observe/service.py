@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI
 
 from ftw_observe.engine.cycle import Engine
@@ -16,7 +19,7 @@ from ftw_observe.engine.evaluate import targets
 from ftw_observe.engine.heartbeat import Heartbeat
 from ftw_observe.engine.metrics import EngineMetrics
 from ftw_observe.engine.runtime import EngineRuntime
-from ftw_observe.engine.settings import EngineSettings
+from ftw_observe.engine.settings import EngineSettings, parse_schedule
 from ftw_observe.notify.dispatch import Dispatcher
 from ftw_observe.notify.metrics import DispatchMetrics
 from ftw_observe.notify.policy_file import load_policy
@@ -29,6 +32,7 @@ from ftw_observe.store import Lease, Retention, Store, make_store_engine, upgrad
 
 log = logging.getLogger("ftw_observe.engine")
 LEASE_NAME = "evaluator"
+RETRY_MINUTES = 10
 
 
 @dataclass
@@ -83,6 +87,7 @@ class EngineService:
                 method=settings.heartbeat_method,
                 timeout=settings.heartbeat_timeout,
             )
+        review = _review(settings, specs, store)
         runtime = EngineRuntime(
             settings,
             engine,
@@ -92,6 +97,8 @@ class EngineService:
             dispatch=dispatcher.run_once,
             backlog=store.outbox_backlog,
             heartbeat_ping=heartbeat,
+            review=None if review is None else review[0],
+            review_trigger=None if review is None else review[1],
         )
         return cls(settings, specs, store, runtime, client, metrics)
 
@@ -129,6 +136,30 @@ class EngineService:
         )
         app.router.lifespan_context = lifespan
         return app
+
+
+def _review(
+    settings: EngineSettings, specs: list[ServiceSpec], store: Store
+) -> tuple[Callable[[datetime], object], BaseTrigger] | None:
+    """Return the weekly budget review and when to try it, or None when it is off."""
+    schedule = parse_schedule(settings.review_schedule)
+    if schedule is None:
+        return None
+
+    def review(now: datetime) -> object:
+        # The report's libraries (pandas) load on the leader's first try, not at every start.
+        from ftw_observe.report.load import slo_infos
+        from ftw_observe.report.review import REPORT_PATH, BudgetReview
+
+        url = f"{settings.status_page_url}{REPORT_PATH}"
+        budget_review = BudgetReview(
+            store, slo_infos(specs), schedule, replica=settings.replica, report_url=url
+        )
+        return budget_review.run(now)
+
+    # Also every few minutes: a leader that took over after the scheduled time (or a replica
+    # started then) still sends a review that nobody has claimed.
+    return review, OrTrigger([schedule, IntervalTrigger(minutes=RETRY_MINUTES)])
 
 
 def _prune(store: Store, settings: EngineSettings, now: datetime) -> int:

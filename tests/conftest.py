@@ -36,6 +36,9 @@ from tests.support.services import delete_redis_keys as delete_redis_keys
 from tests.support.services import drop_database as drop_database
 from tests.support.services import free_port as free_port
 
+# No engine a test starts sends the weekly budget review unless the test turns it on.
+os.environ["FTW_REVIEW_SCHEDULE"] = ""
+
 
 def wait_until(
     condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.05

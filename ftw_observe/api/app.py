@@ -26,6 +26,7 @@ from ftw_observe.api import (
     metrics,
     notifications,
     pages,
+    reports,
     runbooks,
     silences,
     slos,
@@ -44,7 +45,18 @@ from ftw_observe.spec.model import ServiceSpec
 
 log = logging.getLogger("ftw_observe.api")
 # Every router of the app, in the order OpenAPI lists them.
-ROUTERS = (slos, alerts, notifications, health, metrics, pages, runbooks, silences, webhook)
+ROUTERS = (
+    slos,
+    alerts,
+    notifications,
+    health,
+    metrics,
+    pages,
+    reports,
+    runbooks,
+    silences,
+    webhook,
+)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi")
 

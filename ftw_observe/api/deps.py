@@ -62,6 +62,10 @@ class StoreReader(Protocol):
         """Return how many notifications wait in the outbox."""
         ...
 
+    def latest_review_html(self) -> str | None:
+        """Return the HTML report of the newest budget review, or None before the first."""
+        ...
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC."""

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from ftw_observe.durations import format_duration
 from ftw_observe.engine import watchdog
@@ -72,6 +73,8 @@ class EngineRuntime:
         dispatch: Callable[[], object] | None = None,
         backlog: Callable[[], OutboxBacklog] | None = None,
         heartbeat_ping: Heartbeat | None = None,
+        review: Callable[[datetime], object] | None = None,
+        review_trigger: BaseTrigger | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -82,6 +85,8 @@ class EngineRuntime:
         self.dispatch = dispatch
         self.backlog = backlog
         self.heartbeat_ping = heartbeat_ping
+        self.review = review
+        self.review_trigger = review_trigger
         self._dispatch_lock = threading.Lock()
         self.leader = False
         self.leader_since: datetime | None = None  # when this replica last took the lease
@@ -241,6 +246,14 @@ class EngineRuntime:
             except Exception:
                 log.exception("pruning snapshots failed")
 
+    def review_now(self) -> None:
+        """Queue the scheduled budget review if one is due, on the leader only; never raise."""
+        if self.review is not None and self.leader:
+            try:
+                self.review(self.clock())
+            except Exception:
+                log.exception("the budget review failed; the next run tries again")
+
     def start(self) -> None:
         """Start the schedule: a cycle now and every interval, heartbeats, hourly pruning."""
         scheduler = BackgroundScheduler(timezone=UTC)
@@ -262,6 +275,8 @@ class EngineRuntime:
         if summary > 0:
             self.activity.restart(now)
             scheduler.add_job(self.log_summary, "interval", seconds=summary, **common)
+        if self.review is not None and self.review_trigger is not None:
+            scheduler.add_job(self.review_now, self.review_trigger, **common)
         scheduler.start()
         self._scheduler = scheduler
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
 
 from ftw_observe.deploy import CONFIG_VARIABLE, DeployConfig, config_file, load_deploy_config
 from ftw_observe.durations import parse_duration
@@ -19,6 +22,7 @@ from ftw_observe.rules import names
 # Alertmanager groups alerts; a megabyte holds hundreds of them with their annotations.
 DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
 HeartbeatMethod = Literal["GET", "POST"]
+DEFAULT_REVIEW_SCHEDULE = "0 9 * * 1"  # the weekly budget review: Mondays 09:00 UTC
 
 
 class SettingsError(ValueError):
@@ -108,6 +112,52 @@ def _runbook_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
     return (Path(own), SHIPPED_RUNBOOKS)
 
 
+# Crontab numbers days of the week from Sunday (0 or 7); APScheduler 3 from Monday (0).
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NUMBER = re.compile(r"(?<![/\d])\d+")
+
+
+def parse_schedule(text: str) -> CronTrigger | None:
+    """Return a schedule from a crontab in UTC (`0 9 * * 1`), or None for an empty one (off).
+
+    >>> from datetime import datetime
+    >>> monday = parse_schedule("0 9 * * 1")  # crontab's 1 is Monday, whatever APScheduler says
+    >>> monday.get_next_fire_time(None, datetime(2026, 11, 24, tzinfo=UTC)).isoformat()
+    '2026-11-30T09:00:00+00:00'
+    """
+    fields = text.split()
+    if not fields:
+        return None
+    example = f"a crontab such as {DEFAULT_REVIEW_SCHEDULE!r} (minute hour day month weekday)"
+    if len(fields) != 5:
+        raise ValueError(f"{text.strip()!r} is not {example}")
+    minute, hour, day, month, weekday = fields
+
+    def name(match: re.Match[str]) -> str:
+        number = int(match.group())
+        if number > 7:
+            raise ValueError(f"{number} is not a day of the week (0-7)")
+        return _DAY_NAMES[number]
+
+    try:
+        weekday = _DAY_NUMBER.sub(name, weekday)
+        return CronTrigger(
+            minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone=UTC
+        )
+    except ValueError as error:
+        raise ValueError(f"{text.strip()!r} is not {example}: {error}") from None
+
+
+def _review_schedule(env: Mapping[str, str]) -> str:
+    raw = env.get("FTW_REVIEW_SCHEDULE")
+    text = DEFAULT_REVIEW_SCHEDULE if raw is None else raw.strip()
+    try:
+        parse_schedule(text)
+    except ValueError as error:
+        raise SettingsError(f"FTW_REVIEW_SCHEDULE: {error}") from None
+    return text
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """How the engine runs.
@@ -153,6 +203,8 @@ class EngineSettings:
     log_summary_interval: timedelta = timedelta(minutes=15)
     # Where the links of SLO alerts and of the API point: the engine_url and grafana_url.
     deploy: DeployConfig = field(default_factory=DeployConfig)
+    # When the weekly budget review is sent (a crontab in UTC); empty: never.
+    review_schedule: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
@@ -224,4 +276,5 @@ class EngineSettings:
             recovery_hold=timedelta(seconds=_number(env, "FTW_RECOVERY_HOLD_SECONDS", 600, 0)),
             log_summary_interval=timedelta(seconds=_number(env, "FTW_LOG_SUMMARY_SECONDS", 900, 0)),
             deploy=deploy,
+            review_schedule=_review_schedule(env),
         )

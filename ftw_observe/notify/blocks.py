@@ -290,7 +290,11 @@ def _when(text: str | None) -> str:
 
 
 def announcement_text(notification: Notification) -> str:
-    """Return the plain top-level text of a silence announcement."""
+    """Return the plain top-level text of a silence announcement (or a budget review)."""
+    from ftw_observe.notify import review_blocks  # it builds on this module
+
+    if review_blocks.is_review(notification):
+        return review_blocks.review_text(notification)
     event = notification.labels.get("event", "")
     emoji = ANNOUNCE_EMOJI.get(event, ":loud_sound:")
     summary = notification.annotations.get("summary") or notification.dedup_key
@@ -300,6 +304,10 @@ def announcement_text(notification: Notification) -> str:
 
 def announcement_blocks(notification: Notification) -> list[dict[str, Any]]:
     """Return the blocks of a silence announcement: who, why, which matchers, from when to when."""
+    from ftw_observe.notify import review_blocks  # it builds on this module
+
+    if review_blocks.is_review(notification):
+        return review_blocks.review_blocks(notification)
     notes, event = notification.annotations, notification.labels.get("event", "")
     emoji = ANNOUNCE_EMOJI.get(event, ":loud_sound:")
     blocks = [_header(emoji, notes.get("summary") or "Silence")]

@@ -2,8 +2,9 @@
 
 Every time is UTC. The tables, one row per SLO instance unless said otherwise:
 
-- `summary`: compliance over the SLO's period as of the window's end, budget consumed in the
-  window, errors and events in the window, alert firings;
+- `summary`: compliance and remaining budget over the SLO's period as of the window's end,
+  with the share of the period that had data; errors, events, SLI and budget consumed over
+  the measured whole hours of the window (all four over the same hours); alert firings;
 - `hourly`: one row per whole UTC hour of the window and instance (`errors` NaN if unmeasured);
 - `worst`: the hours with most errors, per instance;
 - `firings`: one row per alert firing that overlaps the window, clipped to it;
@@ -21,7 +22,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from ftw_observe.budget import Counts, Status
+from ftw_observe.budget import Counts, Status, coverage, error_budget
 from ftw_observe.model import InstanceKey
 from ftw_observe.report.alerts import alert_summary, firing_episodes
 from ftw_observe.report.model import (
@@ -96,33 +97,77 @@ def hourly_counts(samples: Sequence[HourSample], window: ReportWindow) -> pd.Dat
     in_time = merged["sampled_at"] - merged["end"] < pd.Timedelta(SAMPLE_WITHIN)
     for column in ("sampled_at", "errors", "events"):
         merged[column] = merged[column].where(in_time)
+    # Clamped as the engine clamps (Prometheus extrapolates), so every sum and ratio of the
+    # report is made of errors within 0..events.
+    merged["errors"] = merged["errors"].clip(lower=0).clip(upper=merged["events"].clip(lower=0))
+    merged["events"] = merged["events"].clip(lower=0)
     events = merged["events"].where(merged["events"] > 0)
-    merged["error_ratio"] = merged["errors"].clip(lower=0).clip(upper=events) / events
+    merged["error_ratio"] = merged["errors"] / events
     return merged.drop(columns="end")
+
+
+def window_budget(
+    errors: float | None, events: float | None, measured_seconds: float, info: SLOInfo
+) -> tuple[float | None, float | None]:
+    """Return the budget consumed by counts measured over `measured_seconds`, and its minutes.
+
+    The share of the period's budget spent: the burn rate of the counts times the share of
+    the period they cover, (errors / events) / (1 - objective) * measured / period. It is the
+    budget the period allows for that many seconds of traffic that the errors used, so it is
+    never negative and adds up over disjoint hours of equal traffic. In minutes of full
+    outage: the error ratio times the measured minutes. No events: (None, None).
+    """
+    if errors is None or events is None or not events > 0:
+        return None, None
+    ratio = min(max(errors, 0.0), events) / events
+    allowed = float(error_budget(Fraction(Decimal(repr(info.objective))) / 100))
+    return ratio / allowed * measured_seconds / info.period_seconds, ratio * measured_seconds / 60
+
+
+def period_coverage(data: InstanceData) -> float | None:
+    """Return the share of the SLO's period that had data when its compliance was measured."""
+    last = data.measured
+    if last is None or data.first_seen is None:
+        return None
+    return coverage(
+        data.first_seen.timestamp(), last.evaluated_at.timestamp(), data.info.period_seconds
+    )
+
+
+def full_period_remaining(remaining: float | None, covered: float | None) -> float | None:
+    """Return the share of the whole period's budget left, from one over its covered part.
+
+    The engine's remaining budget compares the errors so far with the budget of the events so
+    far; early in a period that budget is small, and a few bad minutes read as thousands of
+    percent overspent. Spread over the whole period at the traffic seen so far, what was
+    spent is (1 - remaining) * coverage.
+    """
+    if remaining is None or not math.isfinite(remaining) or covered is None:
+        return remaining
+    return 1 - (1 - remaining) * covered
 
 
 def summarize(
     data: InstanceData, window: ReportWindow, hourly: pd.DataFrame, firings: int
 ) -> dict[str, object]:
-    """Return one summary row: compliance, budget consumed, window counts, firings.
+    """Return one summary row: period compliance, then the window's counts and budget.
 
-    - compliance: SLI over the SLO's period from the last snapshot in the window whose period
-      counts are known (`measured_at`), met if it reaches the spec's objective;
-    - budget consumed: remaining budget at the first snapshot in the window minus at the last
-      (`budget_from`, `budget_to`), as a share of the period's budget and in minutes of full
-      outage. The period rolls, so errors leaving it give budget back: the change is net and
-      negative when the budget recovered;
-    - errors and events: the sums over the measured hours (`hours_measured` of `hours`).
+    - period (as of `measured_at`, the last snapshot in the window with period counts): the
+      SLI over the SLO's period, met if it reaches the objective, the share of the period that
+      had data (`coverage`) and the remaining budget of the whole period (`remaining_end`, see
+      `full_period_remaining`);
+    - window (over the same measured whole hours, `hours_measured` of `hours`): errors,
+      events, their SLI (`window_sli`) and the budget they consumed (see `window_budget`).
     """
     info, last = data.info, data.measured
     sli, met = compliance(last.errors, last.events, info.objective) if last else (None, None)
-    first_b, last_b = data.budget_start, data.budget_end
-    consumed = minutes = None
-    if first_b is not None and last_b is not None:
-        consumed = first_b.remaining - last_b.remaining
-        if first_b.remaining_minutes is not None and last_b.remaining_minutes is not None:
-            minutes = first_b.remaining_minutes - last_b.remaining_minutes
+    covered = period_coverage(data)
     measured = hourly["errors"].notna()
+    errors = float(hourly.loc[measured, "errors"].sum()) if measured.any() else None
+    events = float(hourly.loc[measured, "events"].sum()) if measured.any() else None
+    seconds = float(measured.sum()) * 3600
+    consumed, minutes = window_budget(errors, events, seconds, info)
+    window_sli = Counts(errors, events).sli if errors is not None and events is not None else None
     return {
         "service": info.service,
         "slo": info.slo,
@@ -135,14 +180,13 @@ def summarize(
         "period_errors": last.errors if last else None,
         "sli": sli,
         "compliant": met,
-        "budget_from": first_b.at if first_b else None,
-        "budget_to": last_b.at if last_b else None,
-        "remaining_start": first_b.remaining if first_b else None,
-        "remaining_end": last_b.remaining if last_b else None,
+        "coverage": covered,
+        "remaining_end": full_period_remaining(last.remaining if last else None, covered),
+        "errors": errors,
+        "events": events,
+        "window_sli": window_sli,
         "budget_consumed": consumed,
         "budget_consumed_minutes": minutes,
-        "errors": float(hourly.loc[measured, "errors"].sum()) if measured.any() else None,
-        "events": float(hourly.loc[measured, "events"].sum()) if measured.any() else None,
         "hours_measured": int(measured.sum()),
         "hours": len(hourly),
         "firings": firings,

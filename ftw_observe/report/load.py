@@ -86,7 +86,7 @@ def load_instances(
 def instance_data(
     reads: ReportReads, info: SLOInfo, key: InstanceKey, window: ReportWindow
 ) -> InstanceData:
-    """Return what a report needs of one instance, in five indexed queries.
+    """Return what a report needs of one instance, in six indexed queries.
 
     The same as `InstanceData.from_history` over the whole history, without reading it all.
     """
@@ -110,6 +110,7 @@ def instance_data(
         budget_end=end,
         last=edges.last,
         measured=edges.last_counted,
+        first_seen=reads.first_at(key),
     )
 
 

@@ -131,6 +131,7 @@ class InstanceData:
     last: Evaluation | None = None  # the last snapshot in the window
     measured: Evaluation | None = None  # the last snapshot in the window with period counts
     transitions: Sequence[Transition] = ()
+    first_seen: datetime | None = None  # the instance's first snapshot in the store
 
     @classmethod
     def from_history(
@@ -140,10 +141,12 @@ class InstanceData:
         history: Sequence[Evaluation],
         window: ReportWindow,
         transitions: Sequence[Transition] = (),
+        first_seen: datetime | None = None,
     ) -> InstanceData:
         """Return an instance's data from its whole history around the window, oldest first.
 
-        `history` should run from the chart's start to SAMPLE_WITHIN past the window's end.
+        `history` should run from the chart's start to SAMPLE_WITHIN past the window's end;
+        `first_seen` is the instance's first snapshot ever (default: the first of `history`).
         The chart keeps the snapshots that begin each hour (as hour samples are chosen), which
         is plenty for a chart and cheap to read; it ends at the window's last known budget.
         """
@@ -164,4 +167,5 @@ class InstanceData:
             last=inside[-1] if inside else None,
             measured=counted[-1] if counted else None,
             transitions=transitions,
+            first_seen=first_seen or (history[0].evaluated_at if history else None),
         )

@@ -21,16 +21,35 @@ from ftw_observe.report.tables import KEY
 Record = Mapping[Hashable, Any]
 
 NOTES = (
-    "SLI and Met: good / events over the SLO's period, from the last snapshot in the window "
-    "with known counts; met when it reaches the objective.",
-    "Budget consumed: remaining budget at the window's first snapshot minus at its last, as a "
-    "share of the period's budget and in minutes of full outage; the period rolls, so errors "
-    "that leave it give budget back and the change can be negative.",
-    "Errors and events: sums over the measured whole UTC hours of the window; hour H is read "
-    'from the "1h" counts of the first snapshot within 5 minutes after H+1h.',
+    "SLI (period) and Met: good / events over the SLO's period, from the last snapshot in the "
+    "window with known counts; met when it reaches the objective.",
+    "Period measured: how much of the SLO's period had data at that snapshot, from the "
+    "engine's first evaluation of the SLO. While it is less than the whole period, Remaining "
+    "(period) spreads what was spent over the whole period at the traffic seen so far, "
+    "1 - (1 - remaining) x covered share, instead of comparing a few hours of errors with a "
+    "few hours of budget.",
+    "Errors, Events, SLI (window) and Budget consumed are all over the same hours: the "
+    'measured whole UTC hours of the window. Hour H is read from the "1h" counts of the '
+    "first snapshot within 5 minutes after H+1h; an hour without one, and the partial hours at "
+    "the window's edges, are left out (Hours measured). Errors are clamped to 0..events.",
+    "SLI (window) = 1 - errors / events. Budget consumed = (errors / events) / (1 - objective) "
+    "x measured hours / period: the share of the period's budget that those hours' errors "
+    "used, never negative; in minutes of full outage it is the error ratio times the measured "
+    "minutes.",
     "Alerts: firings that overlap the window, clipped to it; one still firing counts until "
     "the window's end.",
 )
+
+
+def period_measured(coverage: float | None, period_seconds: float) -> str:
+    """Return how much of the period had data: `1d 12h of 30d`, or `all of 30d`."""
+    period = fmt.duration(period_seconds)
+    known = _value(coverage)
+    if known is None:
+        return fmt.NONE
+    if known >= 1:
+        return f"all of {period}"
+    return f"{fmt.duration(known * period_seconds)} of {period}"
 
 
 @dataclass(frozen=True)
@@ -65,28 +84,30 @@ def _key(record: Record) -> tuple[str, str, str]:
 
 
 def summary_table(report: Report) -> Table:
-    """Return one row per SLO instance: compliance, budget consumed, counts, firings, status."""
+    """Return one row per SLO instance: the period's compliance, then the window's figures."""
     headers = ["Service", "SLO", "Instance", "Objective", "SLI (period)", "Met"]
-    headers += ["Budget consumed", "Consumed (outage)", "Remaining at end", "Errors", "Events"]
-    headers += ["Hours measured", "Firings", "Status"]
+    headers += ["Remaining (period)", "Period measured", "Errors", "Events", "SLI (window)"]
+    headers += ["Budget consumed", "Consumed (outage)", "Hours measured", "Firings", "Status"]
     rows = [
         (
             *_key(r),
             fmt.objective(_value(r["objective"])),
             fmt.sli(_value(r["sli"])),
             _met(r["compliant"]),
-            fmt.budget(_value(r["budget_consumed"])),
-            fmt.minutes(_value(r["budget_consumed_minutes"])),
             fmt.budget(_value(r["remaining_end"])),
+            period_measured(r["coverage"], float(r["period_seconds"])),
             fmt.count(_value(r["errors"])),
             fmt.count(_value(r["events"])),
+            fmt.sli(_value(r["window_sli"])),
+            fmt.budget(_value(r["budget_consumed"])),
+            fmt.minutes(_value(r["budget_consumed_minutes"])),
             f"{r['hours_measured']} / {r['hours']}",
             str(r["firings"]),
             "no data" if r["status"] == NO_DATA else str(r["status"]),
         )
         for r in _records(report.summary)
     ]
-    return Table(headers, rows, frozenset(range(3, 13)) - {5})
+    return Table(headers, rows, frozenset(range(3, 15)) - {5, 7})
 
 
 def worst_table(report: Report) -> Table:

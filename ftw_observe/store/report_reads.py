@@ -90,6 +90,20 @@ class ReportReads:
             ),
         )
 
+    def first_at(self, key: InstanceKey) -> datetime | None:
+        """Return when the instance's first stored snapshot was evaluated, or None."""
+        query = (
+            select(Snapshot.evaluated_at)
+            .where(
+                Snapshot.service == key.service,
+                Snapshot.slo == key.slo,
+                Snapshot.instance == key.instance,
+            )
+            .order_by(Snapshot.evaluated_at, Snapshot.id)
+            .limit(1)
+        )
+        return self.connection.execute(query).scalar()
+
     def hour_starts(
         self, key: InstanceKey, since: datetime, until: datetime, *, within: timedelta
     ) -> list[HourStart]:

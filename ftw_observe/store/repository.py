@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from ftw_observe.matching.silences import Silence
 from ftw_observe.model import (
@@ -22,7 +23,7 @@ from ftw_observe.model import (
     SentItem,
     Transition,
 )
-from ftw_observe.store import alerts, outbox, snapshots, watchdog
+from ftw_observe.store import alerts, outbox, reviews, snapshots, watchdog
 from ftw_observe.store import silences as silence_rows
 from ftw_observe.store.notifications import NotificationStore
 from ftw_observe.store.report_reads import ReportReads
@@ -142,6 +143,40 @@ class Store:
         """Return when the watchdog last reached any replica, or None if it never did."""
         with self.engine.connect() as connection:
             return watchdog.received_at(connection)
+
+    def review_claimed(self, due_at: datetime) -> bool:
+        """Tell whether the budget review scheduled at `due_at` was already claimed."""
+        with self.engine.connect() as connection:
+            return reviews.claimed(connection, due_at)
+
+    def claim_review(
+        self,
+        *,
+        due_at: datetime,
+        now: datetime,
+        replica: str,
+        html: str,
+        notifications: Iterable[Notification],
+    ) -> bool:
+        """Claim the review scheduled at `due_at` and queue its message, once; tell if it was."""
+        try:
+            with self.engine.begin() as connection:
+                reviews.claim(
+                    connection,
+                    due_at=due_at,
+                    now=now,
+                    replica=replica,
+                    html=html,
+                    notifications=notifications,
+                )
+        except IntegrityError:
+            return False  # another replica, or this one before a restart, claimed it first
+        return True
+
+    def latest_review_html(self) -> str | None:
+        """Return the HTML report of the newest budget review, or None before the first."""
+        with self.engine.connect() as connection:
+            return reviews.latest_html(connection)
 
     def rejected(self, limit: int = 100) -> list[OutboxItem]:
         """Return notifications given up on, newest first."""

@@ -271,3 +271,15 @@ class IncidentRow(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolves_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewRow(Base):
+    """One scheduled budget review: claimed once, by one replica, with its report page."""
+
+    __tablename__ = "ftw_observe_reviews"
+
+    # The scheduled time the review is for: the key that makes a second claim fail.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replica: Mapped[str] = mapped_column(String(200))
+    html: Mapped[str] = mapped_column(Text)

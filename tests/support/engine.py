@@ -184,7 +184,7 @@ def start_engine(
             "--port",
             str(port),
         ],
-        env={**clean, "FTW_REPLICA_ID": name, **env},
+        env={**clean, "FTW_REPLICA_ID": name, "FTW_REVIEW_SCHEDULE": "", **env},
         cwd=cwd,
         stdout=sink,
         stderr=subprocess.STDOUT,

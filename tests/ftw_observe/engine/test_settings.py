@@ -160,3 +160,16 @@ def test_a_teams_runbook_directory_comes_before_the_shipped_runbooks(tmp_path: P
 def test_the_shipped_runbooks_named_as_the_teams_are_searched_once() -> None:
     settings = EngineSettings.from_env({"FTW_RUNBOOK_DIR": str(SHIPPED_RUNBOOKS.resolve())})
     assert settings.runbook_dirs == (SHIPPED_RUNBOOKS.resolve(),)
+
+
+def test_the_budget_review_is_weekly_on_monday_morning_by_default() -> None:
+    assert EngineSettings.from_env({}).review_schedule == "0 9 * * 1"
+
+
+def test_an_empty_review_schedule_turns_the_review_off() -> None:
+    assert EngineSettings.from_env({"FTW_REVIEW_SCHEDULE": ""}).review_schedule == ""
+
+
+def test_a_bad_review_schedule_is_refused_naming_the_variable() -> None:
+    with pytest.raises(SettingsError, match="FTW_REVIEW_SCHEDULE"):
+        EngineSettings.from_env({"FTW_REVIEW_SCHEDULE": "every monday"})

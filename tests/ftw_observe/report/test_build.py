@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from ftw_observe.report.build import Report, build_report, compliance, hourly_counts
+from ftw_observe.report.build import (
+    Report,
+    build_report,
+    compliance,
+    full_period_remaining,
+    hourly_counts,
+    window_budget,
+)
 from ftw_observe.report.load import load_instances
 from ftw_observe.report.model import (
     SAMPLE_WITHIN,
@@ -40,20 +47,44 @@ def row(report: Report, slo: str) -> pd.Series:
     return found.iloc[0]
 
 
-def test_budget_consumed_is_remaining_at_the_first_snapshot_minus_at_the_last(
+def test_budget_consumed_is_over_the_same_hours_as_errors_and_events(report: Report) -> None:
+    avail = row(report, "api-availability")
+    # Hours 0, 1, 2, 4 and 5: 63 errors in 5000 events, 5 of the period's 720 hours.
+    assert (avail["errors"], avail["events"], avail["hours_measured"]) == (63, 5000, 5)
+    assert avail["window_sli"] == pytest.approx(1 - 63 / 5000)
+    assert avail["budget_consumed"] == pytest.approx(63 / 5000 / 0.001 * 5 / 720)
+    assert avail["budget_consumed_minutes"] == pytest.approx(63 / 5000 * 5 * 60)  # 3.78 min
+    jobs = row(report, "job-posting-availability")
+    # Hours 1 and 4: 50 errors in 900 events.
+    assert (jobs["errors"], jobs["events"], jobs["hours_measured"]) == (50, 900, 2)
+    assert jobs["budget_consumed"] == pytest.approx(50 / 900 / 0.001 * 2 / 720)
+
+
+def test_the_remaining_budget_of_a_young_period_is_spread_over_the_whole_period(
     report: Report,
 ) -> None:
     avail = row(report, "api-availability")
-    # 00:00:20 holds 0.80, 05:30:20 holds 0.65; 06:00:20 (0.60) is after the window's end.
-    assert avail["budget_from"] == at(0)
-    assert avail["budget_to"] == at(5.5)
-    assert avail["remaining_start"] == 0.80
-    assert avail["remaining_end"] == 0.65
-    assert avail["budget_consumed"] == pytest.approx(0.15)
-    assert avail["budget_consumed_minutes"] == pytest.approx(0.15 * 43.2)  # 6.48 minutes
+    # First seen at 00:00:20, measured at 05:30:20: 5.5 hours of the 30-day period had data,
+    # and the 35 % spent so far is 35 % of those hours' budget, not of the period's.
+    assert avail["coverage"] == pytest.approx(5.5 / 720)
+    assert avail["remaining_end"] == pytest.approx(1 - 0.35 * 5.5 / 720)
     jobs = row(report, "job-posting-availability")
-    assert jobs["budget_consumed"] == 0.5
-    assert jobs["budget_consumed_minutes"] == pytest.approx(21.6)
+    assert jobs["coverage"] == pytest.approx(3 / 720)
+    assert jobs["remaining_end"] == pytest.approx(1 - 3 / 720)
+
+
+def test_a_whole_period_of_data_keeps_the_engines_remaining_budget() -> None:
+    assert full_period_remaining(-150.0, 1.0) == -150.0
+    assert full_period_remaining(-150.0, 1 / 720) == pytest.approx(1 - 151 / 720)
+    assert full_period_remaining(None, 0.5) is None
+
+
+def test_window_budget_is_never_negative_and_needs_events() -> None:
+    info = SLOS[0]
+    assert window_budget(-5.0, 100.0, 3600, info) == (0.0, 0.0)
+    assert window_budget(500.0, 100.0, 3600, info)[0] == pytest.approx(1000 / 720)
+    assert window_budget(0.0, 0.0, 3600, info) == (None, None)
+    assert window_budget(None, None, 0, info) == (None, None)
 
 
 def test_compliance_comes_from_the_last_snapshot_in_the_window(report: Report) -> None:

@@ -54,7 +54,7 @@ def test_markdown_goes_to_stdout(seeded_store: Store, report_db: str, slo_dir: P
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# SLO report 2024-06-08 00:00:00 UTC to 2024-06-08 06:00:00")
-    assert "| 63 | 5,000 | 5 / 6 | 5 | burning |" in result.stdout
+    assert "| 63 | 5,000 | 98.740 % | 8.8 % | 3.8 min | 5 / 6 | 5 | burning |" in result.stdout
 
 
 def test_csv_goes_to_a_file_with_database_and_specs_from_the_environment(
@@ -73,7 +73,7 @@ def test_csv_goes_to_a_file_with_database_and_specs_from_the_environment(
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     table = pd.read_csv(target)
-    assert table["budget_consumed_minutes"].iloc[0] == pytest.approx(6.48)
+    assert table["budget_consumed_minutes"].iloc[0] == pytest.approx(3.78)
 
 
 def test_html_renders(seeded_store: Store, report_db: str, slo_dir: Path) -> None:

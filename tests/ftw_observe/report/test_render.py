@@ -22,7 +22,9 @@ def test_markdown_has_the_summary_worst_hours_and_alerts_tables(report: Report) 
     assert "| Service | SLO | Instance | Tier | Firings | Total firing | Longest |" in text
     for heading in ("## Summary", "## Worst hours", "## Alerts", "## Definitions"):
         assert heading in text
-    assert "| marketplace | api-availability |   | 99.9 % | 99.850 % | no | 15.0 % |" in text
+    assert "| marketplace | api-availability |   | 99.9 % | 99.850 % | no | 99.7 % |" in text
+    # Remaining, then how much of the period had data, then the window's figures.
+    assert "| 5h 30m of 30d | 63 | 5,000 | 98.740 % | 8.8 % | 3.8 min | 5 / 6 |" in text
     assert "| page-1h | 2 | 1h 15m | 45m | no |" in text
     assert "| ticket-1d | 2 | 1h 20m | 1h | yes |" in text
     assert "| no data |" in text
@@ -37,7 +39,8 @@ def test_csv_parses_back_to_the_same_numbers(report: Report) -> None:
     assert len(table) == 3
     avail = table[table["slo"] == "api-availability"].iloc[0]
     assert avail["budget_consumed"] == report.summary["budget_consumed"].iloc[0]
-    assert avail["budget_consumed_minutes"] == pytest.approx(6.48)
+    assert avail["budget_consumed_minutes"] == pytest.approx(3.78)
+    assert avail["coverage"] == pytest.approx(5.5 / 720)
     assert (avail["errors"], avail["events"], avail["firings"]) == (63, 5000, 5)
     assert avail["sli"] == pytest.approx(0.9985)
     assert pd.Timestamp(avail["measured_at"]) == pd.Timestamp(at(5.5))

@@ -73,6 +73,7 @@ def test_migrated_schema_matches_the_models(store_url: str) -> None:
             "ftw_observe_silences",
             "ftw_observe_incidents",
             "ftw_observe_watchdog",
+            "ftw_observe_reviews",
         } == STORE_TABLES
         assert set(inspect(engine).get_table_names()) == STORE_TABLES | {VERSION_TABLE}
         assert _store_diff(engine) == []
