@@ -99,11 +99,17 @@ def test_a_second_replica_or_a_restart_queues_nothing(
 
 
 def test_only_the_first_of_two_racing_claims_queues_a_message(store: Store) -> None:
-    claim = {"due_at": END, "now": END, "html": "<p>report</p>"}
-    first = make_notification("engine-a")
-    assert store.claim_review(replica="engine-a", notifications=[first], **claim)
-    later = make_notification("engine-b")
-    assert not store.claim_review(replica="engine-b", notifications=[later], **claim)
+    def claim(replica: str) -> bool:
+        return store.claim_review(
+            due_at=END,
+            now=END,
+            replica=replica,
+            html="<p>report</p>",
+            notifications=[make_notification(replica)],
+        )
+
+    assert claim("engine-a")
+    assert not claim("engine-b")
     assert store.review_claimed(END)
     assert store.latest_review_html() == "<p>report</p>"
     queued = store.notifications.claim(END, limit=10, routed=False)
