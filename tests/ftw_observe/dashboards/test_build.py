@@ -224,3 +224,15 @@ def test_a_fixed_window_for_rates_is_a_whole_month_read_once(dashboards):
         for panel in panels_of(dashboard):
             for target in panel.get("targets", []):
                 assert not pattern.search(target["expr"]), target["expr"]
+
+
+def test_no_subquery_exceeds_victoriametrics_points_per_series(dashboards):
+    # VictoriaMetrics refuses a subquery of more than -search.maxPointsPerTimeseries (30,000).
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    subquery = re.compile(r"\[(\d+)([smhd]):(\d+)([smhd])\]")
+    for dashboard in dashboards.values():
+        for panel in panels_of(dashboard):
+            for target in panel.get("targets", []):
+                for window, unit, step, step_unit in subquery.findall(target["expr"]):
+                    points = int(window) * seconds[unit] // (int(step) * seconds[step_unit])
+                    assert points <= 30000, target["expr"]
