@@ -18,6 +18,9 @@ UNIT_KINDS = frozenset({"stat", "timeseries", "gauge", "bargauge", "table"})
 RATE_FUNCTIONS = re.compile(r"\b(rate|irate|increase)\s*\(")
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 RATE_INTERVAL = "$__rate_interval"
+# An instant query over a whole period (the executive's month) reads one increase with no
+# step to align to; a graph's rate still needs `$__rate_interval`.
+PERIOD_WINDOWS = frozenset({"30d"})
 
 
 def _name(panel: Mapping[str, Any]) -> str:
@@ -96,14 +99,17 @@ def _ranges(expr: str) -> Iterator[tuple[str, str]]:
 
 
 def rate_interval(dashboard: Mapping[str, Any]) -> list[str]:
-    """Require `$__rate_interval` as the range of every rate, irate and increase."""
+    """Require `$__rate_interval` as the range of every rate, irate and increase.
+
+    An instant target may read a whole period instead (PERIOD_WINDOWS).
+    """
     return [
         f"{_name(panel)} target {target.get('refId')}: {function}() over [{window}], "
         f"not [{RATE_INTERVAL}]"
         for panel in _panels(dashboard)
         for target in panel.get("targets", [])
         for function, window in _ranges(str(target.get("expr", "")))
-        if window != RATE_INTERVAL
+        if window != RATE_INTERVAL and not (target.get("instant") and window in PERIOD_WINDOWS)
     ]
 
 

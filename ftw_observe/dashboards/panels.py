@@ -69,6 +69,7 @@ class Style:
     max_value: float | None = None
     links: tuple[Link, ...] = ()
     time_from: str | None = None
+    no_value: str | None = None  # shown instead of Grafana's "No data"
     overrides: tuple[tuple[str, str, dict[str, object]], ...] = field(default=())
 
 
@@ -145,6 +146,8 @@ def _common(
         panel.max(style.max_value)
     if style.time_from is not None:
         panel.time_from(style.time_from)
+    if style.no_value is not None:
+        panel.no_value(style.no_value)
     rules: dict[tuple[str, str], dict[str, object]] = {}
     for matcher, option, properties in style.overrides:
         rules.setdefault((matcher, option), {}).update(properties)

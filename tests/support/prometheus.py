@@ -45,6 +45,7 @@ def start_prometheus(
     rule_files: list[Path],
     interval: str = "1s",
     alertmanagers: list[str] | None = None,
+    retention: str = "1d",
 ) -> PrometheusServer:
     """Start Prometheus scraping `jobs` (job name → host:port targets); return once it is up."""
     binary = shutil.which("prometheus")
@@ -75,7 +76,7 @@ def start_prometheus(
                 f"--storage.tsdb.path={directory / 'data'}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 "--web.enable-lifecycle",
-                "--storage.tsdb.retention.time=1d",
+                f"--storage.tsdb.retention.time={retention}",
             ],
             stdout=sink,
             stderr=subprocess.STDOUT,

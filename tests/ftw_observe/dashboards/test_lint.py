@@ -118,6 +118,28 @@ def test_rate_interval_accepts(good, expr):
     assert lint.rate_interval(fine) == []
 
 
+@pytest.mark.parametrize(
+    "expr",
+    ["increase(x[30d])", "histogram_quantile(0.95, sum by (le) (increase(b[30d] offset 30d)))"],
+)
+def test_an_instant_target_may_read_a_whole_month(good, expr):
+    fine = copy.deepcopy(good)
+    _panel(fine, "Errors")["targets"][1] |= {"expr": expr, "instant": True}
+    assert lint.rate_interval(fine) == []
+
+
+def test_an_instant_target_over_a_short_window_still_needs_rate_interval(good):
+    bad = copy.deepcopy(good)
+    _panel(bad, "Errors")["targets"][1] |= {"expr": "increase(x[1h])", "instant": True}
+    assert len(lint.rate_interval(bad)) == 1
+
+
+def test_a_graph_over_a_whole_month_still_needs_rate_interval(good):
+    bad = copy.deepcopy(good)
+    _panel(bad, "Errors")["targets"][1] |= {"expr": "increase(x[30d])", "range": True}
+    assert len(lint.rate_interval(bad)) == 1
+
+
 def test_units_are_required(good):
     bad = copy.deepcopy(good)
     del _panel(bad, "Requests")["fieldConfig"]["defaults"]["unit"]
