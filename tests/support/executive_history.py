@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ftw_observe.dashboards.variables import DEMO_VALUES, substitute
 from tests.conftest import free_port, wait_until
@@ -126,7 +126,7 @@ class History:
     server: PrometheusServer
     end: int
 
-    def query(self, promql: str, *, ago: int = 0) -> list[dict[str, object]]:
+    def query(self, promql: str, *, ago: int = 0) -> list[dict[str, Any]]:
         """Run an instant query `ago` seconds before the end of history."""
         return self.server.query(promql, at=self.end - ago)
 
