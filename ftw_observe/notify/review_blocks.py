@@ -39,7 +39,7 @@ def _sections(title: str, lines: list[str]) -> list[dict[str, Any]]:
 
 
 def review_blocks(notification: Notification) -> list[dict[str, Any]]:
-    """Return the blocks of a review: summary, SLOs worst first, worst hours, report link."""
+    """Return the blocks of a review: summary, SLOs, incidents, worst hours, report link."""
     notes = notification.annotations
     shown: list[dict[str, Any]] = [
         {
@@ -49,6 +49,8 @@ def review_blocks(notification: Notification) -> list[dict[str, Any]]:
         {"type": "section", "text": {"type": "mrkdwn", "text": review_text(notification)}},
     ]
     shown += _sections("SLOs, worst first", notes.get("slos", "").splitlines())
+    if notes.get("incidents"):
+        shown += _sections("Incidents", [notes["incidents"]])
     shown += _sections("Worst hours", notes.get("worst_hours", "").splitlines())
     url = notes.get("report_url", "")
     if url and len(url) <= URL_LIMIT:

@@ -104,10 +104,24 @@ def worst_lines(report: Report, count: int = MOST_HOURS) -> list[str]:
     ]
 
 
+def incidents_line(pages: dict[str, int]) -> str:
+    """Return the week's paged outages, per service, most first."""
+    total = sum(pages.values())
+    if not total:
+        return "No outage paged anyone."
+    ranked = sorted(pages.items(), key=lambda item: (-item[1], item[0]))
+    per_service = ", ".join(f"{service} {count}" for service, count in ranked)
+    return f"{total} paged outage{'' if total == 1 else 's'}: {per_service}"
+
+
 def review_notification(
-    report: Report, due_at: datetime, report_url: str | None, now: datetime
+    report: Report,
+    due_at: datetime,
+    report_url: str | None,
+    now: datetime,
+    pages: dict[str, int] | None = None,
 ) -> Notification:
-    """Return the ticket-channel message of a review: one line per SLO, the worst hours."""
+    """Return the ticket-channel message of a review: SLOs, incidents, the worst hours."""
     records = sorted(report.summary.to_dict("records"), key=_severity)
     lines = [slo_line(record) for record in records[:MOST_SLOS]]
     if len(records) > MOST_SLOS:
@@ -121,6 +135,7 @@ def review_notification(
     notes = {
         "summary": summary,
         "slos": "\n".join(lines),
+        "incidents": incidents_line(pages or {}),
         "worst_hours": "\n".join(worst_lines(report)) or "No errors in any measured hour.",
     }
     if report_url:
@@ -166,7 +181,8 @@ class BudgetReview:
         report = build_report(
             window, self.slos, load_instances(self.store, self.slos, window, quiet)
         )
-        message = review_notification(report, due, self.report_url, now)
+        pages = self.store.pages_opened(window.start, window.end)
+        message = review_notification(report, due, self.report_url, now, pages)
         claimed = self.store.claim_review(
             due_at=due,
             now=now,

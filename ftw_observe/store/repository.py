@@ -144,6 +144,11 @@ class Store:
         with self.engine.connect() as connection:
             return watchdog.received_at(connection)
 
+    def pages_opened(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Return how many outages paged each service in [since, until)."""
+        with self.engine.connect() as connection:
+            return reviews.pages_opened(connection, since, until)
+
     def review_claimed(self, due_at: datetime) -> bool:
         """Tell whether the budget review scheduled at `due_at` was already claimed."""
         with self.engine.connect() as connection:

@@ -5,13 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from ftw_observe.model import Notification
 from ftw_observe.store import outbox
-from ftw_observe.store.tables import ReviewRow
+from ftw_observe.store.tables import IncidentRow, ReviewRow
 
 KEEP = 12  # pages kept: a quarter of weekly reviews
+
+
+def pages_opened(connection: Connection, since: datetime, until: datetime) -> dict[str, int]:
+    """Return how many outages paged each service in [since, until): one per page incident.
+
+    A service's pages are one incident while any of them fires (`ftw/<service>/page`), so
+    this counts outages, not alert tiers; an incident muted by a silence paged nobody.
+    """
+    service = func.substr(IncidentRow.group_key, 5, func.length(IncidentRow.group_key) - 9)
+    query = (
+        select(service, func.count())
+        .where(
+            IncidentRow.group_key.like("ftw/%/page"),
+            IncidentRow.opened_at >= since,
+            IncidentRow.opened_at < until,
+            IncidentRow.muted_by.is_(None),
+        )
+        .group_by(service)
+    )
+    return {str(name): int(count) for name, count in connection.execute(query)}
 
 
 def claimed(connection: Connection, due_at: datetime) -> bool:

@@ -11,7 +11,7 @@ from ftw_observe.demo.fakes.pagerduty import FakePagerDuty
 from ftw_observe.demo.fakes.slack import FakeSlack
 from ftw_observe.engine.settings import parse_schedule
 from ftw_observe.model import Notification, NotificationKind
-from ftw_observe.report.review import KEY_PREFIX, BudgetReview, latest_due
+from ftw_observe.report.review import KEY_PREFIX, BudgetReview, incidents_line, latest_due
 from ftw_observe.store import Store
 from tests.ftw_observe.report.data import END, SLOS
 from tests.support.dispatch import Rig
@@ -69,6 +69,7 @@ def test_the_review_is_posted_to_the_ticket_channel(
     assert (
         "2024-06-08 04:00:00 UTC marketplace/job-posting-availability: 40 errors of 400"
     ) in text
+    assert "No outage paged anyone." in text
     assert f"<{REPORT_URL}|The full report>" in text
     assert fake_slack.posted("#incidents") == []
     assert fake_pagerduty.events() == []
@@ -148,3 +149,8 @@ def test_an_empty_schedule_turns_the_review_off() -> None:
 def test_a_bad_schedule_is_refused() -> None:
     with pytest.raises(ValueError, match="is not a crontab"):
         parse_schedule("every monday")
+
+
+def test_the_incidents_line_counts_paged_outages_per_service_most_first() -> None:
+    line = incidents_line({"payments-api": 1, "marketplace": 2})
+    assert line == "3 paged outages: marketplace 2, payments-api 1"
