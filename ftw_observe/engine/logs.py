@@ -138,6 +138,9 @@ class RoutineAccess(logging.Filter):
         return not (path in ROUTINE_PATHS and isinstance(status, int) and status < 400)
 
 
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
 def configure(
     level: LogLevel = LogLevel.INFO,
     log_format: LogFormat = LogFormat.TEXT,
@@ -154,6 +157,13 @@ def configure(
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # uvicorn's own logging config, if one ran in this process, gives its loggers handlers of
+    # their own and stops them propagating: every line goes through the handler above instead.
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.disabled = False
     debug = level is LogLevel.DEBUG
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.WARNING)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 import sys
 from collections.abc import Iterator
 
 import pytest
+import uvicorn.config
 
 from ftw_observe.engine.logs import (
     CHATTY,
@@ -160,3 +162,12 @@ def test_json_format_masks_the_environment_s_secrets() -> None:
     logging.getLogger("ftw_observe.notify").warning("token %s refused", SECRET)
     line = json.loads(stream.getvalue())
     assert line["message"] == "token *** refused"
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_uvicorns_lines_reach_the_handler_after_uvicorn_configured_its_own() -> None:
+    logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)  # as an in-process uvicorn does
+    stream = io.StringIO()
+    configure(LogLevel.DEBUG, LogFormat.TEXT, env={}, stream=stream)
+    logging.getLogger("uvicorn.access").info('127.0.0.1:1 - "GET /api/slos HTTP/1.1" 200')
+    assert "GET /api/slos" in stream.getvalue()
