@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -475,6 +476,28 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for drill in drills:
         if drill is not None:
             drill.abort()
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Put logging back as it was: `serve` run in-process configures it for the process."""
+    from ftw_observe.engine.logs import CHATTY, UVICORN_LOGGERS
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    loggers = [logging.getLogger(name) for name in (*CHATTY, *UVICORN_LOGGERS)]
+    saved = [(lg, lg.level, lg.handlers[:], lg.propagate, lg.disabled) for lg in loggers]
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for logger, previous, kept, propagate, disabled in saved:
+        logger.setLevel(previous)
+        logger.handlers[:] = kept
+        logger.propagate = propagate
+        logger.disabled = disabled
 
 
 @pytest.fixture(scope="module")

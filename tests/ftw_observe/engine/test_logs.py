@@ -7,13 +7,11 @@ import json
 import logging
 import logging.config
 import sys
-from collections.abc import Iterator
 
 import pytest
 import uvicorn.config
 
 from ftw_observe.engine.logs import (
-    CHATTY,
     JsonFormatter,
     LogFormat,
     LogLevel,
@@ -122,20 +120,6 @@ def test_a_person_s_request_keeps_its_access_line() -> None:
     assert RoutineAccess().filter(access("/api/silences", 201, method="POST"))
 
 
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Put the root logger and the chatty loggers back as they were."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in CHATTY}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, previous in levels.items():
-        logging.getLogger(name).setLevel(previous)
-
-
-@pytest.mark.usefixtures("restore_logging")
 def test_at_info_scheduler_and_request_lines_are_left_out() -> None:
     stream = io.StringIO()
     configure(LogLevel.INFO, LogFormat.TEXT, env={}, stream=stream)
@@ -146,7 +130,6 @@ def test_at_info_scheduler_and_request_lines_are_left_out() -> None:
     assert "Execution of job skipped" in stream.getvalue()
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_at_debug_every_line_is_kept() -> None:
     stream = io.StringIO()
     configure(LogLevel.DEBUG, LogFormat.TEXT, env={}, stream=stream)
@@ -155,7 +138,6 @@ def test_at_debug_every_line_is_kept() -> None:
     assert stream.getvalue().count("\n") == 2
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_json_format_masks_the_environment_s_secrets() -> None:
     stream = io.StringIO()
     configure(LogLevel.INFO, LogFormat.JSON, env={"SLACK_BOT_TOKEN": SECRET}, stream=stream)
@@ -164,7 +146,6 @@ def test_json_format_masks_the_environment_s_secrets() -> None:
     assert line["message"] == "token *** refused"
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_uvicorns_lines_reach_the_handler_after_uvicorn_configured_its_own() -> None:
     logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)  # as an in-process uvicorn does
     stream = io.StringIO()
