@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ftw_observe.display import format as fmt
 from ftw_observe.durations import format_duration
 from ftw_observe.model import ACTIVE_SINCE, Evaluation, Incident, Notification
 from ftw_observe.notify.incidents import member_grouping
@@ -93,13 +94,8 @@ def parse_time(text: str | None) -> datetime | None:
 def human_duration(delta: timedelta) -> str:
     """Return a duration the way people say it: `45s`, `47m`, `1h 5m`, `2d 3h`."""
     seconds = max(int(delta.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds}s"
-    days, rest = divmod(seconds // 60, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
-    shown = [f"{amount}{unit}" for amount, unit in parts if amount]
-    return " ".join(shown[:2])
+    # Past a minute, whole minutes: seconds would be noise beside an incident's length.
+    return fmt.duration(seconds if seconds < 60 else seconds // 60 * 60)
 
 
 def clock(moment: datetime) -> str:

@@ -43,13 +43,10 @@ NOTES = (
 
 def period_measured(coverage: float | None, period_seconds: float) -> str:
     """Return how much of the period had data: `1d 12h of 30d`, or `all of 30d`."""
-    period = fmt.duration(period_seconds)
     known = _value(coverage)
     if known is None:
         return fmt.NONE
-    if known >= 1:
-        return f"all of {period}"
-    return f"{fmt.duration(known * period_seconds)} of {period}"
+    return fmt.measured_over(known, int(period_seconds)) or f"all of {fmt.duration(period_seconds)}"
 
 
 @dataclass(frozen=True)
