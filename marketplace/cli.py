@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from marketplace.output import EXIT_CODES, Output, OutputOption, wants_json
-from marketplace.version import version_callback
+from marketplace.version import version_option
 
 if TYPE_CHECKING:
     from marketplace.config import Settings
@@ -24,15 +24,7 @@ DEFAULT_MULTIPROC_DIR = Path(".ftw") / "prometheus-multiproc"
 
 @app.callback()
 def cli(
-    show_version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            callback=version_callback("ftw-marketplace"),
-            is_eager=True,
-            help="Print the version and exit.",
-        ),
-    ] = False,
+    show_version: Annotated[bool, version_option("ftw-marketplace")] = False,
 ) -> None:
     """The FairTradeWorker marketplace service."""
 

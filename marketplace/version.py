@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
 import typer
 
@@ -19,3 +20,13 @@ def version_callback(program: str) -> Callable[[bool], None]:
             raise typer.Exit()
 
     return show
+
+
+def version_option(program: str) -> Any:
+    """Return the eager `--version` option of a console script called `program`."""
+    return typer.Option(
+        "--version",
+        callback=version_callback(program),
+        is_eager=True,
+        help="Print the version and exit.",
+    )

@@ -17,7 +17,7 @@ from marketplace.loadgen.population import PlanError
 from marketplace.loadgen.report import render_faults, render_summary
 from marketplace.loadgen.runner import RunConfig, run_load
 from marketplace.output import EXIT_CODES, Output, OutputOption, output_console, wants_json
-from marketplace.version import version_callback
+from marketplace.version import version_option
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 T = TypeVar("T")
@@ -34,15 +34,7 @@ app.add_typer(fault_app, name="fault", no_args_is_help=True)
 
 @app.callback()
 def cli(
-    show_version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            callback=version_callback("ftw-loadgen"),
-            is_eager=True,
-            help="Print the version and exit.",
-        ),
-    ] = False,
+    show_version: Annotated[bool, version_option("ftw-loadgen")] = False,
 ) -> None:
     """Synthetic marketplace traffic within the rate limits, and fault drills."""
 
