@@ -62,6 +62,12 @@ TIER_NAMES: tuple[str, ...] = tuple(tier.name for tier in TIERS)
 
 # Every window a tier reads, shortest first; the period is added per SLO.
 WINDOWS: tuple[int, ...] = tuple(sorted({w for tier in TIERS for w in (tier.long, tier.short)}))
+# Windows up to an hour are counted exactly over the raw counters at every evaluation. Longer
+# windows add the hour before them, summed from recorded 5-minute counts: their cost does not
+# grow with the raw series, and the newest hour, where an outage starts, stays exact.
+EXACT_SPAN = HOUR
+RAW_WINDOWS: tuple[int, ...] = tuple(w for w in WINDOWS if w <= EXACT_SPAN)
+DERIVED_WINDOWS: tuple[int, ...] = tuple(w for w in WINDOWS if w > EXACT_SPAN)
 
 
 def tier(name: str) -> Tier:

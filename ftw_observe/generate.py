@@ -12,7 +12,7 @@ from ftw_observe.dashboards.build import listed
 from ftw_observe.dashboards.infrastructure import UID as INFRASTRUCTURE_UID
 from ftw_observe.dashboards.infrastructure import threshold_panel_ids
 from ftw_observe.deploy.model import DeployConfig
-from ftw_observe.rules.compile import compile_service
+from ftw_observe.rules.compile import SLO_RULES_NOTE, compile_service
 from ftw_observe.rules.render import render_yaml
 from ftw_observe.rules.self_monitoring import self_monitoring_rule_groups
 from ftw_observe.rules.thresholds import threshold_alerts, threshold_rule_groups
@@ -59,7 +59,11 @@ def build_outputs(
     outputs = [
         Output(
             f"alerts/{Path(item.file).stem}.rules.yml",
-            render_yaml(compile_service(item.spec, deploy), _source(root, item.file) + _DEPLOY),
+            render_yaml(
+                compile_service(item.spec, deploy),
+                _source(root, item.file) + _DEPLOY,
+                SLO_RULES_NOTE,
+            ),
         )
         for item in specs
         if item.spec.slos  # a file of threshold alerts only has no SLO rules

@@ -46,6 +46,9 @@ class WindowBurn:
     events: float | None
     error_ratio: float | None
     burn_rate: float | None
+    # Share of the window with recorded data (windows of 1h and longer, the period): below 1
+    # while the rules are younger than the window, or after a gap in scraping.
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)

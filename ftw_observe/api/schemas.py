@@ -74,6 +74,9 @@ class WindowOut(_Body):
     events: float | None
     error_ratio: float | None
     burn_rate: float | None
+    coverage: float | None = Field(
+        None, description="Share of the window with recorded data, 0..1 (1h and longer windows)"
+    )
 
 
 class TierOut(_Body):

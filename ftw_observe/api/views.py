@@ -182,6 +182,7 @@ def instance_detail(
                 events=finite(w.events),
                 error_ratio=finite(w.error_ratio),
                 burn_rate=finite(w.burn_rate),
+                coverage=finite(w.coverage),
             )
             for w in windows
         ],

@@ -87,7 +87,10 @@ def _burn(window: str, readings: _Readings, error_budget: float) -> WindowBurn:
     else:
         ratio = readings.ratios.get(window)
     burn = None if ratio is None else (ratio / error_budget if error_budget else None)
-    return WindowBurn(window, errors, events, ratio, burn)
+    coverage = readings.coverage.get(window)
+    if coverage is not None:
+        coverage = min(max(coverage, 0.0), 1.0)
+    return WindowBurn(window, errors, events, ratio, burn, coverage)
 
 
 def tier_condition(target: Target, tier: Tier, windows: dict[str, WindowBurn]) -> bool:
@@ -132,9 +135,7 @@ def evaluate_instance(
     remaining = None if period.burn_rate is None else 1.0 - period.burn_rate
     if counts is not None:
         remaining = budget.remaining_fraction(counts, slo.objective_ratio)
-    coverage = readings.coverage.get(PERIOD)
-    if coverage is not None:
-        coverage = min(max(coverage, 0.0), 1.0)
+    coverage = period.coverage
     evaluation = Evaluation(
         key=key,
         evaluated_at=at,

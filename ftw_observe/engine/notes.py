@@ -12,7 +12,7 @@ from ftw_observe.engine.evaluate import Target
 from ftw_observe.model import Evaluation
 from ftw_observe.rules import names
 from ftw_observe.rules.annotations import slo_links
-from ftw_observe.rules.recording import identity_labels
+from ftw_observe.rules.identity import identity_labels
 
 
 def _duration(seconds: float | None) -> str:

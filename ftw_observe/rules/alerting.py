@@ -9,7 +9,8 @@ from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.durations import format_duration
 from ftw_observe.rules import annotations as notes
 from ftw_observe.rules import names
-from ftw_observe.rules.recording import burn_expression, identity_labels, identity_selector
+from ftw_observe.rules.identity import identity_labels, identity_selector
+from ftw_observe.rules.recording import burn_expression
 from ftw_observe.rules.sli import presence_selectors
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 

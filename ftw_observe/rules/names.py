@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ftw_observe.burnrate import EXACT_SPAN
 from ftw_observe.durations import format_duration
 from ftw_observe.model import AlertKey, InstanceKey
 
@@ -16,6 +17,9 @@ ERRORS = "ftw_slo:errors:increase{window}"
 EVENTS = "ftw_slo:events:increase{window}"
 ERROR_RATIO = "ftw_slo:error_ratio:rate{window}"
 BURN_RATE = "ftw_slo:burn_rate:rate{window}"
+
+# The share of a window (1h and longer) that has data: recorded or backfilled, scraped.
+COVERAGE = "ftw_slo:coverage:window{window}"
 
 PERIOD_ERRORS = "ftw_slo:errors:period"
 PERIOD_EVENTS = "ftw_slo:events:period"
@@ -84,7 +88,8 @@ def windowed(template: str, seconds: int) -> str:
 def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
     """Map each recorded count and ratio series to (kind, window), the period's included.
 
-    The period's coverage (the share of the period that has data) is read with them.
+    The coverage of the period and of each long window (the share of it that has data) is
+    read with them.
 
     >>> recorded_counts([300])["ftw_slo:events:increase5m"]
     ('events', '5m')
@@ -93,6 +98,9 @@ def recorded_counts(windows: Iterable[int]) -> dict[str, tuple[str, str]]:
     for kind, template in (("errors", ERRORS), ("events", EVENTS), ("error_ratio", ERROR_RATIO)):
         for seconds in windows:
             found[windowed(template, seconds)] = (kind, format_duration(seconds))
+    for seconds in windows:
+        if seconds >= EXACT_SPAN:
+            found[windowed(COVERAGE, seconds)] = ("coverage", format_duration(seconds))
     found[PERIOD_ERRORS] = ("errors", "period")
     found[PERIOD_EVENTS] = ("events", "period")
     found[PERIOD_ERROR_RATIO] = ("error_ratio", "period")

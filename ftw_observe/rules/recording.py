@@ -1,40 +1,22 @@
-"""Recording rules of one SLO: counts, ratios and burn rates per window, and metadata."""
+"""Recording rules of one SLO: counts, ratios and burn rates per window, the period, metadata.
+
+An SLO has two groups. Its main group records every burn-rate window and raises the burn
+alerts, at the global evaluation interval: windows up to an hour count the raw counters, longer
+ones add up recorded parts (see `ftw_observe.rules.windows`). Its budget group records what
+moves slowly or not at all (coverage, the period, the budget, metadata) every minute.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ftw_observe.burnrate import WINDOWS, promql_number
+from ftw_observe.burnrate import RAW_WINDOWS, WINDOWS, promql_number
 from ftw_observe.durations import format_duration
 from ftw_observe.rules import names
+from ftw_observe.rules.identity import Rule, identity_labels, identity_selector, record
 from ftw_observe.rules.sli import window_queries
+from ftw_observe.rules.windows import coverage_rules, period_counts, raw_ratio, window_counts
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
-# Step of the subquery that sums 5-minute counts over the period: equal to the count's window,
-# so every event is counted once and a quiet interval adds 0/0 to nothing.
-PERIOD_STEP = 300
-
-Rule = dict[str, Any]
-
-
-def identity_labels(service: ServiceSpec, slo: SLOSpec) -> dict[str, str]:
-    """Return the labels every series and alert of an SLO carries."""
-    return {
-        "service": service.service,
-        "slo": slo.name,
-        "team": service.team,
-        **service.labels,
-        **slo.labels,
-    }
-
-
-def identity_selector(service: ServiceSpec, slo: SLOSpec) -> str:
-    """Return the matchers that select one SLO's recorded series."""
-    return f'{{service="{service.service}",slo="{slo.name}"}}'
-
-
-def _record(name: str, expr: str, labels: dict[str, str]) -> Rule:
-    return {"record": name, "expr": expr, "labels": dict(labels)}
+BUDGET_INTERVAL = 60  # seconds between evaluations of an SLO's budget group
 
 
 def burn_expression(slo: SLOSpec, seconds: int, of: str) -> str:
@@ -45,72 +27,54 @@ def burn_expression(slo: SLOSpec, seconds: int, of: str) -> str:
     through remote write) would lag one evaluation per level. The value is the same.
     """
     budget = promql_number(slo.error_budget)
-    if window_queries(slo, format_duration(seconds)).ratio is not None:
+    if raw_ratio(slo):
         return f"{names.windowed(names.ERROR_RATIO, seconds)}{of} / {budget}"
     errors = names.windowed(names.ERRORS, seconds)
     events = names.windowed(names.EVENTS, seconds)
     return f"{errors}{of} / ({events}{of} > 0) / {budget}"
 
 
+def _raw_window(slo: SLOSpec, seconds: int, of: str, labels: dict[str, str]) -> list[Rule]:
+    window = format_duration(seconds)
+    ratio = names.windowed(names.ERROR_RATIO, seconds)
+    events = names.windowed(names.EVENTS, seconds)
+    queries = window_queries(slo, window, f"{events}{of}")
+    if queries.ratio is not None:
+        return [record(ratio, queries.ratio, labels)]
+    assert queries.errors is not None
+    assert queries.events is not None
+    errors = names.windowed(names.ERRORS, seconds)
+    return [
+        record(events, queries.events, labels),
+        record(errors, queries.errors, labels),
+        record(ratio, f"{errors}{of} / ({events}{of} > 0)", labels),
+    ]
+
+
 def recording_rules(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
-    """Return the recording rules of one SLO, in evaluation order."""
+    """Return the recording rules of an SLO's main group, in evaluation order."""
     labels = identity_labels(service, slo)
     of = identity_selector(service, slo)
     budget = promql_number(slo.error_budget)
     rules: list[Rule] = []
-    raw_ratio = slo.sli.raw is not None and slo.sli.raw.error_ratio is not None
     for seconds in WINDOWS:
-        window = format_duration(seconds)
-        queries = window_queries(slo, window)
-        ratio_name = names.windowed(names.ERROR_RATIO, seconds)
-        if queries.ratio is not None:
-            rules.append(_record(ratio_name, queries.ratio, labels))
+        if seconds in RAW_WINDOWS:
+            rules.extend(_raw_window(slo, seconds, of, labels))
         else:
-            assert queries.errors is not None
-            assert queries.events is not None
-            errors = names.windowed(names.ERRORS, seconds)
-            events = names.windowed(names.EVENTS, seconds)
-            rules.append(_record(errors, queries.errors, labels))
-            rules.append(_record(events, queries.events, labels))
-            rules.append(_record(ratio_name, f"{errors}{of} / ({events}{of} > 0)", labels))
-        burn = f"{ratio_name}{of} / {budget}"
-        rules.append(_record(names.windowed(names.BURN_RATE, seconds), burn, labels))
-    rules.extend(_period_rules(slo, of, labels, raw_ratio))
-    rules.extend(_metadata_rules(slo, of, labels))
+            rules.extend(window_counts(slo, seconds, of, labels))
+        burn = f"{names.windowed(names.ERROR_RATIO, seconds)}{of} / {budget}"
+        rules.append(record(names.windowed(names.BURN_RATE, seconds), burn, labels))
     return rules
 
 
-def coverage_expression(slo: SLOSpec, series: str, of: str) -> str:
-    """Return the share of an SLO's period that has data: its 5-minute steps with a sample.
-
-    A quiet step still records a count of 0 and is covered; a step without any sample (no
-    scrape, no Prometheus, before the SLO existed) is not. The subquery's steps include both
-    ends of the period, one more than it holds: the clamp keeps a full period at 1.
-    """
-    span = f"[{format_duration(slo.period)}:{format_duration(PERIOD_STEP)}]"
-    steps = slo.period // PERIOD_STEP
-    return f"clamp_max(count_over_time({series}{of}{span}) / {steps}, 1)"
-
-
-def _period_rules(slo: SLOSpec, of: str, labels: dict[str, str], raw_ratio: bool) -> list[Rule]:
-    span = f"[{format_duration(slo.period)}:{format_duration(PERIOD_STEP)}]"
-    if raw_ratio:
-        ratio = names.windowed(names.ERROR_RATIO, PERIOD_STEP)
-        return [
-            _record(names.PERIOD_ERROR_RATIO, f"avg_over_time({ratio}{of}{span})", labels),
-            _record(names.PERIOD_COVERAGE, coverage_expression(slo, ratio, of), labels),
-        ]
-    errors = names.windowed(names.ERRORS, PERIOD_STEP)
-    events = names.windowed(names.EVENTS, PERIOD_STEP)
+def budget_rules(service: ServiceSpec, slo: SLOSpec) -> list[Rule]:
+    """Return the recording rules of an SLO's budget group, in evaluation order."""
+    labels = identity_labels(service, slo)
+    of = identity_selector(service, slo)
     return [
-        _record(names.PERIOD_ERRORS, f"sum_over_time({errors}{of}{span})", labels),
-        _record(names.PERIOD_EVENTS, f"sum_over_time({events}{of}{span})", labels),
-        _record(
-            names.PERIOD_ERROR_RATIO,
-            f"{names.PERIOD_ERRORS}{of} / ({names.PERIOD_EVENTS}{of} > 0)",
-            labels,
-        ),
-        _record(names.PERIOD_COVERAGE, coverage_expression(slo, events, of), labels),
+        *coverage_rules(slo, of, labels),
+        *period_counts(slo, of, labels),
+        *_metadata_rules(slo, of, labels),
     ]
 
 
@@ -123,13 +87,13 @@ def _metadata_rules(slo: SLOSpec, of: str, labels: dict[str, str]) -> list[Rule]
         "sli": next(k for k in ("ratio", "latency", "raw") if getattr(slo.sli, k) is not None),
     }
     return [
-        _record(names.OBJECTIVE, f"vector({promql_number(slo.objective_ratio)})", labels),
-        _record(names.ERROR_BUDGET, f"vector({budget})", labels),
-        _record(names.PERIOD_DAYS, f"vector({slo.period_days})", labels),
-        _record(
+        record(names.OBJECTIVE, f"vector({promql_number(slo.objective_ratio)})", labels),
+        record(names.ERROR_BUDGET, f"vector({budget})", labels),
+        record(names.PERIOD_DAYS, f"vector({slo.period_days})", labels),
+        record(
             names.CURRENT_BURN_RATE, f"{names.windowed(names.BURN_RATE, WINDOWS[0])}{of}", labels
         ),
-        _record(names.PERIOD_BURN_RATE, f"{names.PERIOD_ERROR_RATIO}{of} / {budget}", labels),
-        _record(names.BUDGET_REMAINING, f"1 - {names.PERIOD_BURN_RATE}{of}", labels),
-        _record(names.INFO, "vector(1)", info),
+        record(names.PERIOD_BURN_RATE, f"{names.PERIOD_ERROR_RATIO}{of} / {budget}", labels),
+        record(names.BUDGET_REMAINING, f"1 - {names.PERIOD_BURN_RATE}{of}", labels),
+        record(names.INFO, "vector(1)", info),
     ]

@@ -14,10 +14,14 @@ def header(source: str) -> str:
     return f"# {GENERATED_MARK} from {source}. Do not edit: change the source and regenerate.\n"
 
 
-def render_yaml(document: Any, source: str) -> str:
-    """Render a document as YAML, opened by the generated-file header naming its source."""
+def render_yaml(document: Any, source: str, note: str = "") -> str:
+    """Render a document as YAML, opened by the generated-file header naming its source.
+
+    `note` (lines of text) follows the header as comments: what a reader of the file must know.
+    """
     body = block_yaml(document)
-    return header(source) + body
+    comments = "".join(f"# {line}\n" if line else "#\n" for line in note.splitlines())
+    return header(source) + comments + body
 
 
 def is_generated(text: str) -> bool:

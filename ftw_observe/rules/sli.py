@@ -17,9 +17,12 @@ class WindowQueries:
     ratio: str | None = None
 
 
+def _by(slo: SLOSpec) -> str:
+    return f" by ({', '.join(slo.group_by)})" if slo.group_by else ""
+
+
 def _sum(slo: SLOSpec, inner: str) -> str:
-    by = f" by ({', '.join(slo.group_by)})" if slo.group_by else ""
-    return f"sum{by} (increase({inner}))"
+    return f"sum{_by(slo)} (increase({inner}))"
 
 
 def bucket_label(threshold: float) -> str:
@@ -31,26 +34,35 @@ def bucket_label(threshold: float) -> str:
 
 
 def _counts(
-    slo: SLOSpec, window: str, total: str, errors: str | None, good: str | None
+    slo: SLOSpec, window: str, recorded_events: str, counters: tuple[str, str | None, str | None]
 ) -> WindowQueries:
+    total, errors, good = counters
     events = _sum(slo, f"{total}[{window}]")
+    # The errors read the events the rule before recorded, not the raw counters a second time:
+    # `or` evaluates both of its sides, and the total is the largest selector of all.
+    recorded = f"sum{_by(slo)} ({recorded_events})"
     # A counter of errors may not exist until the first error: count it as zero, not absent.
     if errors is not None:
-        return WindowQueries(f"({_sum(slo, f'{errors}[{window}]')} or 0 * {events})", events)
+        return WindowQueries(f"({_sum(slo, f'{errors}[{window}]')} or 0 * {recorded})", events)
     assert good is not None
-    good_count = f"({_sum(slo, f'{good}[{window}]')} or 0 * {events})"
-    return WindowQueries(f"clamp_min({events} - {good_count}, 0)", events)
+    good_count = f"({_sum(slo, f'{good}[{window}]')} or 0 * {recorded})"
+    return WindowQueries(f"clamp_min({recorded} - {good_count}, 0)", events)
 
 
-def window_queries(slo: SLOSpec, window: str) -> WindowQueries:
-    """Return the queries that count an SLO's errors and events over `window`."""
+def window_queries(slo: SLOSpec, window: str, recorded_events: str) -> WindowQueries:
+    """Return the queries that count an SLO's errors and events over `window`.
+
+    `recorded_events` selects the series the events query is recorded as: the errors query
+    reads it (recorded a rule earlier) where it needs the events again.
+    """
     sli = slo.sli
     if sli.ratio is not None:
-        return _counts(slo, window, sli.ratio.total, sli.ratio.errors, sli.ratio.good)
+        counters = (sli.ratio.total, sli.ratio.errors, sli.ratio.good)
+        return _counts(slo, window, recorded_events, counters)
     if sli.latency is not None:
         histogram = Selector.parse(sli.latency.histogram)
         good = histogram.with_suffix("_bucket", bucket_label(sli.latency.threshold))
-        return _counts(slo, window, histogram.with_suffix("_count"), None, good)
+        return _counts(slo, window, recorded_events, (histogram.with_suffix("_count"), None, good))
     raw = sli.raw
     assert raw is not None
     if raw.error_ratio is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from ftw_observe.burnrate import WINDOWS, promql_number
 from ftw_observe.durations import format_duration
 from ftw_observe.rules import names
-from ftw_observe.rules.recording import identity_selector
+from ftw_observe.rules.identity import identity_selector
 from ftw_observe.spec.model import ServiceSpec, SLOSpec
 
 Rule = dict[str, Any]

@@ -78,6 +78,7 @@ def _row(evaluation: Evaluation) -> dict[str, Any]:
             "events": encode_float(burn.events),
             "error_ratio": encode_float(burn.error_ratio),
             "burn_rate": encode_float(burn.burn_rate),
+            "coverage": encode_float(burn.coverage),
         }
         for burn in evaluation.windows
     ]
@@ -112,6 +113,7 @@ def evaluation(row: Row[Any]) -> Evaluation:
             events=decode_float(item["events"]),
             error_ratio=decode_float(item["error_ratio"]),
             burn_rate=decode_float(item["burn_rate"]),
+            coverage=decode_float(item.get("coverage")),
         )
         for item in row.windows
     )

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERTS = ROOT / "alerts"
@@ -52,3 +53,19 @@ def test_the_unit_test_suite_passes(suite: str) -> None:
     result = promtool("test", "rules", f"alerts/tests/{suite}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_the_suite_evaluates_main_groups_before_budget_groups(suite: str) -> None:
+    """promtool runs groups in an arbitrary order unless told: budget groups read main groups."""
+    document = yaml.safe_load((ALERTS / "tests" / suite).read_text())
+    groups = [
+        group["name"]
+        for rule_file in document["rule_files"]
+        for group in yaml.safe_load((ALERTS / "tests" / rule_file).read_text())["groups"]
+    ]
+    if not any(name.endswith("-budget") for name in groups):
+        return
+    main = [name for name in groups if not name.endswith("-budget")]
+    budget = [name for name in groups if name.endswith("-budget")]
+    assert document.get("group_eval_order") == main + budget

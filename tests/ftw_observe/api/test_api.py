@@ -106,6 +106,7 @@ def test_one_slo_has_tiers_windows_and_alert_state_per_tier(client: TestClient):
         "events": 1000.0,
         "error_ratio": pytest.approx(0.5),
         "burn_rate": 10.0,
+        "coverage": None,
     }
     assert {a["tier"]: a["phase"] for a in bids["alerts"]} == {
         "page-1h": "firing",

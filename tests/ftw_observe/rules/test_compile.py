@@ -59,7 +59,10 @@ def test_compiling_twice_gives_identical_text() -> None:
 def test_good_events_become_errors_without_going_negative() -> None:
     rules = rules_of("ratio-good")
     errors = next(r for r in rules if r.get("record") == "ftw_slo:errors:increase1h")
-    assert errors["expr"].startswith("clamp_min(sum (increase(checkout_total[1h])) - ")
+    # The events are the ones recorded a rule earlier, not the raw counter read a second time.
+    assert errors["expr"].startswith(
+        'clamp_min(sum (ftw_slo:events:increase1h{service="checkout",slo="success"}) - '
+    )
     assert 'checkout_total{outcome="ok"}[1h]' in errors["expr"]
 
 
@@ -107,29 +110,62 @@ def test_twenty_eight_days_recompute_the_factors() -> None:
     assert alerts[3]["expr"].count("> (14 / 15)") == 2
 
 
-def test_the_period_ratio_is_event_weighted_from_five_minute_counts() -> None:
+def test_the_period_adds_up_its_days_and_weights_every_event() -> None:
     rules = {r["record"]: r["expr"] for r in rules_of("latency-grouped") if "record" in r}
-    assert rules["ftw_slo:errors:period"] == (
-        'sum_over_time(ftw_slo:errors:increase5m{service="api",slo="latency"}[28d:5m])'
-    )
+    day = 'ftw_slo:errors:increase1d{service="api",slo="latency"}'
+    assert rules["ftw_slo:errors:period"].startswith(f"{day} + ({day} offset 1d or 0 * {day}) + ")
+    assert rules["ftw_slo:errors:period"].endswith(f"({day} offset 27d or 0 * {day})")
+    assert rules["ftw_slo:errors:period"].count(" offset ") == 27
     assert rules["ftw_slo:error_ratio:period"] == (
         'ftw_slo:errors:period{service="api",slo="latency"} / '
         '(ftw_slo:events:period{service="api",slo="latency"} > 0)'
     )
 
 
-def test_the_period_coverage_counts_the_five_minute_steps_that_have_events() -> None:
+def test_a_long_window_adds_up_the_longest_shorter_window_that_divides_it() -> None:
     rules = {r["record"]: r["expr"] for r in rules_of("latency-grouped") if "record" in r}
-    assert rules["ftw_slo:period:coverage"] == (
-        'clamp_max(count_over_time(ftw_slo:events:increase5m{service="api",slo="latency"}'
-        "[28d:5m]) / 8064, 1)"
+    part = 'ftw_slo:events:increase2h{service="api",slo="latency"}'
+    assert rules["ftw_slo:events:increase6h"] == (
+        f"{part} + ({part} offset 2h or 0 * {part}) + ({part} offset 4h or 0 * {part})"
     )
+
+
+def test_no_window_reads_the_raw_total_twice() -> None:
+    for case in ("latency-grouped", "ratio-good"):
+        for rule in rules_of(case):
+            expr = rule.get("expr", "")
+            assert expr.count("increase(") <= 2, (case, rule.get("record"), expr)
+            if "or 0 *" in expr and "increase(" in expr:
+                fallback = expr.split("or 0 *", 1)[1]
+                assert "increase(" not in fallback, (case, rule.get("record"), expr)
+
+
+def test_the_budget_group_runs_every_minute_after_the_main_group() -> None:
+    groups = yaml.safe_load(compiled("latency-grouped"))["groups"]
+    assert [g["name"] for g in groups] == ["ftw-slo-api-latency", "ftw-slo-api-latency-budget"]
+    assert "interval" not in groups[0]
+    assert groups[1]["interval"] == "1m"
+    budget = [r.get("record") or r.get("alert") for r in groups[1]["rules"]]
+    assert "ftw_slo:error_budget_remaining:ratio" in budget
+    assert "SLOErrorBudgetExhausted" in budget
+    main = [r.get("record") or r.get("alert") for r in groups[0]["rules"]]
+    assert "ftw_slo:burn_rate:rate3d" in main
+    assert "SLOErrorBudgetBurn" in main
+
+
+def test_the_period_coverage_averages_the_days_of_hourly_step_counts() -> None:
+    rules = {r["record"]: r["expr"] for r in rules_of("latency-grouped") if "record" in r}
+    assert rules["ftw_slo:coverage:window1h"] == (
+        'clamp_max(count_over_time(ftw_slo:events:increase5m{service="api",slo="latency"}'
+        "[59m59s999ms:5m]) / 12, 1)"
+    )
+    assert rules["ftw_slo:period:coverage"].endswith(") / 28")
 
 
 def test_a_raw_ratio_sli_has_its_coverage_from_the_five_minute_ratio() -> None:
     rules = [r for r in rules_of("raw") if r.get("labels", {}).get("slo") == "freshness"]
     records = {r["record"]: r["expr"] for r in rules if "record" in r}
-    assert records["ftw_slo:period:coverage"].startswith(
+    assert records["ftw_slo:coverage:window1h"].startswith(
         "clamp_max(count_over_time(ftw_slo:error_ratio:rate5m"
     )
 
@@ -140,7 +176,7 @@ def test_a_raw_ratio_sli_has_no_counts_and_averages_over_the_period() -> None:
     assert "ftw_slo:errors:increase5m" not in records
     assert records["ftw_slo:error_ratio:rate1h"] == "(avg_over_time(search_stale_ratio[1h])) >= 0"
     period = records["ftw_slo:error_ratio:period"]
-    assert period.startswith("avg_over_time(ftw_slo:error_ratio:rate5m")
+    assert period.startswith('(ftw_slo:error_ratio:rate1d{service="search",slo="freshness"} + ')
     absent = next(r for r in rules if r.get("alert") == "SLOMetricAbsent")
     assert absent["expr"] == "absent(search_stale_ratio)"
     assert absent["for"] == "30m"
