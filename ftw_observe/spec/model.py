@@ -163,6 +163,10 @@ class TierOptions(_Model):
     min_errors: Count | None = None  # None: the SLO's
 
 
+# Options are frozen, so every tier without its own shares one default (building one is slow).
+_DEFAULT_TIER = TierOptions()
+
+
 class GuardAlertOptions(_Model):
     """Options of the missing-data and budget-exhausted alerts."""
 
@@ -189,7 +193,7 @@ class AlertingOptions(_Model):
 
     def tier(self, name: str) -> TierOptions:
         """Return the options of one tier, defaults filled in."""
-        return self.tiers.get(name) or TierOptions()
+        return self.tiers.get(name) or _DEFAULT_TIER
 
 
 class SLOSpec(_Model):

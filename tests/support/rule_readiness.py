@@ -1,7 +1,7 @@
 """Readiness and cost of generated rules in a test Prometheus, for benchmarks.
 
 Readiness waits on what the generated rules produce from their first evaluations, whatever
-the rule layout: every rule group evaluated without error, and the 5-minute counts of every
+the rule layout: every rule group evaluated, none failing, and the 5-minute counts of every
 instance recorded. The cost is read from Prometheus' own /metrics: rule evaluation time per
 second of wall time, missed group iterations and resident memory.
 """
@@ -21,20 +21,20 @@ READY_SERIES = "ftw_slo:events:increase5m"
 
 def missing(server: PrometheusServer, service: str, instances: int) -> list[str]:
     """Return what keeps the rules from being ready; empty once every instance is recorded."""
-    groups = httpx.get(f"{server.url}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    try:
+        own = _own_metrics(server)
+        found = server.query(f'count({READY_SERIES}{{service="{service}"}})')
+    except httpx.HTTPError as error:
+        return [f"Prometheus did not answer: {type(error).__name__}"]
     problems = []
-    unevaluated = [g["name"] for g in groups if g.get("lastEvaluation", "").startswith("0001")]
-    if unevaluated:
-        problems.append(f"{len(unevaluated)} of {len(groups)} rule groups never evaluated")
-    failing = [
-        f"{group['name']}/{rule.get('name', '?')}: {rule.get('lastError', '')}"
-        for group in groups
-        for rule in group["rules"]
-        if rule.get("health") == "err"
-    ]
+    evaluated = own.get("prometheus_rule_group_last_evaluation_timestamp_seconds", {})
+    never = [group for group, at in evaluated.items() if at <= 0]
+    if not evaluated or never:
+        problems.append(f"{len(never)} of {len(evaluated)} rule groups never evaluated")
+    failures = own.get("prometheus_rule_evaluation_failures_total", {})
+    failing = sorted(group for group, count in failures.items() if count > 0)
     if failing:
-        problems.append(f"{len(failing)} rules failing, first: {failing[0]}")
-    found = server.query(f'count({READY_SERIES}{{service="{service}"}})')
+        problems.append(f"rule evaluations failing in {len(failing)} groups, first {failing[0]}")
     recorded = int(float(found[0]["value"][1])) if found else 0
     if recorded < instances:
         problems.append(f"{READY_SERIES} recorded for {recorded} of {instances} instances")
@@ -53,6 +53,19 @@ def wait_ready(server: PrometheusServer, service: str, instances: int, timeout: 
         time.sleep(1)
 
 
+def _own_metrics(server: PrometheusServer) -> dict[str, dict[str, float]]:
+    """Return Prometheus' own rule group and process metrics: name → rule group → value."""
+    text = httpx.get(f"{server.url}/metrics", timeout=30).text
+    found: dict[str, dict[str, float]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.startswith(("prometheus_rule_", "process_resident_memory_bytes")):
+                group = sample.labels.get("rule_group", "")
+                values = found.setdefault(sample.name, {})
+                values[group] = values.get(group, 0.0) + sample.value
+    return found
+
+
 @dataclass(frozen=True)
 class PrometheusCost:
     """Prometheus' own figures at one moment."""
@@ -65,20 +78,10 @@ class PrometheusCost:
 
 def cost(server: PrometheusServer) -> PrometheusCost:
     """Read rule evaluation load, missed iterations and memory from Prometheus' /metrics."""
-    text = httpx.get(f"{server.url}/metrics", timeout=10).text
-    durations: dict[str, float] = {}
-    intervals: dict[str, float] = {}
-    missed = rss = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            group = sample.labels.get("rule_group", "")
-            if sample.name == "prometheus_rule_group_last_duration_seconds":
-                durations[group] = sample.value
-            elif sample.name == "prometheus_rule_group_interval_seconds":
-                intervals[group] = sample.value
-            elif sample.name == "prometheus_rule_group_iterations_missed_total":
-                missed += sample.value
-            elif sample.name == "process_resident_memory_bytes":
-                rss = sample.value
+    own = _own_metrics(server)
+    durations = own.get("prometheus_rule_group_last_duration_seconds", {})
+    intervals = own.get("prometheus_rule_group_interval_seconds", {})
     load = sum(durations[g] / intervals[g] for g in durations if intervals.get(g))
+    missed = sum(own.get("prometheus_rule_group_iterations_missed_total", {}).values())
+    rss = sum(own.get("process_resident_memory_bytes", {}).values())
     return PrometheusCost(load, missed, rss, len(durations))
