@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -37,7 +38,7 @@ class Tier:
 
     def factor(self, period: int) -> Fraction:
         """Return the burn-rate factor that spends `budget_share` of a period's budget in `long`."""
-        return self.budget_share * Fraction(period, self.long)
+        return _factor(self.budget_share, period, self.long)
 
     def error_ratio_threshold(self, period: int, error_budget: Fraction) -> Fraction:
         """Return the error ratio at which the tier fires."""
@@ -50,6 +51,12 @@ class Tier:
     def seconds_to_fire(self, period: int, error_budget: Fraction, error_ratio: Fraction) -> float:
         """Return how long a constant error ratio takes to trip the long window."""
         return float(self.error_ratio_threshold(period, error_budget) / error_ratio * self.long)
+
+
+@functools.lru_cache(maxsize=1024)
+def _factor(budget_share: Fraction, period: int, long: int) -> Fraction:
+    # Fraction arithmetic is slow and the engine asks for the same few factors every cycle.
+    return budget_share * Fraction(period, long)
 
 
 PAGE_1H = Tier("page-1h", "page", HOUR, 5 * 60, Fraction(2, 100))

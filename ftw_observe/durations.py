@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -21,6 +22,8 @@ def parse_duration(text: str) -> int:
     return sum(int(amount) * _UNITS[unit] for amount, unit in _PART.findall(text))
 
 
+# The engine spells the same few windows thousands of times per cycle.
+@functools.lru_cache(maxsize=4096)
 def format_duration(seconds: int) -> str:
     """Return the shortest Prometheus spelling of a number of seconds (`5400` → `1h30m`)."""
     if seconds == 0:

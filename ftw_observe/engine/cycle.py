@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from ftw_observe.burnrate import TIERS
+from ftw_observe.burnrate import TIERS, Tier
 from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.engine import evaluate, notes, watchdog
 from ftw_observe.engine.alert_state import advance
@@ -18,6 +18,7 @@ from ftw_observe.model import (
     AlertState,
     EngineHealth,
     Evaluation,
+    InstanceKey,
     Notification,
     NotificationKind,
     Transition,
@@ -132,6 +133,15 @@ class Engine:
         self.deploy = deploy or DeployConfig()  # where alerts' links point
         self.clock = clock
         self._first_cycle_at: datetime | None = None
+        self._texts: dict[tuple[int, str], notes.BurnText] = {}
+
+    def _burn_text(self, index: int, tier: Tier) -> notes.BurnText:
+        """Return the fixed parts of a target's alerts of one tier, worked out on first use."""
+        text = self._texts.get((index, tier.name))
+        if text is None:
+            text = notes.burn_text(self.targets[index], tier, self.deploy)
+            self._texts[(index, tier.name)] = text
+        return text
 
     def run_cycle(self, *, leader_since: datetime | None = None) -> CycleResult:
         """Evaluate every SLO, advance alert states, and persist the cycle in one transaction.
@@ -188,22 +198,20 @@ class Engine:
         self, at: datetime, samples: list[Sample], states: dict[AlertKey, AlertState]
     ) -> tuple[list[Evaluation], list[AlertState], list[Transition]]:
         readings = evaluate.collect(self.targets, samples)
+        by_slo = _by_slo(readings)
         evaluations: list[Evaluation] = []
         updates: list[AlertState] = []
         transitions: list[Transition] = []
         seen: set[AlertKey] = set()
-        for target in self.targets:
-            keys = sorted(
-                k
-                for k in readings
-                if (k.service, k.slo) == (target.service.service, target.slo.name)
-            )
+        for index, target in enumerate(self.targets):
+            keys = sorted(by_slo.get((target.service.service, target.slo.name), ()))
             if not keys:
                 evaluations.append(evaluate.no_data(target, at, NO_SERIES))
             for key in keys:
                 evaluation, conditions = evaluate.evaluate_instance(target, key, readings[key], at)
                 evaluations.append(evaluation)
                 for tier in evaluate.enabled_tiers(target):
+                    text = self._burn_text(index, tier)
                     alert_key = AlertKey(key, tier.name)
                     seen.add(alert_key)
                     state, transition = advance(
@@ -213,8 +221,8 @@ class Engine:
                         at=at,
                         for_seconds=target.slo.alerting.tier(tier.name).for_,
                         value=evaluation.burn_rate(tier.long_window),
-                        labels=notes.burn_labels(target, evaluation, tier),
-                        annotations=notes.burn_annotations(target, evaluation, tier, self.deploy),
+                        labels=text.labels(evaluation),
+                        annotations=text.annotations(evaluation),
                     )
                     if state != states.get(alert_key):
                         updates.append(state)
@@ -245,13 +253,11 @@ class Engine:
         since = health.prometheus_unreachable_since or at
         detail = f"Prometheus unreadable since {since.isoformat()}: {error}"
         previous = {e.key: e for e in self.store.latest_evaluations()}
+        by_slo = _by_slo(previous)
         evaluations = []
         for target in self.targets:
-            mine = [
-                e
-                for k, e in previous.items()
-                if (k.service, k.slo) == (target.service.service, target.slo.name)
-            ]
+            keys = by_slo.get((target.service.service, target.slo.name), [])
+            mine = [previous[k] for k in keys]
             for evaluation in mine or [evaluate.no_data(target, at, detail)]:
                 evaluations.append(evaluate.unknown(evaluation, at, detail))
         # Alert states stay as they are: a page is never resolved for lack of data.
@@ -303,6 +309,14 @@ class Engine:
             notifications=notifications,
             health=health,
         )
+
+
+def _by_slo(instances: Iterable[InstanceKey]) -> dict[tuple[str, str], list[InstanceKey]]:
+    """Return instance keys by (service, SLO), in the order given: one pass, not one per SLO."""
+    found: dict[tuple[str, str], list[InstanceKey]] = {}
+    for key in instances:
+        found.setdefault((key.service, key.slo), []).append(key)
+    return found
 
 
 def _announced(transition: Transition) -> dict[str, str]:

@@ -24,6 +24,7 @@ from ftw_observe.spec.model import ServiceSpec, SLOSpec
 PERIOD = "period"
 EXHAUSTION_WINDOW = "1h"  # the burn rate time to exhaustion is projected from
 _SERIES = names.recorded_counts(WINDOWS)  # series name → (kind, window)
+_WINDOW_NAMES = (*(format_duration(w) for w in WINDOWS), PERIOD)  # in evaluations' order
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ class _Readings:
     coverage: dict[str, float]
 
 
+# Where each kind of recorded series goes in an instance's readings.
+_FIELDS = {"errors": "errors", "events": "events", "error_ratio": "ratios", "coverage": "coverage"}
+
+
 def _group(target: Target, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((name, labels.get(name, "")) for name in target.slo.group_by)
 
@@ -63,20 +68,14 @@ def collect(targets_: Sequence[Target], samples: Iterable[Sample]) -> dict[Insta
     wanted = {(t.service.service, t.slo.name): t for t in targets_}
     readings: dict[InstanceKey, _Readings] = defaultdict(lambda: _Readings({}, {}, {}, {}))
     for sample in samples:
-        target = wanted.get((sample.labels.get("service", ""), sample.labels.get("slo", "")))
-        series = _SERIES.get(sample.labels.get("__name__", ""))
+        labels = sample.labels
+        target = wanted.get((labels.get("service", ""), labels.get("slo", "")))
+        series = _SERIES.get(labels.get("__name__", ""))
         if target is None or series is None:
             continue
         kind, window = series
-        key = InstanceKey(target.service.service, target.slo.name, _group(target, sample.labels))
-        bucket = readings[key]
-        by_kind = {
-            "errors": bucket.errors,
-            "events": bucket.events,
-            "error_ratio": bucket.ratios,
-            "coverage": bucket.coverage,
-        }
-        by_kind[kind][window] = sample.value
+        key = InstanceKey(target.service.service, target.slo.name, _group(target, labels))
+        getattr(readings[key], _FIELDS[kind])[window] = sample.value
     return dict(readings)
 
 
@@ -121,8 +120,7 @@ def evaluate_instance(
     """Return an instance's evaluation and, per enabled tier, whether its condition holds."""
     slo = target.slo
     error_budget = float(slo.error_budget)
-    window_names = [format_duration(w) for w in WINDOWS]
-    windows = {name: _burn(name, readings, error_budget) for name in [*window_names, PERIOD]}
+    windows = {name: _burn(name, readings, error_budget) for name in _WINDOW_NAMES}
     conditions = {
         tier.name: tier_condition(target, tier, windows) for tier in enabled_tiers(target)
     }
@@ -158,7 +156,7 @@ def evaluate_instance(
         seconds_to_exhaustion=budget.seconds_to_exhaustion(
             remaining, windows[EXHAUSTION_WINDOW].burn_rate, slo.period
         ),
-        windows=tuple(windows[name] for name in [*window_names, PERIOD]),
+        windows=tuple(windows.values()),
         detail="" if period.error_ratio is not None else "no events in the period yet",
         coverage=coverage,
     )

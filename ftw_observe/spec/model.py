@@ -6,6 +6,7 @@ other (reachable tiers, declared buckets, duplicate names) live in `ftw_observe.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -110,6 +111,12 @@ Count = Annotated[int, BeforeValidator(_count)]
 LinkTemplate = Annotated[str, BeforeValidator(unquoted_link), AfterValidator(check_link_template)]
 
 
+@functools.lru_cache(maxsize=1024)
+def _objective_ratio(objective: float) -> Fraction:
+    # Exact fractions are slow to build; the engine asks for every SLO's on every cycle.
+    return Fraction(Decimal(repr(objective))) / 100
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -156,6 +163,10 @@ class TierOptions(_Model):
     min_errors: Count | None = None  # None: the SLO's
 
 
+# Options are frozen, so every tier without its own shares one default (building one is slow).
+_DEFAULT_TIER = TierOptions()
+
+
 class GuardAlertOptions(_Model):
     """Options of the missing-data and budget-exhausted alerts."""
 
@@ -182,7 +193,7 @@ class AlertingOptions(_Model):
 
     def tier(self, name: str) -> TierOptions:
         """Return the options of one tier, defaults filled in."""
-        return self.tiers.get(name) or TierOptions()
+        return self.tiers.get(name) or _DEFAULT_TIER
 
 
 class SLOSpec(_Model):
@@ -200,12 +211,12 @@ class SLOSpec(_Model):
     @property
     def objective_ratio(self) -> Fraction:
         """Return the objective as an exact ratio (99.9 → 999/1000)."""
-        return Fraction(Decimal(repr(self.objective))) / 100
+        return _objective_ratio(self.objective)
 
     @property
     def error_budget(self) -> Fraction:
         """Return the share of events allowed to fail (99.9 → 1/1000)."""
-        return 1 - self.objective_ratio
+        return 1 - _objective_ratio(self.objective)
 
     @property
     def period_days(self) -> int:
