@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from ftw_observe.demo.history import Target, history_lines, period_rule_groups
+from ftw_observe.backfill.rules import period_rule_groups
+from ftw_observe.demo.history import Target, history_lines
 from ftw_observe.demo.settings import DemoError
 from ftw_observe.demo.supervisor import tail
 
