@@ -12,6 +12,7 @@ import typer
 import yaml
 
 from ftw_observe.backfill import plan, rules, run
+from ftw_observe.backfill.merge import merge_blocks
 from ftw_observe.backfill.run import EXIT_FAILED, EXIT_USAGE, BackfillError
 from ftw_observe.prometheus import safe_url
 
@@ -141,29 +142,39 @@ def _backfill(
     version = run.prometheus_version(prometheus_url)
     shown = safe_url(prometheus_url)
     typer.echo(
-        f"recording {rules.count_rules(history)} rules of {len(history['groups'])} SLOs "
+        f"recording {rules.count_rules(history)} rules of {len(history['groups'])} "
+        f"SLO{'s' if len(history['groups']) != 1 else ''} "
         f"from {span.describe()}, every {plan.EVAL_INTERVAL}, "
         f"from Prometheus {version} at {shown}"
     )
-    with tempfile.TemporaryDirectory(prefix="ftw-backfill-") as directory:
-        rule_file = Path(directory) / "history.rules.yml"
+    # promtool's own blocks and the merge's samples stay beside the blocks, on their disk.
+    with tempfile.TemporaryDirectory(prefix=".ftw-backfill-", dir=output) as directory:
+        work = Path(directory)
+        rule_file = work / "history.rules.yml"
         rule_file.write_text(yaml.safe_dump(history, sort_keys=False), encoding="utf-8")
-        command = plan.promtool_command(promtool, prometheus_url, span, output, rule_file)
+        recorded = work / "blocks"
+        command = plan.promtool_command(promtool, prometheus_url, span, recorded, rule_file)
         run.run_promtool(command, prometheus_url)
+        small = run.blocks(recorded) if recorded.is_dir() else []
+        if not small:
+            raise BackfillError(
+                f"promtool wrote no blocks: Prometheus at {shown} holds none of the SLOs' raw "
+                f"series from {span.describe()}"
+            )
+        typer.echo(f"promtool wrote {len(small)} small blocks; merging them into blocks of 31 days")
+        samples = merge_blocks(promtool, recorded, output, work)
     run.remove_leftovers(output)
     written = run.blocks(output)
     if not written:
-        raise BackfillError(
-            f"promtool wrote no blocks: Prometheus at {shown} holds none of the SLOs' raw "
-            f"series from {span.describe()}"
-        )
+        raise BackfillError(f"promtool wrote no blocks from the {samples} samples recorded")
     _summary(written, output, version)
 
 
 def _summary(written: list[run.Block], output: Path, version: str) -> None:
     typer.echo(f"wrote {len(written)} block{'s' if len(written) != 1 else ''} to {output}:")
     for block in written:
-        span = plan.TimeRange(block.min_time // 1000, block.max_time // 1000)
+        # maxTime is exclusive: the last sample is a millisecond before it.
+        span = plan.TimeRange(block.min_time // 1000, (block.max_time - 1) // 1000)
         typer.echo(f"  {block.path.name}  {span.describe()}, {block.series} series")
     typer.echo(
         "next: copy the block directories into Prometheus' data directory "

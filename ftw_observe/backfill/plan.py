@@ -36,7 +36,7 @@ class TimeRange:
 
     def describe(self) -> str:
         """Return the range as two UTC times and its length, e.g. for a summary."""
-        return f"{_utc(self.start)} to {_utc(self.end)} ({self.hours:g} h)"
+        return f"{_utc(self.start)} to {_utc(self.end)} ({self.hours:.4g} h)"
 
 
 def _utc(seconds: int) -> str:

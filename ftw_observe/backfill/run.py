@@ -119,6 +119,8 @@ def check_output(output: Path) -> None:
 
 def scrub(text: str, url: str) -> str:
     """Return `text` with the URL's user and password masked."""
+    if not url:
+        return text
     text = text.replace(url, safe_url(url))
     password = urlsplit(url).password
     for secret in {password, unquote(password)} if password else ():

@@ -106,16 +106,23 @@ def test_the_summary_lists_the_blocks_and_what_to_do_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(run, "prometheus_version", lambda url: "2.30.0")
-    # The fake promtool writes one block into the --output-dir it is given (its 8th argument).
-    script = f"dir=${{8#--output-dir=}}/01HTEST; mkdir -p $dir; echo '{META}' > $dir/meta.json"
+    # The fake promtool records one block, dumps one sample and writes one merged block.
+    script = f"""case "$3" in
+  rules) dir=${{8#--output-dir=}}/01HRULES;;
+  openmetrics) dir=$6/01HTEST;;
+  *) echo '{{__name__="x", a="b"}} 1 1700000000000'; exit 0;;
+esac
+mkdir -p $dir; echo '{META}' > $dir/meta.json"""
     promtool = _promtool(tmp_path, script)
     extra = ("--promtool", promtool, "--specs", SPECS, "--end", "1700007200", "--hours", "2")
     result = run_cli(*_backfill(tmp_path, *extra))
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
     assert "from 2023-11-14T22:13:20Z to 2023-11-15T00:13:20Z (2 h)" in result.output
+    assert "promtool wrote 1 small blocks; merging them" in result.output
     assert f"wrote 1 block to {out}:" in result.output
-    assert "01HTEST  2023-11-14T22:13:20Z to 2023-11-15T00:13:20Z (2 h), 12 series" in result.output
+    assert [path.name for path in out.iterdir()] == ["01HTEST"]
+    assert "01HTEST  2023-11-14T22:13:20Z to 2023-11-15T00:13:19Z (2 h), 12 series" in result.output
     assert f"cp -r {out}/* " in result.output
     assert "--storage.tsdb.allow-overlapping-blocks" in result.output  # 2.30 needs the flag
 
