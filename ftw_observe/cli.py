@@ -200,6 +200,7 @@ def serve(
 
 
 def _register_commands() -> None:
+    from ftw_observe.backfill.command import backfill
     from ftw_observe.demo.cli import demo_app
     from ftw_observe.importers.command import import_specs
     from ftw_observe.notify.commands import routes
@@ -211,6 +212,7 @@ def _register_commands() -> None:
     app.command("import", epilog=EXIT_CODES)(import_specs)
     app.command("status", epilog=EXIT_CODES)(status)
     app.command("report", epilog=EXIT_CODES)(report)
+    app.command("backfill", epilog=EXIT_CODES)(backfill)
     alerts_app = typer.Typer(help="Alert routing: where alerts go.", no_args_is_help=True)
     alerts_app.command("routes", epilog=EXIT_CODES)(routes)
     alerts_app.command("test", epilog=EXIT_CODES)(send_test)

@@ -18,7 +18,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-from ftw_observe.demo.history import Target, history_lines, period_rule_groups
+from ftw_observe.backfill.plan import TimeRange, promtool_command
+from ftw_observe.backfill.rules import period_rule_groups
+from ftw_observe.backfill.run import blocks
+from ftw_observe.demo.history import Target, history_lines
 from ftw_observe.demo.settings import DemoError
 from ftw_observe.demo.supervisor import tail
 
@@ -106,23 +109,14 @@ class Backfill:
             with self.log.open("a") as log:
                 log.write(f"history: error: {error}\n")
             raise DemoError(self._failed("recording the backfilled hours failed")) from None
-        recorded = self._promtool(
-            [
-                "tsdb",
-                "create-blocks-from",
-                "rules",
-                f"--url={prometheus_url}",
-                f"--start={self.start}",
-                f"--end={self.end - 60}",
-                "--eval-interval=5m",
-                f"--output-dir={output}",
-                str(rules),
-            ]
-        )
+        span = TimeRange(self.start, self.end - 60)
+        command = promtool_command(self.promtool, prometheus_url, span, output, rules)
+        recorded = self._promtool(command[1:])
         if not recorded:
             raise DemoError(self._failed("recording the backfilled hours failed"))
-        for block in sorted(path for path in output.iterdir() if path.is_dir()):
-            block.rename(self.home / "prometheus" / block.name)
+        # Blocks only: promtool also leaves an empty chunks_head, which Prometheus has its own of.
+        for block in blocks(output):
+            block.path.rename(self.home / "prometheus" / block.path.name)
         shutil.rmtree(output, ignore_errors=True)
         rules.unlink(missing_ok=True)
 

@@ -6,25 +6,23 @@ within seconds of any outage, and the status page shows budgets spent many times
 demo therefore backfills the counters its SLOs read with days of error-free history at the
 rates it measures on the live targets, through `promtool tsdb create-blocks-from openmetrics`.
 The period's budget also sums recorded 5-minute series, which Prometheus records only from its
-start on: promtool records those over the backfilled hours too (`create-blocks-from rules`).
+start on: promtool records those over the backfilled hours too (`ftw_observe.backfill`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 Labels = tuple[tuple[str, str], ...]
 CUMULATIVE_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
-# The recorded series the period's budget sums, which the backfill records over its hours.
-PERIOD_RECORDS = frozenset({"ftw_slo:errors:increase5m", "ftw_slo:events:increase5m"})
 
 
 @dataclass(frozen=True)
@@ -138,19 +136,3 @@ def history_lines(
     for target, series in measured.items():
         yield f"{target.job}: {len(series)} series at the rates measured over {measure_seconds:g} s"
     yield f"wrote {total} samples over {hours:g} h to {out}"
-
-
-def period_rule_groups(
-    rule_files: Iterable[Mapping[str, Any] | None], records: frozenset[str] = PERIOD_RECORDS
-) -> dict[str, list[dict[str, Any]]]:
-    """Return a rule file of the groups that record `records`, holding only those rules.
-
-    `rule_files` are parsed Prometheus rule files; groups without such a rule are left out.
-    """
-    groups = []
-    for rule_file in rule_files:
-        for group in (rule_file or {}).get("groups") or []:
-            rules = [rule for rule in group.get("rules") or [] if rule.get("record") in records]
-            if rules:
-                groups.append({"name": group["name"], "rules": rules})
-    return {"groups": groups}

@@ -149,6 +149,7 @@ def test_every_console_script_prints_its_name_and_version(name: str) -> None:
         ["status"],
         ["import"],
         ["report"],
+        ["backfill"],
         ["silence", "add"],
         ["silence", "list"],
         ["alerts", "routes"],

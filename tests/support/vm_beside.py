@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
+from ftw_observe.backfill.rules import period_rule_groups
 from ftw_observe.demo.backfill import MEASURE_SECONDS, METRIC_PREFIXES, STEP_SECONDS
 from ftw_observe.demo.drill import DrillResult
-from ftw_observe.demo.history import Target, history_lines, period_rule_groups
+from ftw_observe.demo.history import Target, history_lines
 from ftw_observe.demo.settings import DemoSettings
 from ftw_observe.demo.stack import DemoStack
 from tests.support.alertmanager import WebhookRecorder

@@ -8,16 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
-from ftw_observe.demo.history import (
-    PERIOD_RECORDS,
-    Target,
-    cumulative_samples,
-    period_rule_groups,
-    rates,
-    write_history,
-)
+from ftw_observe.demo.history import Target, cumulative_samples, rates, write_history
 
 SCRAPE = """\
 # HELP http_requests_total Requests.
@@ -89,31 +81,3 @@ def test_promtool_accepts_the_file(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert any((tmp_path / "db").iterdir())
-
-
-def test_only_the_period_recording_rules_are_recorded_again() -> None:
-    errors = {"record": "ftw_slo:errors:increase5m", "expr": "sum(e)"}
-    events = {"record": "ftw_slo:events:increase5m", "expr": "sum(v)"}
-    ratio = {"record": "ftw_slo:error_ratio:rate5m", "expr": "e / v"}
-    alert = {"alert": "Burn", "expr": "x > 1"}
-    rule_files = [
-        {"groups": [{"name": "a", "interval": "30s", "rules": [errors, ratio, alert, events]}]},
-        {"groups": [{"name": "thresholds", "rules": [alert]}]},
-        None,  # an empty file
-        {"groups": [{"name": "b", "rules": [events]}]},
-    ]
-    assert period_rule_groups(rule_files) == {
-        "groups": [{"name": "a", "rules": [errors, events]}, {"name": "b", "rules": [events]}]
-    }
-
-
-def test_every_slo_of_the_generated_rules_records_its_period_series() -> None:
-    root = Path(__file__).resolve().parents[3]
-    rule_files = [yaml.safe_load(p.read_text()) for p in sorted(root.glob("alerts/*.rules.yml"))]
-    groups = period_rule_groups(rule_files)["groups"]
-    slo_groups = [
-        g["name"] for f in rule_files for g in f["groups"] if g["name"].startswith("ftw-slo-")
-    ]
-    assert [group["name"] for group in groups] == slo_groups
-    for group in groups:
-        assert {rule["record"] for rule in group["rules"]} == PERIOD_RECORDS
