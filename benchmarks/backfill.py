@@ -30,9 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ftw_observe.backfill.merge import merge_blocks
 from ftw_observe.backfill.plan import TimeRange, promtool_command
-from ftw_observe.backfill.rules import period_rule_groups
+from ftw_observe.backfill.rules import history_rule_file
 from ftw_observe.backfill.run import blocks, run_promtool
-from ftw_observe.rules.compile import compile_service
 from ftw_observe.spec.load import validate_text
 from tests.conftest import free_port, wait_until
 from tests.support.prometheus import PrometheusServer, is_ready, start_prometheus
@@ -109,7 +108,7 @@ def _measure(work: Path, days: int) -> None:
         spec, issues = validate_text(SPEC, "shop.yaml")
         assert spec is not None, issues
         rules = work / "history.rules.yml"
-        rules.write_text(yaml.safe_dump(period_rule_groups([compile_service(spec)])))
+        rules.write_text(yaml.safe_dump(history_rule_file([spec])))
         small = work / "small"
         span = TimeRange.ending(end, days * 24)
         began = time.monotonic()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import glob
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 import yaml
@@ -15,8 +14,7 @@ from ftw_observe.backfill import plan, rules, run
 from ftw_observe.backfill.merge import merge_blocks
 from ftw_observe.backfill.run import EXIT_FAILED, EXIT_USAGE, BackfillError
 from ftw_observe.prometheus import safe_url
-
-RULE_PATTERN = "*.rules.yml"
+from ftw_observe.spec.model import ServiceSpec
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -24,42 +22,19 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def rule_paths(values: list[str]) -> list[Path]:
-    """Return the rule files named by files, directories (their *.rules.yml) or glob patterns."""
-    paths: list[Path] = []
-    for value in values:
-        path = Path(value)
-        if path.is_dir():
-            found = sorted(path.glob(RULE_PATTERN))
-        elif path.is_file():
-            found = [path]
-        else:
-            found = sorted(Path(p) for p in glob.glob(value) if Path(p).is_file())
-        if not found:
-            raise BackfillError(f"--rules {value}: no rule files there", EXIT_USAGE)
-        paths.extend(found)
-    return paths
-
-
-def _rule_files(rule_values: list[str] | None, specs: list[Path]) -> list[Any]:
-    if rule_values:
-        paths = rule_paths(rule_values)
-        try:
-            return rules.load_rule_files(paths)
-        except (OSError, yaml.YAMLError) as error:
-            raise BackfillError(f"--rules: cannot read a rule file: {error}", EXIT_USAGE) from None
+def _services(specs: list[Path]) -> list[ServiceSpec]:
     from ftw_observe.spec.issues import SpecError
 
     try:
-        compiled = rules.spec_rule_files(specs)
+        services = rules.load_services(specs)
     except SpecError as error:
         for issue in error.issues:
             typer.echo(f"error: {issue}", err=True)
         raise BackfillError(f"--specs: {len(error.issues)} problem(s) found", EXIT_FAILED) from None
-    if not compiled:
+    if not services:
         shown = " ".join(str(path) for path in specs)
         raise BackfillError(f"--specs {shown}: no SLO specs there", EXIT_USAGE)
-    return compiled
+    return services
 
 
 def _end(text: str | None) -> int:
@@ -82,17 +57,11 @@ def backfill(
     output: Annotated[
         Path, typer.Option(help="New or empty directory promtool writes the blocks to.")
     ],
-    rule_values: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rules",
-            help="Generated rule file, directory of *.rules.yml or quoted glob; repeatable.",
-            show_default="compiled from --specs",
-        ),
-    ] = None,
     specs: Annotated[
         list[Path] | None,
-        typer.Option(help="SLO spec files or directories, when no --rules.", show_default="slo/"),
+        typer.Option(
+            help="SLO spec files or directories the rules come from.", show_default="slo/"
+        ),
     ] = None,
     hours: Annotated[
         float | None,
@@ -109,9 +78,9 @@ def backfill(
         str | None, typer.Option(help="promtool to run.", show_default="promtool on PATH")
     ] = None,
 ) -> None:
-    """Record the long windows' 5-minute and 1-hour counts over the past, as blocks to load."""
+    """Record the parts the long windows and the period add up over the past, as blocks to load."""
     try:
-        _backfill(prometheus_url, output, rule_values, specs, hours, max_hours, end, promtool)
+        _backfill(prometheus_url, output, specs, hours, max_hours, end, promtool)
     except BackfillError as error:
         _fail(str(error), error.code)
 
@@ -119,7 +88,6 @@ def backfill(
 def _backfill(
     prometheus_url: str,
     output: Path,
-    rule_values: list[str] | None,
     specs: list[Path] | None,
     hours: float | None,
     max_hours: float,
@@ -127,14 +95,10 @@ def _backfill(
     promtool_option: str | None,
 ) -> None:
     promtool = run.find_promtool(promtool_option)
-    rule_files = _rule_files(rule_values, specs or [Path("slo")])
-    history = rules.period_rule_groups(rule_files)
-    if not history["groups"]:
-        source = "--rules" if rule_values else "--specs"
-        records = ", ".join(sorted(rules.PERIOD_RECORDS))
-        raise BackfillError(f"{source}: no SLO rule records any of {records}", EXIT_USAGE)
+    services = _services(specs or [Path("slo")])
+    history = rules.history_rule_file(services)
     try:
-        longest = rules.longest_period(rule_files)
+        longest = rules.longest_period(services)
         span = plan.TimeRange.ending(_end(end), plan.backfill_hours(hours, longest, max_hours))
     except ValueError as error:
         raise BackfillError(f"--hours: {error}", EXIT_USAGE) from None

@@ -1,8 +1,9 @@
-"""The rules whose past a backfill records, picked out of generated rule files.
+"""The rules a backfill records: every SLO's parts, counted over the raw counters.
 
-The long burn-rate windows and the period's budget sum recorded 5-minute and 1-hour counts,
-which Prometheus records only from the moment it loads the rules. Only the records fed by raw
-counters can be evaluated over the past: the others read recorded series that do not exist yet.
+The long burn-rate windows and the period add up recorded counts of shorter windows (1h, 2h,
+6h, 1d) and their coverage, which Prometheus records only from the moment it loads the rules.
+Over the days before, each part is counted over the raw counters instead: the same count, and
+what `promtool tsdb create-blocks-from rules` can evaluate (see `ftw_observe.rules.windows`).
 """
 
 from __future__ import annotations
@@ -11,63 +12,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ftw_observe.durations import parse_duration
-from ftw_observe.rules import names
-
-# The raw-fed counts that the long windows and the period read back from storage.
-PERIOD_RECORDS = frozenset(
-    {
-        "ftw_slo:errors:increase5m",
-        "ftw_slo:events:increase5m",
-        "ftw_slo:errors:increase1h",
-        "ftw_slo:events:increase1h",
-    }
-)
+from ftw_observe.rules.windows import backfill_groups
+from ftw_observe.spec.model import ServiceSpec
 
 RuleFile = dict[str, Any]
 
 
-def period_rule_groups(
-    rule_files: Iterable[Mapping[str, Any] | None], records: frozenset[str] = PERIOD_RECORDS
-) -> RuleFile:
-    """Return a rule file of the groups that record `records`, holding only those rules.
-
-    `rule_files` are parsed Prometheus rule files; groups without such a rule are left out.
-    """
-    groups = []
-    for rule_file in rule_files:
-        for group in (rule_file or {}).get("groups") or []:
-            rules = [rule for rule in group.get("rules") or [] if rule.get("record") in records]
-            if rules:
-                groups.append({"name": group["name"], "rules": rules})
-    return {"groups": groups}
+def history_rule_file(services: Sequence[ServiceSpec]) -> RuleFile:
+    """Return the rule file a backfill evaluates: one group per SLO of `services`."""
+    return backfill_groups(list(services))
 
 
-def load_rule_files(paths: Sequence[Path]) -> list[RuleFile | None]:
-    """Parse Prometheus rule files; raise OSError or yaml.YAMLError."""
-    return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in paths]
-
-
-def spec_rule_files(paths: Sequence[Path]) -> list[RuleFile]:
-    """Compile the SLO specs under `paths` into rule files, as `generate` does; raise SpecError."""
-    from ftw_observe.rules.compile import compile_service
+def load_services(paths: Sequence[Path]) -> list[ServiceSpec]:
+    """Return the specs under `paths` that hold SLOs, as `generate` reads them; raise SpecError."""
     from ftw_observe.spec.load import load_specs
 
-    return [compile_service(item.spec) for item in load_specs(paths) if item.spec.slos]
+    return [item.spec for item in load_specs(paths) if item.spec.slos]
 
 
-def longest_period(rule_files: Iterable[Mapping[str, Any] | None]) -> int | None:
-    """Return the longest SLO period, in seconds, that the rule files' metadata names."""
-    periods = [
-        parse_duration(rule["labels"]["period"])
-        for rule_file in rule_files
-        for group in (rule_file or {}).get("groups") or []
-        for rule in group.get("rules") or []
-        if rule.get("record") == names.INFO and "period" in (rule.get("labels") or {})
-    ]
-    return max(periods, default=None)
+def longest_period(services: Iterable[ServiceSpec]) -> int | None:
+    """Return the longest SLO period, in seconds, among the specs."""
+    return max((slo.period for service in services for slo in service.slos), default=None)
 
 
 def count_rules(rule_file: Mapping[str, Any]) -> int:

@@ -19,11 +19,12 @@ import httpx
 import yaml
 
 from ftw_observe.backfill.plan import TimeRange, promtool_command
-from ftw_observe.backfill.rules import period_rule_groups
+from ftw_observe.backfill.rules import history_rule_file, load_services
 from ftw_observe.backfill.run import blocks
 from ftw_observe.demo.history import Target, history_lines
 from ftw_observe.demo.settings import DemoError
 from ftw_observe.demo.supervisor import tail
+from ftw_observe.spec.issues import SpecError
 
 METRIC_PREFIXES = (
     "http_requests",
@@ -98,14 +99,14 @@ class Backfill:
             raise DemoError(self._failed("backfilling failed"))
         samples.unlink(missing_ok=True)
 
-    def record_rules(self, rule_files: Sequence[Path], prometheus_url: str) -> None:
-        """Record the period's 5-minute series over the backfilled hours, into Prometheus's data."""
+    def record_rules(self, spec_dir: Path, prometheus_url: str) -> None:
+        """Record the parts the long windows add up over the backfilled hours, into Prometheus."""
         rules = self.home / "history-rules.yml"
         output = self.home / "history-rules"
         try:
-            parsed = [yaml.safe_load(path.read_text()) for path in rule_files]
-            rules.write_text(yaml.safe_dump(period_rule_groups(parsed), sort_keys=False))
-        except (OSError, yaml.YAMLError) as error:
+            history = history_rule_file(load_services([spec_dir]))
+            rules.write_text(yaml.safe_dump(history, sort_keys=False))
+        except (OSError, yaml.YAMLError, SpecError) as error:
             with self.log.open("a") as log:
                 log.write(f"history: error: {error}\n")
             raise DemoError(self._failed("recording the backfilled hours failed")) from None
@@ -123,7 +124,7 @@ class Backfill:
     def loaded(self, prometheus_url: str) -> bool:
         """Tell whether Prometheus serves the recorded series over the backfilled hours."""
         seconds = round(self.hours * 3600)
-        query = f"max(count_over_time(ftw_slo:events:increase5m[{seconds}s]))"
+        query = f"max(count_over_time(ftw_slo:events:increase1h[{seconds}s]))"
         response = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=5)
         found = response.json()["data"]["result"]
         return any(float(result["value"][1]) > 12 for result in found)

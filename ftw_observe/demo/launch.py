@@ -110,7 +110,7 @@ class Launch:
         self._wait_for_targets(parts)
         if backfill is not None:
             _say("demo: recording the SLOs' 5-minute series over the backfilled hours")
-            backfill.record_rules(self.project.rule_files, self.prometheus_url)
+            backfill.record_rules(self.project.slo_dir, self.prometheus_url)
             _say("demo: waiting for Prometheus to load them")
             loaded = partial(backfill.loaded, self.prometheus_url)
             parts.wait_until("prometheus", loaded, HISTORY_LOAD_TIMEOUT)

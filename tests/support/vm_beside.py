@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
-from ftw_observe.backfill.rules import period_rule_groups
+from ftw_observe.backfill.rules import history_rule_file, load_services
 from ftw_observe.demo.backfill import MEASURE_SECONDS, METRIC_PREFIXES, STEP_SECONDS
 from ftw_observe.demo.drill import DrillResult
 from ftw_observe.demo.history import Target, history_lines
@@ -41,6 +41,7 @@ from tests.support.victoriametrics import (
 
 REPO = Path(__file__).resolve().parents[2]
 RULE_FILES = sorted((REPO / "alerts").glob("*.rules.yml"))
+SPEC_DIR = REPO / "slo"
 PAGE = 'ALERTS{alertname="SLOErrorBudgetBurn",alertstate="firing",severity="page",slo="%s"}'
 EVENTS_5M = 'ftw_slo:events:increase5m{service="marketplace"}'
 # How long VictoriaMetrics may take to resolve the page after Prometheus did.
@@ -149,9 +150,8 @@ class VictoriaMetricsBeside:
         return path, end - round(hours * 3600), end
 
     def _period_rules(self) -> Path:
-        """Write the rules that record the period's 5-minute series, evaluated every 5 m."""
-        parsed = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in RULE_FILES]
-        groups = period_rule_groups(parsed)
+        """Write the rules that record the long windows' parts from raw counters, every 5 m."""
+        groups = history_rule_file(load_services([SPEC_DIR]))
         for group in groups["groups"]:
             group["interval"] = "5m"
         path = self.directory / "period-rules.yml"

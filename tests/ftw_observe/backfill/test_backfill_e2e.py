@@ -119,15 +119,16 @@ def test_the_blocks_hold_the_recorded_counts(
         assert end - HOURS * 3600 - 300 <= int(at) / 1000 <= end
         name = labels.split('__name__="', 1)[1].split('"', 1)[0]
         counts.setdefault(name, []).append(float(value))
+    # The parts the long windows and the period add up, and their coverage.
     assert set(counts) == {
-        "ftw_slo:errors:increase5m",
-        "ftw_slo:events:increase5m",
-        "ftw_slo:errors:increase1h",
-        "ftw_slo:events:increase1h",
-    }
+        f"ftw_slo:{kind}:{window}"
+        for window in ("increase1h", "increase2h", "increase6h", "increase1d")
+        for kind in ("errors", "events")
+    } | {f"ftw_slo:coverage:window{w}" for w in ("1h", "2h", "6h", "1d")}
     # Every 5 minutes over the hours asked for.
-    steps = len(counts["ftw_slo:events:increase5m"])
+    steps = len(counts["ftw_slo:events:increase1h"])
     assert HOURS * 12 <= steps <= HOURS * 12 + 1
-    assert counts["ftw_slo:events:increase5m"] == pytest.approx([3000.0] * steps)
-    assert counts["ftw_slo:errors:increase5m"] == pytest.approx([30.0] * steps)
     assert counts["ftw_slo:events:increase1h"][-1] == pytest.approx(36000.0)
+    assert counts["ftw_slo:errors:increase1h"][-1] == pytest.approx(360.0)
+    assert counts["ftw_slo:events:increase2h"][-1] == pytest.approx(72000.0)
+    assert set(counts["ftw_slo:coverage:window1h"]) == {1.0}

@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from ftw_observe.backfill import run
-from ftw_observe.backfill.command import rule_paths
-from ftw_observe.backfill.run import BackfillError
 from tests.support.cli import run_cli
 from tests.support.services import free_port
 
@@ -30,18 +28,6 @@ def _backfill(tmp_path: Path, *extra: str, url: str = "http://127.0.0.1:9") -> l
     return ["backfill", "--prometheus-url", url, "--output", str(tmp_path / "out"), *extra]
 
 
-def test_rule_paths_take_files_directories_and_patterns(tmp_path: Path) -> None:
-    (tmp_path / "a.rules.yml").write_text("groups: []\n")
-    (tmp_path / "b.rules.yml").write_text("groups: []\n")
-    (tmp_path / "notes.yml").write_text("x: 1\n")
-    both = [tmp_path / "a.rules.yml", tmp_path / "b.rules.yml"]
-    assert rule_paths([str(tmp_path)]) == both
-    assert rule_paths([str(tmp_path / "*.rules.yml")]) == both
-    assert rule_paths([str(tmp_path / "notes.yml")]) == [tmp_path / "notes.yml"]
-    with pytest.raises(BackfillError, match=r"--rules .*: no rule files there"):
-        rule_paths([str(tmp_path / "missing")])
-
-
 def test_a_missing_promtool_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli(*_backfill(tmp_path, "--promtool", str(tmp_path / "nope")))
     assert result.exit_code == 2
@@ -49,21 +35,14 @@ def test_a_missing_promtool_is_a_usage_error(tmp_path: Path) -> None:
     assert "not found" in result.output
 
 
-def test_rules_without_history_records_are_refused(tmp_path: Path) -> None:
-    promtool = _promtool(tmp_path, "exit 0")
-    thresholds = str(ROOT / "alerts" / "thresholds.rules.yml")
-    result = run_cli(*_backfill(tmp_path, "--promtool", promtool, "--rules", thresholds))
-    assert result.exit_code == 2
-    assert "--rules: no SLO rule records any of ftw_slo:errors:increase1h" in result.output
-
-
-def test_a_directory_without_rule_files_is_refused(tmp_path: Path) -> None:
+def test_a_directory_without_slo_specs_is_refused(tmp_path: Path) -> None:
     promtool = _promtool(tmp_path, "exit 0")
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = run_cli(*_backfill(tmp_path, "--promtool", promtool, "--rules", str(empty)))
-    assert result.exit_code == 2
-    assert f"--rules {empty}: no rule files there" in result.output
+    result = run_cli(*_backfill(tmp_path, "--promtool", promtool, "--specs", str(empty)))
+    assert result.exit_code == 1
+    assert f"{empty}: no spec files (*.yaml) found" in result.output
+    assert "--specs: 1 problem(s) found" in result.output
 
 
 def test_an_output_directory_with_files_is_refused(tmp_path: Path) -> None:
