@@ -1,0 +1,362 @@
+"""Rule evaluation cost of FTW Observe's generated rules against Sloth's, in one Prometheus.
+
+For each size: three days of `http_requests_total` history (2 or 20 instances x 25 routes x 2
+methods x 6 statuses = 600 or 6,000 series) are turned into TSDB blocks; FTW's recorded series
+that its long windows and period read are backfilled over those days with promtool (Sloth's
+5-minute ratio too, which its period reads), and live exporters continue every series. One
+Prometheus (scrape and evaluation every 30 s) then loads FTW's rules for `api-availability`
+(slo/marketplace.yaml) and Sloth's for the same SLI, side by side. Printed per side: rule
+evaluation seconds per 30 s of wall time (sum over groups of duration x 30 / interval, median
+over evaluations), missed iterations, and each window's burn rate against the raw computation.
+
+Goals: FTW / Sloth <= 0.2 at 6,000 series; long windows within 1 % of raw, short windows exact.
+
+Run:
+    .venv/bin/python benchmarks/rule_cost.py [--series 600] [--series 6000] [--evaluations 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rule_cost_traffic import (  # a sibling, on sys.path when run
+    STEP,
+    Exporters,
+    History,
+    plan_series,
+)
+from sloth_rules import sloth_rule_file, sloth_selector  # a sibling too
+
+from ftw_observe.burnrate import WINDOWS, promql_number
+from ftw_observe.demo.history import period_rule_groups
+from ftw_observe.durations import format_duration
+from ftw_observe.rules import names
+from ftw_observe.rules.compile import compile_service
+from ftw_observe.rules.recording import identity_selector
+from ftw_observe.rules.render import render_yaml
+from ftw_observe.spec.load import load_specs
+from ftw_observe.spec.model import ServiceSpec, SLOSpec
+from tests.support.prometheus import PrometheusServer, is_ready, start_prometheus
+from tests.support.services import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+SLO_NAME = "api-availability"
+CYCLE = 30.0  # seconds: scrape and evaluation interval, and the unit of the cost figure
+SHORT = {"5m", "30m", "1h"}  # windows both sides compute from raw counters: must match exactly
+GOAL_RATIO = 0.2
+GOAL_LONG = 0.01
+EXACT = 1e-9
+
+
+def load_slo() -> tuple[ServiceSpec, SLOSpec]:
+    """Return a service holding only the marketplace's `api-availability` SLO."""
+    (loaded,) = [s for s in load_specs([REPO / "slo" / "marketplace.yaml"])]
+    slo = next(slo for slo in loaded.spec.slos if slo.name == SLO_NAME)
+    return loaded.spec.model_copy(update={"slos": [slo]}), slo
+
+
+def wait_until(check: Any, seconds: float, what: str, pause: float = 1.0) -> None:
+    """Call `check` until it is true; exit naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(pause)
+
+
+def promtool_rules(server: PrometheusServer, rules: Path, history: History, out: Path) -> None:
+    """Evaluate `rules` over the history with promtool, against `server`, into `out`."""
+    import subprocess
+
+    done = subprocess.run(
+        [
+            shutil.which("promtool") or "promtool",
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            "-q",
+            f"--url={server.url}",
+            f"--start={history.start}",
+            f"--end={history.end}",
+            "--eval-interval=5m",
+            f"--output-dir={out}",
+            str(rules),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"promtool rules backfill failed: {done.stderr[-2000:]}")
+
+
+def metrics(server: PrometheusServer) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Return Prometheus's own metrics: sample name to (labels, value) pairs."""
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return found
+
+
+def total(found: dict[str, list[tuple[dict[str, str], float]]], name: str) -> float:
+    """Return the sum of a metric's samples."""
+    return sum(value for _, value in found.get(name, []))
+
+
+def wait_compacted(server: PrometheusServer) -> None:
+    """Wait until the TSDB has compacted the backfilled blocks, so it does not during the run."""
+    wait_until(
+        lambda: total(metrics(server), "prometheus_tsdb_compactions_triggered_total") >= 1,
+        150,
+        "the first compaction",
+    )
+    before = (-1.0, -1.0)
+    quiet = 0
+    while quiet < 3:
+        time.sleep(2)
+        found = metrics(server)
+        now = (
+            total(found, "prometheus_tsdb_compactions_total"),
+            total(found, "prometheus_tsdb_blocks_loaded"),
+        )
+        cpu = total(found, "process_cpu_seconds_total")
+        time.sleep(1)
+        busy = total(metrics(server), "process_cpu_seconds_total") - cpu > 0.5
+        quiet = quiet + 1 if now == before and not busy else 0
+        before = now
+
+
+def rule_groups(server: PrometheusServer) -> dict[str, dict[str, Any]]:
+    """Return every rule group's state from /api/v1/rules, by name."""
+    response = httpx.get(f"{server.url}/api/v1/rules", timeout=10)
+    response.raise_for_status()
+    return {group["name"]: group for group in response.json()["data"]["groups"]}
+
+
+def side(group: str) -> str:
+    """Return which rule set a group belongs to."""
+    return "ftw" if group.startswith("ftw-") else "sloth"
+
+
+def measure(server: PrometheusServer, warmup: int, evaluations: int) -> list[dict[str, float]]:
+    """Return each side's rule seconds per 30 s, once per evaluation of every 30 s group."""
+    previous: dict[str, str] = {}
+    costs: list[dict[str, float]] = []
+    while len(costs) < warmup + evaluations:
+        time.sleep(2)
+        groups = rule_groups(server)
+        every = {name: group["lastEvaluation"] for name, group in groups.items()}
+        fast = [name for name, group in groups.items() if group["interval"] <= CYCLE]
+        if any(
+            every[name].startswith("0001") or every[name] == previous.get(name) for name in fast
+        ):
+            continue
+        cost = {"ftw": 0.0, "sloth": 0.0}
+        for name, group in groups.items():
+            cost[side(name)] += group["evaluationTime"] * CYCLE / group["interval"]
+        if previous:
+            costs.append(cost)
+        previous = every
+    return costs[warmup:]
+
+
+def missed(server: PrometheusServer) -> dict[str, float]:
+    """Return each side's missed rule group iterations."""
+    found = {"ftw": 0.0, "sloth": 0.0}
+    for labels, value in metrics(server).get("prometheus_rule_group_iterations_missed_total", []):
+        found[side(labels["rule_group"].rsplit(";", 1)[-1])] += value
+    return found
+
+
+def by_group(result: list[dict[str, Any]], slo: SLOSpec) -> dict[tuple[str, ...], float]:
+    """Return an instant query's values keyed by the SLO's group_by labels."""
+    return {
+        tuple(item["metric"].get(label, "") for label in slo.group_by): float(item["value"][1])
+        for item in result
+    }
+
+
+def largest_difference(measured: dict[Any, float], raw: dict[Any, float]) -> float:
+    """Return the largest relative difference from raw over the SLO's instances."""
+    if not raw or set(measured) != set(raw):
+        return float("inf")
+    return max(abs(measured[k] - raw[k]) / abs(raw[k]) if raw[k] else abs(measured[k]) for k in raw)
+
+
+def accuracy(
+    server: PrometheusServer, service: ServiceSpec, slo: SLOSpec
+) -> list[tuple[str, float, float]]:
+    """Return (window, FTW, Sloth): relative differences from raw, each at its evaluation time."""
+    assert slo.sli.ratio is not None
+    assert slo.sli.ratio.errors is not None
+    budget = promql_number(slo.error_budget)
+    by = f" by ({', '.join(slo.group_by)})" if slo.group_by else ""
+    ftw_of = identity_selector(service, slo)
+    sloth_of = sloth_selector(service, slo)
+    ftw_at = float(
+        server.query(f"timestamp({names.windowed(names.BURN_RATE, WINDOWS[0])}{ftw_of})")[0][
+            "value"
+        ][1]
+    )
+    sloth_at = float(
+        server.query(f"timestamp(slo:sli_error:ratio_rate5m{sloth_of})")[0]["value"][1]
+    )
+    period = format_duration(slo.period)
+    rows = []
+    for seconds in [*WINDOWS, slo.period]:
+        window = format_duration(seconds)
+        raw = (
+            f"sum{by}(increase({slo.sli.ratio.errors}[{window}])) / "
+            f"sum{by}(increase({slo.sli.ratio.total}[{window}])) / {budget}"
+        )
+        ftw = (
+            f"{names.PERIOD_BURN_RATE}{ftw_of}"
+            if window == period
+            else f"{names.windowed(names.BURN_RATE, seconds)}{ftw_of}"
+        )
+        sloth = f"slo:sli_error:ratio_rate{window}{sloth_of} / {budget}"
+        ftw_diff = largest_difference(
+            by_group(server.query(ftw, ftw_at), slo), by_group(server.query(raw, ftw_at), slo)
+        )
+        sloth_diff = largest_difference(
+            by_group(server.query(sloth, sloth_at), slo), by_group(server.query(raw, sloth_at), slo)
+        )
+        rows.append((window, ftw_diff, sloth_diff))
+    return rows
+
+
+def write_rules(workdir: Path, service: ServiceSpec, slo: SLOSpec) -> tuple[Path, Path, Path]:
+    """Write FTW's and Sloth's rule files, and the groups promtool backfills; return the paths."""
+    ftw_doc = compile_service(service)
+    sloth_doc = sloth_rule_file(service, slo)
+    ftw = workdir / "ftw.rules.yml"
+    ftw.write_text(render_yaml(ftw_doc, "marketplace.yaml"))
+    sloth = workdir / "sloth.rules.yml"
+    sloth.write_text(yaml.safe_dump(sloth_doc, sort_keys=False))
+    backfill = period_rule_groups([yaml.safe_load(ftw.read_text())])
+    # Sloth's period is the mean of its recorded 5-minute ratio: give it the same history.
+    sli = sloth_doc["groups"][0]
+    backfill["groups"].append({"name": sli["name"], "rules": sli["rules"][:1]})
+    backfill_path = workdir / "backfill.rules.yml"
+    backfill_path.write_text(yaml.safe_dump(backfill, sort_keys=False))
+    return ftw, sloth, backfill_path
+
+
+def run(size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Build one size's TSDB, run both rule sets in one Prometheus, and return the figures."""
+    instances = size // 300
+    service, slo = load_slo()
+    workdir = Path(tempfile.mkdtemp(prefix="ftw-rulecost-"))
+    home = workdir / "prometheus"
+    exporters = Exporters(instances)
+    servers: list[PrometheusServer] = []
+    figures: dict[str, Any] = {"series": size}
+    try:
+        ftw_rules, sloth_rules, backfill_rules = write_rules(workdir, service, slo)
+        end = int(time.time()) // 300 * 300
+        history = History(plan_series(instances, 3 * 86_400 // STEP), exporters.addresses, end)
+        started = time.perf_counter()
+        figures["samples"] = history.to_blocks(workdir, home / "data", args.promtool)
+        figures["history_s"] = time.perf_counter() - started
+        exporters.start(history)
+
+        started = time.perf_counter()
+        setup = start_prometheus(home, free_port(), jobs={}, rule_files=[], retention="31d")
+        servers.append(setup)
+        wait_until(lambda: is_ready(setup), 120, "the setup Prometheus", 0.2)
+        recorded = workdir / "recorded"
+        promtool_rules(setup, backfill_rules, history, recorded)
+        setup.stop()
+        for block in sorted(path for path in recorded.iterdir() if path.is_dir()):
+            block.rename(home / "data" / block.name)
+        figures["backfill_s"] = time.perf_counter() - started
+
+        server = start_prometheus(
+            home,
+            free_port(),
+            jobs={"marketplace": exporters.addresses},
+            rule_files=[ftw_rules, sloth_rules],
+            interval=f"{CYCLE:g}s",
+            retention="31d",
+        )
+        servers.append(server)
+        wait_until(lambda: is_ready(server), 120, "Prometheus", 0.2)
+        started = time.perf_counter()
+        wait_compacted(server)
+        figures["compaction_s"] = time.perf_counter() - started
+        costs = measure(server, args.warmup, args.evaluations)
+        figures["cost"] = {
+            name: statistics.median(cost[name] for cost in costs) for name in ("ftw", "sloth")
+        }
+        figures["evaluations"] = len(costs)
+        figures["missed"] = missed(server)
+        figures["accuracy"] = accuracy(server, service, slo)
+        return figures
+    finally:
+        for started_server in servers:
+            started_server.stop()
+        exporters.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def show(figures: dict[str, Any], seconds: float) -> None:
+    """Print one size's figures."""
+    size = figures["series"]
+    print(f"\n== {size:,} series, {figures['samples']:,} historic samples ==")
+    print(
+        f"setup: history blocks {figures['history_s']:.0f} s, rule backfill "
+        f"{figures['backfill_s']:.0f} s, compaction wait {figures['compaction_s']:.0f} s; "
+        f"whole size {seconds:.0f} s"
+    )
+    ftw, sloth = figures["cost"]["ftw"], figures["cost"]["sloth"]
+    print(f"rule seconds per {CYCLE:g} s (median of {figures['evaluations']} evaluations):")
+    print(f"  FTW    {ftw * 1000:8.2f} ms   missed iterations {figures['missed']['ftw']:g}")
+    print(f"  Sloth  {sloth * 1000:8.2f} ms   missed iterations {figures['missed']['sloth']:g}")
+    ratio = ftw / sloth if sloth else float("inf")
+    print(
+        f"  FTW / Sloth = {ratio:.3f}   goal <= {GOAL_RATIO} at 6,000 series: "
+        f"ratio/goal = {ratio / GOAL_RATIO:.2f}"
+    )
+    print("largest relative difference from raw increase ratios (burn rate):")
+    print(f"  {'window':>6}  {'FTW':>10}  {'Sloth':>10}  goal")
+    for window, ftw_diff, sloth_diff in figures["accuracy"]:
+        goal = "exact" if window in SHORT else f"<= {GOAL_LONG:.0%}"
+        print(f"  {window:>6}  {ftw_diff:10.2e}  {sloth_diff:10.2e}  {goal}")
+
+
+def main() -> None:
+    """Run every size and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, action="append", choices=(600, 6000))
+    parser.add_argument("--evaluations", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args()
+    args.promtool = shutil.which("promtool")
+    if not shutil.which("prometheus") or not args.promtool:
+        sys.exit("prometheus and promtool are needed: run `make setup`")
+    print(f"{datetime.now():%Y-%m-%d %H:%M}: FTW vs Sloth rules for {SLO_NAME}")
+    for size in args.series or [600, 6000]:
+        started = time.perf_counter()
+        figures = run(size, args)
+        show(figures, time.perf_counter() - started)
+    print("\nrerun: .venv/bin/python benchmarks/rule_cost.py", " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
