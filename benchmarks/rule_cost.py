@@ -160,6 +160,10 @@ def run(size: int, args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"series": size}
     try:
         ftw_rules, sloth_rules, backfill_rules = write_rules(workdir, service, slo)
+        # History ends before Prometheus starts, as its head refuses older samples. The live
+        # counters go on from there, so the gap until the first scrape lacks samples, not
+        # events; it falls in the last hour, which FTW reads from raw counters in any layout.
+        # On 5-minute steps, as the recorded 5-minute series are summed at those steps.
         end = int(time.time()) // 300 * 300
         history = History(plan_series(instances, 3 * 86_400 // STEP), exporters.addresses, end)
         started = time.perf_counter()
