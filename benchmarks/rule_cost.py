@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -247,6 +248,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
     args.promtool = shutil.which("promtool")
+    # A terminated run unwinds like an interrupted one, stopping what it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not shutil.which("prometheus") or not args.promtool:
         sys.exit("prometheus and promtool are needed: run `make setup`")
     print(f"{datetime.now():%Y-%m-%d %H:%M}: FTW vs Sloth rules for {SLO_NAME}")

@@ -179,26 +179,24 @@ class History:
         paths = [workdir / f"history-{index}.om" for index in range(len(self.chunks()))]
         total = self.write_chunks(paths)
         running: list[subprocess.Popen[bytes]] = []
-        for path in paths:
-            if len(running) == 2:
-                _finish(running.pop(0))
-            running.append(
-                subprocess.Popen(
-                    [
-                        promtool,
-                        "tsdb",
-                        "create-blocks-from",
-                        "openmetrics",
-                        "-q",
-                        str(path),
-                        str(data),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
+        try:
+            for path in paths:
+                if len(running) == 2:
+                    _finish(running[0])
+                    running.pop(0)
+                command = ["tsdb", "create-blocks-from", "openmetrics", "-q", str(path), str(data)]
+                running.append(
+                    subprocess.Popen(
+                        [promtool, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                    )
                 )
-            )
-        for process in running:
-            _finish(process)
+            while running:
+                _finish(running[0])
+                running.pop(0)
+        finally:
+            for process in running:  # only when interrupted: stop what is still converting
+                process.kill()
+                process.wait()
         for path in paths:
             path.unlink(missing_ok=True)
         return total
