@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python benchmarks/alert_delivery.py
 	$(BIN)/python benchmarks/time_to_page.py
 	$(BIN)/python benchmarks/backfill.py
+	$(BIN)/python benchmarks/rule_cost.py
 
 clean:
 	rm -rf .ftw .pytest_cache .mypy_cache .ruff_cache
