@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftw_observe.burnrate import TIERS, WINDOWS, Tier
+from ftw_observe.burnrate import EXACT_SPAN, TIERS, WINDOWS, Tier
 from ftw_observe.dashboards import slo_queries as q
 from ftw_observe.dashboards.layout import Row
 from ftw_observe.dashboards.panels import (
@@ -12,6 +12,7 @@ from ftw_observe.dashboards.panels import (
     Style,
     above,
     bargauge_panel,
+    below,
     timeseries_panel,
 )
 from ftw_observe.dashboards.sdk import timeseries
@@ -68,10 +69,38 @@ def burn_row(matchers: str, legend: str) -> Row:
             "suffix:x",
             windows,
             BURN,
-            Style(width=24, height=8, decimals=2, min_value=0),
+            Style(width=16, height=8, decimals=2, min_value=0),
         )
     )
+    panels.append(_coverage_panel(matchers, legend))
     return Row("Burn rate per tier", tuple(panels))
+
+
+def _coverage_panel(matchers: str, legend: str) -> PanelBuilder:
+    """Return the share of every long window, and of the period, that holds recorded data."""
+    queries = [
+        Query(
+            f"{names.windowed(names.COVERAGE, seconds)}{{{matchers}}}",
+            f"{names.windowed('{window}', seconds)} {legend}",
+            instant=True,
+        )
+        for seconds in WINDOWS
+        if seconds >= EXACT_SPAN
+    ]
+    queries.append(
+        Query(f"{names.PERIOD_COVERAGE}{{{matchers}}}", f"period {legend}", instant=True)
+    )
+    return bargauge_panel(
+        "Data coverage by window now",
+        "Share of each window that holds recorded data. Windows over 1h add up the hours the "
+        "rules recorded: below 100 % the rules are younger than the window (run ftw-observe "
+        "backfill) or scraping stopped for a while, and the window's burn rate covers only "
+        "the hours it has.",
+        "percentunit",
+        queries,
+        below(1.0, warn=0.5),
+        Style(width=8, height=8, decimals=0, min_value=0, max_value=1),
+    )
 
 
 def events_row(matchers: str, legend: str) -> Row:

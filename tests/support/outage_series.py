@@ -71,7 +71,9 @@ class Scenario:
     @property
     def groups(self) -> tuple[str, ...]:
         """Return the names of the committed rule groups that evaluate the scenario."""
-        found = tuple(f"ftw-slo-{SERVICE}-{slo}" for slo in self.slos)
+        main = tuple(f"ftw-slo-{SERVICE}-{slo}" for slo in self.slos)
+        # Each budget group after the main groups, whose windows it adds up into the period.
+        found = (*main, *(f"{group}-budget" for group in main))
         return (*found, f"ftw-thresholds-{SERVICE}") if self.thresholds else found
 
 
@@ -143,6 +145,7 @@ def suite(scenario: Scenario) -> dict[str, Any]:
     return {
         "rule_files": ["rules.yml"],
         "evaluation_interval": "1m",
+        "group_eval_order": list(scenario.groups),
         "tests": [
             {
                 "interval": "1m",
