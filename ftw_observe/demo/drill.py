@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from ftw_observe.demo import probes
 from ftw_observe.demo.inbox import EngineOutboxInbox, FakeReceiversInbox, Inbox, Receipt
+from ftw_observe.demo.outage import ErrorCap, error_cap
 from ftw_observe.demo.stack import DemoStack
 from ftw_observe.demo.waits import DrillError, wait_for
 from ftw_observe.durations import parse_duration
@@ -83,6 +84,7 @@ class DrillResult:
     budget: Budget
     inbox: str
     receipts: list[Receipt] = field(default_factory=list)  # everything during the drill
+    cap: ErrorCap | None = None  # the failed requests after which the drill healed, if capped
 
     @property
     def time_to_page(self) -> float:
@@ -127,15 +129,29 @@ def run_drill(
     counted_before = probes.marketplace_requests(stack.marketplace_url, plan.route, plan.method)
     key = stack.operator_key()
 
+    # An outage held on purpose is the operator's choice; otherwise heal once it could page.
+    cap = None if plan.min_outage_seconds else error_cap(before.tiers, before.window_events)
+    fault = _RouteFault(stack.marketplace_url, key, plan.route)
+
+    def paged() -> Receipt | None:
+        receipt = _first(inbox, seen, plan, "trigger", None)
+        if receipt is None and cap is not None and fault.cleared_at is None:
+            counted = probes.marketplace_requests(stack.marketplace_url, plan.route, plan.method)
+            if counted.errors - counted_before.errors >= cap.errors:
+                fault.clear()
+                progress(
+                    f"healed after {counted.errors - counted_before.errors:.0f} failed job "
+                    f"posts: {cap.needed:.0f} page the fastest tier, {cap.tolerated:.0f} would "
+                    f"fire {cap.tolerated_by}; waiting for the page"
+                )
+        return receipt
+
     progress(f"breaking {plan.method} {plan.route}: every request now fails with HTTP 500")
     fault_at = time.time()
-    probes.set_route_fault(stack.marketplace_url, key, plan.route, 1.0)
+    fault.set()
     try:
         page = _wait(
-            lambda: _first(inbox, seen, plan, "trigger", None),
-            plan.page_timeout,
-            f"no page for {target} arrived at {inbox.description}",
-            plan,
+            paged, plan.page_timeout, f"no page for {target} arrived at {inbox.description}", plan
         )
         progress(f"paged after {page.at - fault_at:.1f} s: {page.receiver}: {page.text}")
         hold = fault_at + plan.min_outage_seconds - time.time()
@@ -143,8 +159,8 @@ def run_drill(
             progress(f"keeping job posting broken {hold:.0f} s more, to spend a measurable budget")
             time.sleep(hold)
     finally:
-        probes.clear_route_fault(stack.marketplace_url, key, plan.route)
-    cleared_at = time.time()
+        fault.clear()
+    cleared_at = fault.cleared_at or time.time()
     progress(f"job posting healed after {cleared_at - fault_at:.0f} s; waiting for the resolve")
     resolve = _wait(
         lambda: _first(inbox, seen, plan, "resolve", page.dedup_key),
@@ -173,6 +189,7 @@ def run_drill(
         budget=budget,
         inbox=inbox.description,
         receipts=inbox.receipts()[seen:],
+        cap=cap,
     )
 
 
@@ -226,6 +243,22 @@ def _wait_for_period(
         return figures
 
     return _wait(settled, plan.settle_timeout, "the error budget did not settle", plan)
+
+
+class _RouteFault:
+    """The drill's fault on one route, cleared once however the drill ends."""
+
+    def __init__(self, marketplace_url: str, key: str, route: str) -> None:
+        self.marketplace_url, self.key, self.route = marketplace_url, key, route
+        self.cleared_at: float | None = None
+
+    def set(self) -> None:
+        probes.set_route_fault(self.marketplace_url, self.key, self.route, 1.0)
+
+    def clear(self) -> None:
+        if self.cleared_at is None:
+            probes.clear_route_fault(self.marketplace_url, self.key, self.route)
+            self.cleared_at = time.time()
 
 
 def _first(inbox: Inbox, seen: int, plan: DrillPlan, kind: str, key: str | None) -> Receipt | None:

@@ -86,6 +86,7 @@ class SLOFigures:
     window_events: dict[str, float | None]
     page_tier: dict[str, Any] | None  # the fastest enabled page tier
     min_events: int
+    tiers: tuple[dict[str, Any], ...] = ()  # every enabled tier, as the API lists it
 
 
 def slo_figures(engine_url: str, service: str, slo: str) -> SLOFigures:
@@ -97,7 +98,8 @@ def slo_figures(engine_url: str, service: str, slo: str) -> SLOFigures:
     detail = response.json()
     instances = detail.get("instances") or []
     instance = instances[0] if instances else {}
-    pages = [t for t in detail.get("tiers", []) if t["enabled"] and t["severity"] == "page"]
+    enabled = tuple(t for t in detail.get("tiers", []) if t["enabled"])
+    pages = [t for t in enabled if t["severity"] == "page"]
     pages.sort(key=lambda t: parse_duration(t["long_window"]))
     return SLOFigures(
         status=str(instance.get("status", "no_data")),
@@ -110,6 +112,7 @@ def slo_figures(engine_url: str, service: str, slo: str) -> SLOFigures:
         window_events={w["window"]: w["events"] for w in instance.get("windows", [])},
         page_tier=pages[0] if pages else None,
         min_events=int(detail.get("min_events") or 0),
+        tiers=enabled,
     )
 
 

@@ -29,6 +29,7 @@ def as_json(result: DrillResult) -> dict[str, Any]:
         "time_to_page_seconds": round(result.time_to_page, 3),
         "time_to_resolve_seconds": round(result.time_to_resolve, 3),
         "workbook_bound_seconds": round(result.bound_seconds, 3),
+        "error_cap": _cap(result),
         "budget": {
             "objective": budget.objective,
             "period": budget.period,
@@ -131,6 +132,13 @@ def print_report(result: DrillResult, console: Console) -> None:
         "",
     )
     console.print(times)
+    if result.cap is not None:
+        cap = result.cap
+        console.print(
+            f"healed at {cap.errors:.0f} failed job posts: the fastest page tier needs "
+            f"{cap.needed:.0f}, {cap.tolerated_by} fires at {cap.tolerated:.0f}",
+            highlight=False,
+        )
     budget = result.budget
     console.print(
         f"budget consumed: {budget.consumed:.2%} of the {budget.period} error budget "
@@ -144,6 +152,18 @@ def print_report(result: DrillResult, console: Console) -> None:
         f"{budget.expected:.2%} of the budget",
         highlight=False,
     )
+
+
+def _cap(result: DrillResult) -> dict[str, Any] | None:
+    cap = result.cap
+    if cap is None:
+        return None
+    return {
+        "errors": round(cap.errors, 1),
+        "needed": round(cap.needed, 1),
+        "tolerated": round(cap.tolerated, 1),
+        "tolerated_by": cap.tolerated_by,
+    }
 
 
 def _receipt(r: Receipt) -> dict[str, Any]:

@@ -55,7 +55,12 @@ def test_slack_gets_exactly_one_resolve(drilled: Drilled) -> None:
 
 def test_the_resolve_follows_the_page(drilled: Drilled) -> None:
     result = drilled.result
-    assert result.fault_at < result.paged_at < result.cleared_at < result.resolved_at
+    assert result.fault_at < result.paged_at < result.resolved_at
+
+
+def test_the_resolve_follows_the_heal(drilled: Drilled) -> None:
+    result = drilled.result
+    assert result.fault_at < result.cleared_at < result.resolved_at
 
 
 def test_budget_consumed_matches_the_injected_outage(drilled: Drilled) -> None:

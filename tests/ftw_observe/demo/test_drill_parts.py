@@ -10,6 +10,7 @@ import pytest
 
 from ftw_observe.demo.drill import Budget, workbook_bound
 from ftw_observe.demo.inbox import pagerduty_receipt, slack_receipt
+from ftw_observe.demo.outage import error_cap
 from ftw_observe.demo.stack import DemoStack, StackError
 from ftw_observe.notify.slack import EVENT_TYPE
 
@@ -112,3 +113,43 @@ def test_a_pagerduty_event_from_alertmanager_names_it_as_the_sender() -> None:
 def test_a_pagerduty_event_without_a_client_is_the_engine_s() -> None:
     event = {"event_action": "trigger", "dedup_key": KEY}
     assert pagerduty_receipt({"received_at": 1.0, "event": event}).sender == "ftw-observe"
+
+
+TIERS = [
+    {"name": "page-1h", "severity": "page", "long_window": "1h", "error_ratio_threshold": 0.0144},
+    {"name": "page-6h", "severity": "page", "long_window": "6h", "error_ratio_threshold": 0.006},
+    {
+        "name": "ticket-1d",
+        "severity": "ticket",
+        "long_window": "1d",
+        "error_ratio_threshold": 0.003,
+    },
+]
+EVENTS = {"1h": 1000.0, "6h": 6000.0, "1d": 24000.0}
+
+
+def test_the_cap_lies_between_the_fast_tiers_need_and_the_next_tiers_tolerance() -> None:
+    cap = error_cap(TIERS, EVENTS)
+    assert cap is not None
+    assert (cap.needed, cap.tolerated, cap.tolerated_by) == pytest.approx((14.4, 36, "page-6h"))
+    assert cap.needed < cap.errors < cap.tolerated
+
+
+def test_a_tiers_minimum_errors_raises_what_it_needs() -> None:
+    tiers = [{**TIERS[0], "min_errors": 20}, *TIERS[1:]]
+    cap = error_cap(tiers, EVENTS)
+    assert cap is not None
+    assert cap.needed == 20
+
+
+def test_no_cap_when_the_slower_tier_fires_almost_as_soon() -> None:
+    # Live traffic far above the backfilled history: the 6h window holds few more events.
+    assert error_cap(TIERS, {**EVENTS, "6h": 1200.0}) is None
+
+
+def test_no_cap_when_a_window_has_no_events() -> None:
+    assert error_cap(TIERS, {**EVENTS, "1d": None}) is None
+
+
+def test_no_cap_without_a_page_tier() -> None:
+    assert error_cap(TIERS[2:], EVENTS) is None
