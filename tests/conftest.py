@@ -470,6 +470,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             chain.start()
 
 
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Print once what the parts of a failed drill's stack logged last."""
+    for drill in (config.stash.get(DRILL, None), config.stash.get(CHAIN_DRILL, None)):
+        if drill is not None and drill.failure_logs is not None:
+            terminalreporter.section(f"{drill.name}: what its stack's parts logged last")
+            terminalreporter.write_line(drill.failure_logs)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Stop the drills' stacks if the session ends before the drills do."""
     drills = (session.config.stash.get(DRILL, None), session.config.stash.get(CHAIN_DRILL, None))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from ftw_observe.demo.stack import DemoStack, StartedStack
+from ftw_observe.demo.supervisor import tail
 from tests.support.services import create_database, delete_redis_keys, drop_database, free_port
 
 T = TypeVar("T")
@@ -49,6 +50,9 @@ class BackgroundStack(Generic[T]):
         self._aborting = threading.Event()
         self._outcome: T | None = None
         self._error: BaseException | None = None
+        # What the stack's parts logged last, kept when the drill fails (the stack's directory
+        # goes with it), for the session's summary to print once.
+        self.failure_logs: str | None = None
 
     def start(self) -> None:
         """Begin in a thread."""
@@ -87,9 +91,18 @@ class BackgroundStack(Generic[T]):
             self._outcome = self._drill(self._started.stack, self._aborting)
         except BaseException as error:  # handed to the test that waits for it
             self._error = error
+            self.failure_logs = log_tails(home / "logs")
         finally:
             if self._started is not None:
                 self._started.stop()
             drop_database(database)
             delete_redis_keys(prefix)
             shutil.rmtree(home, ignore_errors=True)
+
+
+def log_tails(directory: Path, lines: int = 25) -> str:
+    """Return the last lines of every log of a stack's parts, each under its file name."""
+    shown = []
+    for log in sorted(directory.glob("*.log")):
+        shown.append(f"--- {log.name} (last {lines} lines)\n{tail(log, lines)}")
+    return "\n".join(shown) or f"(no logs in {directory})"

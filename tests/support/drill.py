@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -17,8 +16,6 @@ from ftw_observe.demo.drill import DrillPlan, DrillResult, run_drill
 from ftw_observe.demo.inbox import FakeReceiversInbox, Receipt
 from ftw_observe.demo.settings import PORT_VARIABLES
 from ftw_observe.demo.stack import DemoStack
-from ftw_observe.demo.supervisor import tail
-from ftw_observe.demo.waits import DrillError
 from tests.support.background import BackgroundStack
 from tests.support.dashboards import targets
 from tests.support.services import REDIS_TEST_URL, free_port
@@ -63,25 +60,13 @@ def answered_queries(prometheus_url: str) -> dict[str, bool]:
     return answered
 
 
-def log_tails(directory: Path, lines: int = 25) -> str:
-    """Return the last lines of every log of a stack's parts, each under its file name."""
-    shown = []
-    for log in sorted(directory.glob("*.log")):
-        shown.append(f"--- {log.name} (last {lines} lines)\n{tail(log, lines)}")
-    return "\n".join(shown) or f"(no logs in {directory})"
-
-
 def drill_stack(stack: DemoStack, aborting: threading.Event) -> Drilled:
     """Run the SLO drill on the stack and read what the checks need before it stops.
 
     VictoriaMetrics and vmalert run beside it on the same targets and rules.
     """
     with VictoriaMetricsBeside(stack) as beside:
-        try:
-            result = run_drill(stack, DrillPlan(page_timeout=240, resolve_timeout=480))
-        except DrillError as error:
-            # The stack's directory is removed with it: keep what its parts said, for the report.
-            raise DrillError(f"{error}\n{log_tails(stack.home / 'logs')}") from None
+        result = run_drill(stack, DrillPlan(page_timeout=240, resolve_timeout=480))
         inbox = FakeReceiversInbox(stack.fake_pagerduty_url, stack.fake_slack_url)
         during = [r for r in inbox.receipts() if r.at >= result.fault_at]
         answered = answered_queries(stack.prometheus_url)
