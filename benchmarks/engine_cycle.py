@@ -294,7 +294,7 @@ def main() -> None:
         for _ in range(args.read_rounds):
             at = time.time()
             started = time.perf_counter()
-            client.query(series_query(["bench"]), at=at)
+            client.query(series_query(targets([spec])), at=at)
             one_query.append(time.perf_counter() - started)
             started = time.perf_counter()
             for slo in spec.slos:

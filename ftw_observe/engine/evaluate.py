@@ -24,6 +24,8 @@ from ftw_observe.spec.model import ServiceSpec, SLOSpec
 PERIOD = "period"
 EXHAUSTION_WINDOW = "1h"  # the burn rate time to exhaustion is projected from
 _SERIES = names.recorded_counts(WINDOWS)  # series name → (kind, window)
+_RATIOS = [name for name, (kind, _) in _SERIES.items() if kind == "error_ratio"]
+_COUNTED = [name for name in _SERIES if name not in _RATIOS]
 _WINDOW_NAMES = (*(format_duration(w) for w in WINDOWS), PERIOD)  # in evaluations' order
 
 
@@ -40,11 +42,29 @@ def targets(specs: Iterable[ServiceSpec]) -> list[Target]:
     return [Target(service, slo) for service in specs for slo in service.slos]
 
 
-def series_query(services: Sequence[str]) -> str:
-    """Return the one query that reads every recorded count and ratio of these services."""
-    series = "|".join(re.escape(name) for name in sorted(_SERIES))
-    pattern = "|".join(re.escape(s) for s in sorted(set(services)))
-    return f'{{__name__=~"{series}",service=~"{pattern}"}}'
+def series_query(targets_: Sequence[Target]) -> str:
+    """Return the one query that reads what these SLOs' instances are evaluated from.
+
+    Counts and coverage for every SLO; error ratios only for raw SLIs, which record no counts
+    (where counts exist, the ratio is theirs and would be a third of the read for nothing).
+    """
+    services = sorted({t.service.service for t in targets_})
+    query = f'{{__name__=~"{_pattern(_COUNTED)}",service=~"{_pattern(services)}"}}'
+    raw: dict[str, list[str]] = defaultdict(list)
+    for target in targets_:
+        if target.slo.sli.raw is not None:
+            raw[target.service.service].append(target.slo.name)
+    for service, slos in sorted(raw.items()):
+        query += (
+            f' or {{__name__=~"{_pattern(_RATIOS)}",service="{service}",slo=~"{_pattern(slos)}"}}'
+        )
+    return query
+
+
+def _pattern(values: Iterable[str]) -> str:
+    """Return a regex of these exact values, spelled for a double-quoted PromQL string."""
+    escaped = "|".join(re.escape(value) for value in sorted(set(values)))
+    return escaped.replace("\\", "\\\\")
 
 
 @dataclass

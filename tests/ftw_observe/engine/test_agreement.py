@@ -86,7 +86,22 @@ class Setup:
     steady: bool = True
 
 
+RAW_SPEC = """\
+service: synthetic-raw
+team: sre
+slos:
+  - name: raw-availability
+    description: Synthetic requests without a server error, as a raw error ratio.
+    objective: 99.9
+    sli:
+      raw:
+        error_ratio: >-
+          sum(rate(synthetic_requests_total{job="synthetic",status="500"}[{{window}}]))
+          / sum(rate(synthetic_requests_total{job="synthetic"}[{{window}}]))
+"""
 GROUPED = Setup(SPEC.replace("    sli:", "    group_by: [status]\n    sli:"))
+# A raw error ratio records no counts, and its service's name needs escaping in a regex.
+RAW = Setup(RAW_SPEC)
 # No traffic but the failures the test makes: every request fails, a burn of 1,000.
 ONLY_FAILURES = Setup(steady=False)
 
@@ -130,7 +145,7 @@ def engine_conditions(
     server: PrometheusServer, target: evaluate.Target, at: float
 ) -> dict[tuple[tuple[str, str], ...], set[str]]:
     with PrometheusClient(server.url) as client:
-        samples = client.query(evaluate.series_query(["synthetic"]), at=at)
+        samples = client.query(evaluate.series_query([target]), at=at)
     moment = datetime.fromtimestamp(at, UTC)
     found = {}
     for key, reading in evaluate.collect([target], samples).items():
@@ -183,6 +198,16 @@ def test_engine_evaluates_every_instance_of_a_grouped_slo(stack) -> None:
     assert {(dict(k)["status"], t) for k, tiers in conditions.items() for t in tiers} == (
         firing_by_instance(server, at)
     )
+
+
+@pytest.mark.parametrize("stack", [RAW], indirect=True)
+def test_engine_reads_the_ratios_of_a_raw_sli(stack) -> None:
+    traffic, server, target = stack
+    traffic.errors_per_hundred = 5
+    every = {"page-1h", "page-6h", "ticket-1d", "ticket-3d"}
+    wait_until(lambda: firing_tiers(server, settled_time()) == every, timeout=60)
+    at = settled_time()
+    assert engine_tiers(server, target, at) == firing_tiers(server, at) == every
 
 
 def recorded_errors(server: PrometheusServer, at: float) -> float:
