@@ -155,7 +155,7 @@ class Engine:
         health = self.store.health()
         states = self.store.alert_states()
         arrival, watched = self._watchdog(at, states, leader_since or self._first_cycle_at)
-        query = evaluate.series_query([t.service.service for t in self.targets])
+        query = evaluate.series_query(self.targets)
         try:
             samples = self.client.query(query, at=at.timestamp())
         except PrometheusError as error:
@@ -214,8 +214,21 @@ class Engine:
                     text = self._burn_text(index, tier)
                     alert_key = AlertKey(key, tier.name)
                     seen.add(alert_key)
+                    previous = states.get(alert_key)
+                    if not conditions[tier.name] and _quiet(previous):
+                        # Nothing to say until the condition holds: no figures to refresh.
+                        state = (
+                            _hushed(previous)
+                            if previous is not None
+                            else AlertState(
+                                alert_key, AlertPhase.INACTIVE, labels=text.labels(evaluation)
+                            )
+                        )
+                        if state != previous:
+                            updates.append(state)
+                        continue
                     state, transition = advance(
-                        states.get(alert_key),
+                        previous,
                         alert_key,
                         condition=conditions[tier.name],
                         at=at,
@@ -309,6 +322,21 @@ class Engine:
             notifications=notifications,
             health=health,
         )
+
+
+def _quiet(state: AlertState | None) -> bool:
+    """Tell whether an alert is neither pending nor firing (or is new)."""
+    return state is None or state.phase in (AlertPhase.INACTIVE, AlertPhase.RESOLVED)
+
+
+def _hushed(state: AlertState) -> AlertState:
+    """Return a quiet alert as it is kept while its condition stays false.
+
+    A resolved alert keeps what it said when it resolved, and no alert keeps a value that
+    would go stale: a quiet alert is written once, not every cycle. (A new one is written with
+    its labels and no figures.)
+    """
+    return state if state.value is None else replace(state, value=None)
 
 
 def _by_slo(instances: Iterable[InstanceKey]) -> dict[tuple[str, str], list[InstanceKey]]:

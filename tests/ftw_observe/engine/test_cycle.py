@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -162,6 +163,51 @@ def test_recovery_resolves_and_enqueues_the_resolve(make_engine, store: Store) -
         item.notification.kind for item in store.notifications.claim(clock(), 10, routed=False)
     ]
     assert kinds == [NotificationKind.TRIGGER, NotificationKind.RESOLVE]
+
+
+class CountingStore(Store):
+    """The store, counting the alert states each cycle writes."""
+
+    written: list[int]
+
+    def save_cycle(self, **cycle: Any) -> None:
+        self.written.append(len(cycle["states"]))
+        super().save_cycle(**cycle)
+
+
+def quiet_engine(store: Store) -> tuple[Engine, ScriptedPrometheus, Clock, CountingStore]:
+    spec, issues = validate_text(SPEC, "slo/api.yaml")
+    assert spec is not None, issues
+    prometheus, clock, counting = ScriptedPrometheus(), Clock(T0), CountingStore(store.engine)
+    counting.written = []
+    return Engine(targets([spec]), prometheus, counting, clock=clock), prometheus, clock, counting
+
+
+def test_quiet_alerts_are_written_once_not_every_cycle(store: Store) -> None:
+    engine, prometheus, clock, counting = quiet_engine(store)
+    for errors in (0.0, 10.0, 20.0):  # burn rates that move, below every tier
+        prometheus.answer = samples({"5m": errors, "1h": errors})
+        engine.run_cycle()
+        clock.advance(30)
+    assert counting.written == [4, 0, 0]
+
+
+def test_a_resolved_alert_keeps_what_it_said_and_drops_its_value(store: Store) -> None:
+    engine, prometheus, clock, _ = quiet_engine(store)
+    prometheus.answer = samples(PAGE)
+    engine.run_cycle()
+    clock.advance(30)
+    prometheus.answer = samples({"1h": 2_000.0})
+    said = engine.run_cycle().transitions[0].state.annotations
+    clock.advance(30)
+    prometheus.answer = samples({})
+    engine.run_cycle()
+    (resolved,) = [s for s in store.alert_states().values() if s.key.tier == "page-1h"]
+    assert (resolved.phase, resolved.value, resolved.annotations) == (
+        AlertPhase.RESOLVED,
+        None,
+        said,
+    )
 
 
 def test_a_restarted_engine_does_not_page_again(make_engine, store: Store) -> None:
