@@ -134,6 +134,8 @@ class Engine:
         self.clock = clock
         self._first_cycle_at: datetime | None = None
         self._texts: dict[tuple[int, str], notes.BurnText] = {}
+        # The alert states as this engine's last saved cycle left them, and that cycle's time.
+        self._saved: tuple[datetime, dict[AlertKey, AlertState]] | None = None
 
     def _burn_text(self, index: int, tier: Tier) -> notes.BurnText:
         """Return the fixed parts of a target's alerts of one tier, worked out on first use."""
@@ -153,7 +155,7 @@ class Engine:
         at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self._first_cycle_at = self._first_cycle_at or at
         health = self.store.health()
-        states = self.store.alert_states()
+        states = self._alert_states(health)
         arrival, watched = self._watchdog(at, states, leader_since or self._first_cycle_at)
         query = evaluate.series_query(self.targets)
         try:
@@ -173,7 +175,7 @@ class Engine:
         if meta_transition:
             transitions.append(meta_transition)
         new_health = EngineHealth(last_cycle_at=at, last_success_at=at)
-        self._save(evaluations, updates, transitions, new_health)
+        self._save(evaluations, updates, transitions, new_health, states)
         pending = _began_pending(updates, states)
         return CycleResult(at, evaluations, transitions, watchdog_at=arrival, pending=pending)
 
@@ -293,8 +295,19 @@ class Engine:
         )
         states_saved = [meta_state, *watched[0]]
         transitions += watched[1]
-        self._save(evaluations, states_saved, transitions, health)
+        self._save(evaluations, states_saved, transitions, health, states)
         return CycleResult(at, evaluations, transitions, error)
+
+    def _alert_states(self, health: EngineHealth) -> dict[AlertKey, AlertState]:
+        """Return every alert's state: as this engine saved it, if the last cycle was its own.
+
+        The health row names the last saved cycle; when it is not this engine's (another
+        replica led meanwhile, or a save failed), the states are read from the store.
+        """
+        saved = self._saved
+        if saved is not None and health.last_cycle_at == saved[0]:
+            return dict(saved[1])
+        return self.store.alert_states()
 
     def _save(
         self,
@@ -302,6 +315,7 @@ class Engine:
         states: list[AlertState],
         transitions: list[Transition],
         health: EngineHealth,
+        before: dict[AlertKey, AlertState],
     ) -> None:
         notifications = [
             Notification(
@@ -315,6 +329,7 @@ class Engine:
             )
             for t in transitions
         ]
+        self._saved = None
         self.store.save_cycle(
             evaluations=evaluations,
             states=states,
@@ -322,6 +337,8 @@ class Engine:
             notifications=notifications,
             health=health,
         )
+        if health.last_cycle_at is not None:
+            self._saved = (health.last_cycle_at, before | {state.key: state for state in states})
 
 
 def _quiet(state: AlertState | None) -> bool:

@@ -12,7 +12,14 @@ from ftw_observe.budget import Status
 from ftw_observe.deploy.model import DeployConfig
 from ftw_observe.engine.cycle import META_ALERT, META_KEY, Engine
 from ftw_observe.engine.evaluate import targets
-from ftw_observe.model import ACTIVE_SINCE, AlertPhase, NotificationKind, TransitionKind
+from ftw_observe.model import (
+    ACTIVE_SINCE,
+    AlertKey,
+    AlertPhase,
+    AlertState,
+    NotificationKind,
+    TransitionKind,
+)
 from ftw_observe.prometheus import PrometheusError, Sample
 from ftw_observe.spec.load import validate_text
 from ftw_observe.store import Store
@@ -169,10 +176,15 @@ class CountingStore(Store):
     """The store, counting the alert states each cycle writes."""
 
     written: list[int]
+    reads: int = 0
 
     def save_cycle(self, **cycle: Any) -> None:
         self.written.append(len(cycle["states"]))
         super().save_cycle(**cycle)
+
+    def alert_states(self) -> dict[AlertKey, AlertState]:
+        self.reads += 1
+        return super().alert_states()
 
 
 def quiet_engine(store: Store) -> tuple[Engine, ScriptedPrometheus, Clock, CountingStore]:
@@ -208,6 +220,27 @@ def test_a_resolved_alert_keeps_what_it_said_and_drops_its_value(store: Store) -
         None,
         said,
     )
+
+
+def test_an_engine_that_saved_the_last_cycle_does_not_read_the_states_back(store: Store) -> None:
+    engine, _, clock, counting = quiet_engine(store)
+    for _ in range(3):
+        engine.run_cycle()
+        clock.advance(30)
+    assert counting.reads == 1
+
+
+def test_an_engine_reads_the_states_another_replica_left(make_engine, store: Store) -> None:
+    first, prometheus, clock = make_engine()
+    prometheus.answer = samples(PAGE)
+    first.run_cycle()
+    other, _, _ = make_engine()
+    clock.advance(30)
+    prometheus.answer = samples({})
+    assert [t.kind for t in other.run_cycle().transitions] == [TransitionKind.RESOLVED]
+    clock.advance(30)
+    prometheus.answer = samples(PAGE)
+    assert [t.kind for t in first.run_cycle().transitions] == [TransitionKind.FIRING]
 
 
 def test_a_restarted_engine_does_not_page_again(make_engine, store: Store) -> None:
