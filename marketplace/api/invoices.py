@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.api.deps import enforce_rate_limit
@@ -24,7 +25,11 @@ router = APIRouter(
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut, responses=CONFLICT)
 def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> Invoice:
-    """Invoice a completed job (its awarded contractor only, once per job)."""
+    """Invoice a completed job (its awarded contractor only, once per job).
+
+    The amount is at most the accepted bid's: a larger one is refused with 422, naming
+    `amount_cents` and the bid.
+    """
     require_role(user, Role.CONTRACTOR, action="create invoices")
     job = load_job(session, body.job_id)
     bid = session.get(Bid, job.awarded_bid_id) if job.awarded_bid_id else None
@@ -32,6 +37,8 @@ def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> I
         raise forbid(f"only the contractor awarded job {job.id} can invoice it")
     if job.status is not JobStatus.COMPLETED:
         raise conflict(f"job {job.id} is {job.status}; only completed jobs can be invoiced")
+    if body.amount_cents > bid.amount_cents:
+        raise over_the_bid(body.amount_cents, bid)
     invoice = Invoice(
         job_id=job.id,
         contractor_id=user.id,
@@ -46,6 +53,22 @@ def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> I
         raise conflict(f"job {job.id} already has an invoice") from None
     metrics.INVOICES_CREATED.inc()
     return invoice
+
+
+def over_the_bid(amount_cents: int, bid: Bid) -> RequestValidationError:
+    """Return the 422 of an invoice that bills more than the bid the homeowner accepted."""
+    return RequestValidationError(
+        [
+            {
+                "type": "less_than_equal",
+                "loc": ("body", "amount_cents"),
+                "msg": f"an invoice bills at most the accepted bid: {bid.amount_cents} cents "
+                f"(bid {bid.id} on job {bid.job_id})",
+                "input": amount_cents,
+                "ctx": {"le": bid.amount_cents},
+            }
+        ]
+    )
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut)

@@ -13,7 +13,7 @@ from marketplace.api.pagination import Cursor, Limit, ResourceId, cursor_id, pag
 from marketplace.api.schemas import Page, PayoutCreate, PayoutOut
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
 from marketplace.breaker import CircuitBreaker, CircuitOpenError
-from marketplace.db.models import Invoice, Payout, PayoutStatus, Role, utcnow
+from marketplace.db.models import Bid, Invoice, Job, Payout, PayoutStatus, Role, utcnow
 from marketplace.metrics import registry as metrics
 from marketplace.payments import PaymentProvider, PaymentProviderError
 
@@ -45,7 +45,11 @@ def _unavailable(exc: CircuitOpenError) -> HTTPException:
 def request_payout(
     body: PayoutCreate, user: UserDep, session: SessionDep, request: Request
 ) -> Payout:
-    """Pay the invoice's contractor out through the payment provider."""
+    """Pay the invoice's contractor out through the payment provider.
+
+    The payout is for the invoice's amount; an invoice above the job's accepted bid is not
+    paid (409).
+    """
     require_role(user, Role.CONTRACTOR, action="request payouts")
     breaker: CircuitBreaker = request.app.state.services.payments_breaker
     provider: PaymentProvider = request.app.state.services.payments
@@ -59,6 +63,7 @@ def request_payout(
     )
     if existing is not None:
         raise conflict(f"invoice {invoice.id} already has payout {existing.id} ({existing.status})")
+    _check_billed(session, invoice)
     rejection = breaker.rejection()
     if rejection is not None:
         metrics.PAYMENT_CALLS.labels(outcome="rejected").inc()
@@ -89,6 +94,22 @@ def request_payout(
     metrics.PAYMENT_CALLS.labels(outcome="ok").inc()
     _finish(session, payout, PayoutStatus.PAID)
     return payout
+
+
+def _check_billed(session: SessionDep, invoice: Invoice) -> None:
+    """Refuse to pay an invoice that bills more than the job's accepted bid.
+
+    Invoices are checked when they are created; this also holds for one written before that
+    check, or straight into the database.
+    """
+    job = session.get(Job, invoice.job_id)
+    bid = session.get(Bid, job.awarded_bid_id) if job and job.awarded_bid_id else None
+    if bid is None or invoice.amount_cents > bid.amount_cents:
+        accepted = "no accepted bid" if bid is None else f"the accepted bid of {bid.amount_cents}"
+        raise conflict(
+            f"invoice {invoice.id} bills {invoice.amount_cents} cents against {accepted}; "
+            "it is not paid out"
+        )
 
 
 def _finish(session: SessionDep, payout: Payout, outcome: PayoutStatus, reason: str = "") -> None:

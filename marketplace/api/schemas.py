@@ -1,16 +1,32 @@
-"""Request and response bodies of the API."""
+"""Request and response bodies of the API.
+
+Amounts are whole cents and identifiers whole numbers, both JSON integers: a request that
+sends `true`, `"100"` or `1.5` for one is refused (422) rather than read as 1, 100 or 1.
+(`100.0` is the integer 100 in JSON, as JSON Schema has it.)
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from marketplace.api.pagination import MAX_ID
 from marketplace.db.models import TERRITORY_COUNT, BidStatus, JobStatus, PayoutStatus, Role
 
 T = TypeVar("T")
+
+
+def _json_integer(value: object) -> object:
+    """Refuse what JSON does not call an integer before pydantic would coerce it."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer, not a boolean or a string")
+    return value
+
+
+# An int from JSON: true/false and strings are refused, not read as 1/0 or parsed.
+JSONInteger = Annotated[int, BeforeValidator(_json_integer)]
 
 MAX_CENTS = 10_000_000_000
 
@@ -59,10 +75,10 @@ class JobCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    territory_id: int = Field(ge=1, le=TERRITORY_COUNT)
+    territory_id: JSONInteger = Field(ge=1, le=TERRITORY_COUNT)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
-    budget_cents: int = Field(gt=0, le=MAX_CENTS)
+    budget_cents: JSONInteger = Field(gt=0, le=MAX_CENTS)
 
 
 class JobOut(BaseModel):
@@ -90,7 +106,7 @@ class BidCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount_cents: int = Field(gt=0, le=MAX_CENTS)
+    amount_cents: JSONInteger = Field(gt=0, le=MAX_CENTS)
     message: str = Field(default="", max_length=2000)
 
 
@@ -114,8 +130,8 @@ class InvoiceCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    job_id: int = Field(ge=1, le=MAX_ID)
-    amount_cents: int = Field(gt=0, le=MAX_CENTS)
+    job_id: JSONInteger = Field(ge=1, le=MAX_ID)
+    amount_cents: JSONInteger = Field(gt=0, le=MAX_CENTS)
 
 
 class InvoiceOut(BaseModel):
@@ -136,7 +152,7 @@ class PayoutCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    invoice_id: int = Field(ge=1, le=MAX_ID)
+    invoice_id: JSONInteger = Field(ge=1, le=MAX_ID)
 
 
 class PayoutOut(BaseModel):
@@ -160,7 +176,7 @@ class MessageCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    recipient_id: int = Field(ge=1, le=MAX_ID)
+    recipient_id: JSONInteger = Field(ge=1, le=MAX_ID)
     body: str = Field(min_length=1, max_length=5000)
 
 
