@@ -2,7 +2,7 @@
 
 A synthetic exporter serves counters for 100 generated SLOs (every twentieth grouped by route,
 four routes each, so 115 instances); Prometheus scrapes it and evaluates the generated rules every
-5 s. Then, side by side in one run:
+15 s (the deployment's default scrape interval; --interval). Then, side by side in one run:
 
 - one engine cycle as it runs in production: ONE query for every recorded count at a pinned
   time, evaluation of every instance, alert states, and the cycle saved to the store;
@@ -15,7 +15,10 @@ Goals: cycle <= 1 s, report <= 10 s.
 
 Run:
     .venv/bin/python benchmarks/engine_cycle.py [--slos 100] [--cycles 20] [--database URL]
-        [--interval 5s]
+        [--interval 15s] [--starts N]
+
+--starts N first starts Prometheus afresh N times and prints how long each took until every
+instance had its 5-minute counts and its period.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ import random
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -49,7 +52,7 @@ from ftw_observe.spec.load import validate_text
 from ftw_observe.spec.model import ServiceSpec
 from ftw_observe.store import Store, make_store_engine, upgrade_url
 from tests.support.prometheus import is_ready, start_prometheus
-from tests.support.rule_readiness import cost, wait_ready
+from tests.support.rule_readiness import cost, rule_costs, wait_ready
 
 ROUTES = ("/a", "/b", "/c", "/d")
 T = TypeVar("T")
@@ -88,35 +91,33 @@ def make_spec(count: int, directory: Path) -> ServiceSpec:
     return spec
 
 
+def serve_traffic(count: int, port: int) -> None:
+    """Serve counters for every SLO and route, incremented once a second; some SLOs burn."""
+    registry = CollectorRegistry()
+    counter = Counter("bench_requests", "Requests.", ["slo", "route", "status"], registry=registry)
+    start_http_server(port, addr="127.0.0.1", registry=registry)
+    rng = random.Random(7)
+    while True:
+        time.sleep(1.0)
+        for index in range(count):
+            for route in ROUTES:
+                counter.labels(f"slo-{index:03d}", route, "200").inc(rng.randint(50, 150))
+                errors = 5 if index % 10 == 3 else rng.randint(0, 1)
+                counter.labels(f"slo-{index:03d}", route, "500").inc(errors)
+
+
 class Traffic:
-    """Counters for every SLO and route, incremented once a second; some SLOs burn."""
+    """The synthetic exporter, in a process of its own: its scrapes do not share the engine's
+    interpreter, as they would not in production."""
 
     def __init__(self, count: int) -> None:
-        self.registry = CollectorRegistry()
-        self.counter = Counter(
-            "bench_requests", "Requests.", ["slo", "route", "status"], registry=self.registry
-        )
-        self.count = count
         self.port = free_port()
-        self.server, _ = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self) -> None:
-        rng = random.Random(7)
-        while not self.stop.wait(1.0):
-            for index in range(self.count):
-                for route in ROUTES:
-                    self.counter.labels(f"slo-{index:03d}", route, "200").inc(rng.randint(50, 150))
-                    errors = 5 if index % 10 == 3 else rng.randint(0, 1)
-                    self.counter.labels(f"slo-{index:03d}", route, "500").inc(errors)
+        command = [sys.executable, __file__, "--serve-traffic", str(count), str(self.port)]
+        self.process = subprocess.Popen(command)
 
     def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.server.shutdown()
-        self.server.server_close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 class Timer:
@@ -206,15 +207,21 @@ def seed_history(store: Store, days: int) -> int:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--serve-traffic"]:
+        serve_traffic(int(sys.argv[2]), int(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slos", type=int, default=100)
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--database", help="store URL (default: an SQLite file in a temp dir)")
-    parser.add_argument("--interval", default="5s", help="Prometheus evaluation interval")
+    parser.add_argument("--interval", default="15s", help="Prometheus evaluation interval")
     parser.add_argument("--read-rounds", type=int, default=3, help="rounds of the read comparison")
     parser.add_argument(
         "--ready-timeout", type=float, default=300, help="seconds to wait for the rules"
+    )
+    parser.add_argument(
+        "--starts", type=int, default=0, help="fresh Prometheus starts to time before the run"
     )
     args = parser.parse_args()
 
@@ -225,6 +232,14 @@ def main() -> None:
     rules = workdir / "bench.rules.yml"
     rules.write_text(render_yaml(compile_service(spec), "bench.yaml"))
     traffic = Traffic(args.slos)
+    instances = sum(4 if i % 20 == 0 else 1 for i in range(args.slos))
+    if args.starts:
+        try:
+            time_starts(args, workdir, rules, traffic, instances)
+        except BaseException:
+            traffic.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
     server = start_prometheus(
         workdir / "prometheus",
         free_port(),
@@ -240,7 +255,6 @@ def main() -> None:
             if time.monotonic() > deadline:
                 sys.exit("prometheus did not become ready")
             time.sleep(0.2)
-        instances = sum(4 if i % 20 == 0 else 1 for i in range(args.slos))
         print(f"{args.slos} SLOs, {instances} instances; waiting for recorded series ...")
         wait_ready(server, "bench", instances, timeout=args.ready_timeout)
         period = server.query('count(ftw_slo:events:period{service="bench"})')
@@ -282,7 +296,10 @@ def main() -> None:
             f"prometheus ({after.groups} rule groups, evaluation every {args.interval}, "
             f"{elapsed:.0f} s run):"
         )
-        print(f"  rule evaluation seconds per second   {after.evaluation_seconds_per_second:7.3f}")
+        load = after.evaluation_seconds_per_second
+        print(f"  rule group seconds per second        {load:7.3f}   (wall time, waits included)")
+        prometheus_cpu = (after.cpu_seconds - before.cpu_seconds) / elapsed
+        print(f"  Prometheus CPU seconds per second    {prometheus_cpu:7.3f}")
         missed = after.missed_iterations - before.missed_iterations
         print(f"  missed group iterations during run   {missed:7.0f}   (goal 0)")
         rss = after.resident_bytes
@@ -290,6 +307,10 @@ def main() -> None:
             f"  resident memory                      {rss / 2**20:7.1f} MiB   "
             f"{rss / args.slos / 2**10:.1f} KiB per SLO"
         )
+        costs = sorted(rule_costs(server).items(), key=lambda item: -item[1][1])
+        print("  costliest rules (evaluation seconds per second, all SLOs):")
+        for name, (count, load) in costs[:8]:
+            print(f"    {name:<44} {load:7.3f}   ({count} rules)")
         # The naive reads cost a query per SLO: a few rounds show the ratio.
         for _ in range(args.read_rounds):
             at = time.time()
@@ -325,10 +346,49 @@ def main() -> None:
     print("rerun: .venv/bin/python benchmarks/engine_cycle.py", " ".join(sys.argv[1:]))
 
 
+def time_starts(
+    args: argparse.Namespace, workdir: Path, rules: Path, traffic: Traffic, instances: int
+) -> None:
+    """Start Prometheus afresh `args.starts` times; print how long after each start every
+    instance had its 5-minute counts (ready) and its period, within --ready-timeout."""
+    failures = 0
+    for attempt in range(1, args.starts + 1):
+        server = start_prometheus(
+            workdir / f"start-{attempt}",
+            free_port(),
+            jobs={"bench": [f"127.0.0.1:{traffic.port}"]},
+            rule_files=[rules],
+            interval=args.interval,
+        )
+        try:
+            started = time.monotonic()
+            while not is_ready(server):
+                time.sleep(0.2)
+            try:
+                wait_ready(server, "bench", instances, timeout=args.ready_timeout)
+            except SystemExit as failed:
+                failures += 1
+                print(f"start {attempt}: {failed}")
+                continue
+            ready = time.monotonic() - started
+            period = None
+            while period is None and time.monotonic() - started < args.ready_timeout:
+                found = server.query('count(ftw_slo:events:period{service="bench"})')
+                if found and int(float(found[0]["value"][1])) >= instances:
+                    period = time.monotonic() - started
+                time.sleep(1)
+            every = "not" if period is None else f"{period:.1f} s"
+            print(f"start {attempt}: every instance's 5m counts {ready:.1f} s, periods {every}")
+        finally:
+            server.stop()
+            shutil.rmtree(workdir / f"start-{attempt}", ignore_errors=True)
+    print(
+        f"starts: {args.starts - failures} of {args.starts} ready within {args.ready_timeout:g} s"
+    )
+
+
 def time_report(url: str, days: int, slo_dir: Path) -> float | None:
     """Time `ftw-observe report` end to end, process start included; None if it failed."""
-    import subprocess
-
     started = time.perf_counter()
     completed = subprocess.run(
         [

@@ -59,7 +59,7 @@ def _own_metrics(server: PrometheusServer) -> dict[str, dict[str, float]]:
     found: dict[str, dict[str, float]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name.startswith(("prometheus_rule_", "process_resident_memory_bytes")):
+            if sample.name.startswith(("prometheus_rule_", "process_")):
                 group = sample.labels.get("rule_group", "")
                 values = found.setdefault(sample.name, {})
                 values[group] = values.get(group, 0.0) + sample.value
@@ -74,6 +74,7 @@ class PrometheusCost:
     missed_iterations: float  # total so far, over every group
     resident_bytes: float
     groups: int
+    cpu_seconds: float  # the process's CPU time so far
 
 
 def cost(server: PrometheusServer) -> PrometheusCost:
@@ -84,4 +85,24 @@ def cost(server: PrometheusServer) -> PrometheusCost:
     load = sum(durations[g] / intervals[g] for g in durations if intervals.get(g))
     missed = sum(own.get("prometheus_rule_group_iterations_missed_total", {}).values())
     rss = sum(own.get("process_resident_memory_bytes", {}).values())
-    return PrometheusCost(load, missed, rss, len(durations))
+    cpu = sum(own.get("process_cpu_seconds_total", {}).values())
+    return PrometheusCost(load, missed, rss, len(durations), cpu)
+
+
+def rule_costs(server: PrometheusServer) -> dict[str, tuple[int, float]]:
+    """Return, per rule name, how many rules have it and their evaluation seconds per second.
+
+    Prometheus reports each rule's last evaluation time in /api/v1/rules; a recorded long
+    window that adds up shorter ones is named apart, "(added up)".
+    """
+    groups = httpx.get(f"{server.url}/api/v1/rules", timeout=60).json()["data"]["groups"]
+    costs: dict[str, tuple[int, float]] = {}
+    for group in groups:
+        interval = float(group["interval"]) or 1.0
+        for rule in group["rules"]:
+            name = rule["name"]
+            if rule["type"] == "recording" and " offset " in rule["query"]:
+                name += " (added up)"
+            count, seconds = costs.get(name, (0, 0.0))
+            costs[name] = (count + 1, seconds + float(rule["evaluationTime"]) / interval)
+    return costs
