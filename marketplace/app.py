@@ -19,6 +19,7 @@ from marketplace.api.errors import (
     http_error_handler,
     rate_limited_handler,
 )
+from marketplace.api.shedding import InFlight, shed_load
 from marketplace.config import Settings
 from marketplace.faults import inject_faults
 from marketplace.metrics import registry
@@ -54,9 +55,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(inject_faults)],
+        # Shedding first: an overloaded worker answers before any other work.
+        dependencies=[Depends(shed_load), Depends(inject_faults)],
     )
     app.state.services = services
+    app.state.in_flight = InFlight(settings.max_in_flight)
     app.add_exception_handler(RateLimited, rate_limited_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):

@@ -33,7 +33,10 @@ class Settings(BaseModel):
     metrics_enabled: bool = True
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
-    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A request waits at most this long for a connection, then answers 503: never seconds.
+    db_pool_timeout_seconds: float = Field(default=1.0, gt=0)
+    # API requests one worker serves at once; more are answered 503 at once. 0: no limit.
+    max_in_flight: int = Field(default=64, ge=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_timeout_seconds: float = Field(default=30.0, gt=0)
     payment_latency_seconds: float = Field(default=0.0, ge=0)
@@ -52,6 +55,7 @@ class Settings(BaseModel):
             "db_pool_size": "FTW_DB_POOL_SIZE",
             "db_max_overflow": "FTW_DB_MAX_OVERFLOW",
             "db_pool_timeout_seconds": "FTW_DB_POOL_TIMEOUT_SECONDS",
+            "max_in_flight": "FTW_MAX_IN_FLIGHT",
             "breaker_failure_threshold": "FTW_BREAKER_FAILURE_THRESHOLD",
             "breaker_reset_timeout_seconds": "FTW_BREAKER_RESET_TIMEOUT_SECONDS",
             "payment_latency_seconds": "FTW_PAYMENT_LATENCY_SECONDS",

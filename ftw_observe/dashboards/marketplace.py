@@ -209,6 +209,19 @@ def _capacity() -> Row:
                 ],
             ),
             timeseries_panel(
+                "Shed requests per second",
+                "API requests answered 503 at once because their worker already served its "
+                "limit (FTW_MAX_IN_FLIGHT); 0 while the marketplace keeps up.",
+                "reqps",
+                [
+                    Query(
+                        "sum(rate(ftw_marketplace_shed_requests_total"
+                        f"{{{JOB}}}{RATE})) or vector(0)",
+                        "shed",
+                    )
+                ],
+            ),
+            timeseries_panel(
                 "Circuit breaker state",
                 "1 for the state each circuit breaker is in (closed, open, half_open).",
                 "none",

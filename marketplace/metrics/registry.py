@@ -73,6 +73,10 @@ DB_POOL_WAIT = Histogram(
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0),
 )
 
+SHED = Counter(
+    "ftw_marketplace_shed_requests_total",
+    "API requests answered 503 at once because too many were in flight in their worker.",
+)
 REDIS_ERRORS = Counter(
     "ftw_marketplace_redis_errors_total",
     "Redis commands that failed, by operation.",
