@@ -36,7 +36,7 @@ class Settings(BaseModel):
     # A request waits at most this long for a connection, then answers 503: never seconds.
     db_pool_timeout_seconds: float = Field(default=1.0, gt=0)
     # API requests one worker serves at once; more are answered 503 at once. 0: no limit.
-    max_in_flight: int = Field(default=64, ge=0)
+    max_in_flight: int = Field(default=16, ge=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_timeout_seconds: float = Field(default=30.0, gt=0)
     payment_latency_seconds: float = Field(default=0.0, ge=0)

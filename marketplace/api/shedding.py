@@ -24,7 +24,7 @@ class InFlight:
 
     Usage::
 
-        in_flight = InFlight(limit=64)
+        in_flight = InFlight(limit=16)
         if not in_flight.enter():
             ...  # answer 503
     """
