@@ -108,7 +108,11 @@ class AlertStateOut(_Body):
     active_since: datetime | None
     fired_at: datetime | None
     resolved_at: datetime | None
-    value: float | None = Field(description="Long-window burn rate at the last evaluation")
+    value: float | None = Field(
+        description="Long-window burn rate at the last evaluation while the alert is pending or "
+        "firing (a resolved one: when it resolved); null while it stays quiet, when the SLO's "
+        "windows carry the burn rates"
+    )
     dedup_key: str
     labels: dict[str, str]
     annotations: dict[str, str]
