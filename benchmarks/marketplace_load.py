@@ -2,8 +2,9 @@
 
 Starts `ftw-marketplace serve --workers 2` on a fresh, uniquely named Postgres database and
 its own Redis key prefix, drives it with `ftw-loadgen run` at each rate, and prints what each
-rate achieved, where the time went (CPU of each process, DB pool wait, per-route p95) and the
-highest rate held with p95 < 500 ms and error ratio < 0.1 %. What it created is dropped after.
+rate achieved, where the time went (CPU of each process, DB pool wait, per-route p95), how the
+API requests split between the workers, and the highest rate held with p95 < 500 ms and error
+ratio < 0.1 %. What it created is dropped after.
 
 Run:
     .venv/bin/python benchmarks/marketplace_load.py [--rates 50,100,200,300,400,600] [--seconds 20]
@@ -30,6 +31,7 @@ import psutil
 import psycopg
 import redis
 from instrumentation_overhead import free_port, wait_ready  # a sibling, on sys.path when run
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 
@@ -63,6 +65,7 @@ class Step:
     summary: dict[str, Any]
     cpu: dict[str, float]
     pool_wait: tuple[float | None, float | None]
+    by_worker: dict[int, float]  # API requests each worker served during the step
 
     @property
     def p95_ms(self) -> float:
@@ -189,6 +192,26 @@ def wait_figures(
     return mean, None
 
 
+def requests_by_worker(multiproc: Path, workers: list[int]) -> dict[int, float]:
+    """Return the API requests each worker has counted so far, read from its own metrics file.
+
+    With several workers prometheus-client keeps one file per process; the exposition sums
+    them, so the split between workers is only in the files.
+    """
+    counted: dict[int, float] = {}
+    for pid in workers:
+        path = multiproc / f"counter_{pid}.db"
+        if not path.exists():
+            continue  # a helper process of the server, not a worker
+        total = 0.0
+        for key, value, _at, _pos in MmapedDict.read_all_values_from_file(str(path)):
+            _metric, name, labels, _help = json.loads(key)
+            if name == "http_requests_total" and labels.get("route", "").startswith("/api/"):
+                total += value
+        counted[pid] = total
+    return counted
+
+
 def run_step(rate: float, args: argparse.Namespace, url: str, env: dict[str, str]) -> Step:
     """Run the load generator at `rate` and measure every process while it sends."""
     command = [str(BIN / "ftw-loadgen"), "run", "--url", url, "--rate", f"{rate:g}"]
@@ -213,13 +236,18 @@ def run_step(rate: float, args: argparse.Namespace, url: str, env: dict[str, str
 
     sampler = CpuSampler(groups)
     sampler.start()
+    workers = [child.pid for child in args.server.children(recursive=True)]
+    served_before = requests_by_worker(args.multiproc, workers)
     wait_before = pool_wait(url)
     stdout, stderr = loadgen.communicate(timeout=args.seconds + 120)
     cpu = sampler.finish()
     if loadgen.returncode != 0:
         told = ("".join(early) + stderr).strip()
         sys.exit(f"ftw-loadgen failed at {rate:g}/s ({loadgen.returncode}): {told}")
-    return Step(rate, json.loads(stdout), cpu, wait_figures(wait_before, pool_wait(url)))
+    served = requests_by_worker(args.multiproc, workers)
+    by_worker = {pid: served[pid] - served_before.get(pid, 0.0) for pid in served}
+    waits = wait_figures(wait_before, pool_wait(url))
+    return Step(rate, json.loads(stdout), cpu, waits, by_worker)
 
 
 def print_step(step: Step) -> None:
@@ -233,6 +261,10 @@ def print_step(step: Step) -> None:
     )
     cpu = ", ".join(f"{name} {value:.0f}" for name, value in step.cpu.items() if value >= 0.5)
     print(f"  CPU, % of one core (machine has {psutil.cpu_count()}): {cpu}")
+    total = sum(step.by_worker.values())
+    if total:
+        split = ", ".join(f"{pid} {n / total:.0%}" for pid, n in sorted(step.by_worker.items()))
+        print(f"  API requests per worker: {split} (of {total:.0f})")
     mean, p95 = step.pool_wait
     if mean is None:
         print("  DB pool wait: unknown, /metrics did not answer within 30 s")
@@ -316,6 +348,7 @@ def main() -> None:
         multiproc = Path(tmp) / "metrics"
         # `seed` records metrics too and needs the directory to exist; `serve` empties it.
         multiproc.mkdir()
+        args.multiproc = multiproc
         env = {
             **os.environ,
             "DATABASE_URL": f"{POSTGRES_ADMIN}/{args.database}",
