@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import doctest
 import random
-import time
-from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,10 +11,13 @@ from hypothesis import strategies as st
 
 from ftw_observe.matching import regex
 from ftw_observe.matching.regex import (
+    _PER_BYTE,
+    _WORK,
     MAX_PATTERN_CHARS,
     MAX_PROGRAM_SIZE,
     MIN_VALUE_BYTES,
     Regex,
+    _utf8,
     shown,
 )
 
@@ -158,7 +158,6 @@ def test_regex_docstrings_run():
 
 # Arbitrary patterns and values: every call returns or refuses within the bound.
 
-CALL_BOUND_SECONDS = 0.05  # generous on a shared 2-core machine; the worst measured is 10 to 15 ms
 # Pieces of regex syntax, RE2's own and what it refuses, to build patterns from.
 SYNTAX = r"a b - . * + ? | ( ) (?: [ ] [ab] [a-z-] {2} {1,40} {,3} {1000} ^ $ \ \1 \b \w \pL \d"
 FLAGS_AND_PERL = r"(?i) (?s) (?m) (?= (?! (?<= (?> ++ *? ! é"
@@ -193,34 +192,30 @@ VALUES = st.one_of(
 )
 
 
-def _timed(call: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    with contextlib.suppress(ValueError):  # a refusal is an answer
-        call()
-    return time.perf_counter() - started
-
-
 @pytest.mark.timeout(300)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pattern=PATTERNS, value=VALUES)
-def test_any_pattern_on_any_value_answers_within_the_bound(pattern: str, value: str):
-    compiled: list[Regex] = []
-
-    assert _timed(lambda: compiled.append(Regex.compile(pattern))) < CALL_BOUND_SECONDS
-    if compiled:
-        runnable = compiled[0]
-        assert runnable._program.programsize <= MAX_PROGRAM_SIZE
-        assert _timed(lambda: runnable.matches(value)) < CALL_BOUND_SECONDS
+def test_any_pattern_on_any_value_stays_within_the_work_bound(pattern: str, value: str):
+    # How long a step takes is measured by benchmarks/matcher_worst_case.py; here, that no
+    # pattern runs more steps than the bound allows.
+    try:
+        runnable = Regex.compile(pattern)
+    except ValueError:
+        return  # a refusal is an answer
+    size = runnable._program.programsize
+    assert size <= MAX_PROGRAM_SIZE
+    if runnable.matches(value) is not None:
+        assert (size + _PER_BYTE) * len(_utf8(value)) <= _WORK
 
 
 @pytest.mark.timeout(300)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(threads=st.integers(0, 1000), seed=st.integers(), extra=st.integers(-64, 64))
-def test_the_worst_patterns_on_the_longest_values_they_read_answer_within_the_bound(
+def test_the_worst_patterns_read_values_up_to_their_bound_and_no_further(
     threads: int, seed: int, extra: int
 ):
     # RE2's worst case: its DFA gives up on random a/b text and its NFA runs every thread.
     hostile = Regex.compile(f"[ab]*a[ab]{{{threads}}}")
     value = "".join(random.Random(seed).choices("ab", k=hostile.max_value_bytes + extra))
 
-    assert _timed(lambda: hostile.matches(value)) < CALL_BOUND_SECONDS
+    assert (hostile.matches(value) is None) == (extra > 0)
