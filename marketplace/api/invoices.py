@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND
-from marketplace.api.jobs import load_job
+from marketplace.api.jobs import awarded_bid, load_job
 from marketplace.api.pagination import ResourceId
 from marketplace.api.schemas import InvoiceCreate, InvoiceOut
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
@@ -32,7 +32,7 @@ def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> I
     """
     require_role(user, Role.CONTRACTOR, action="create invoices")
     job = load_job(session, body.job_id)
-    bid = session.get(Bid, job.awarded_bid_id) if job.awarded_bid_id else None
+    bid = awarded_bid(session, job)
     if bid is None or bid.contractor_id != user.id:
         raise forbid(f"only the contractor awarded job {job.id} can invoice it")
     if job.status is not JobStatus.COMPLETED:

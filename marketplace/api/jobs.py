@@ -115,8 +115,11 @@ def cancel_job(job_id: ResourceId, user: UserDep, session: SessionDep) -> Job:
     return job
 
 
+def awarded_bid(session: SessionDep, job: Job) -> Bid | None:
+    """Return the bid the homeowner accepted for a job, if any."""
+    return session.get(Bid, job.awarded_bid_id) if job.awarded_bid_id is not None else None
+
+
 def _awarded_contractor(session: SessionDep, job: Job) -> int | None:
-    if job.awarded_bid_id is None:
-        return None
-    bid = session.get(Bid, job.awarded_bid_id)
+    bid = awarded_bid(session, job)
     return bid.contractor_id if bid else None

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND, UNAVAILABLE
+from marketplace.api.jobs import awarded_bid
 from marketplace.api.pagination import Cursor, Limit, ResourceId, cursor_id, paginate
 from marketplace.api.schemas import Page, PayoutCreate, PayoutOut
 from marketplace.auth import SessionDep, UserDep, conflict, forbid, not_found, require_role
 from marketplace.breaker import CircuitBreaker, CircuitOpenError
-from marketplace.db.models import Bid, Invoice, Job, Payout, PayoutStatus, Role, utcnow
+from marketplace.db.models import Invoice, Job, Payout, PayoutStatus, Role, utcnow
 from marketplace.metrics import registry as metrics
 from marketplace.payments import PaymentProvider, PaymentProviderError
 
@@ -103,7 +104,7 @@ def _check_billed(session: SessionDep, invoice: Invoice) -> None:
     check, or straight into the database.
     """
     job = session.get(Job, invoice.job_id)
-    bid = session.get(Bid, job.awarded_bid_id) if job and job.awarded_bid_id else None
+    bid = awarded_bid(session, job) if job else None
     if bid is None or invoice.amount_cents > bid.amount_cents:
         accepted = "no accepted bid" if bid is None else f"the accepted bid of {bid.amount_cents}"
         raise conflict(
