@@ -137,10 +137,11 @@ def run_drill(
         receipt = _first(inbox, seen, plan, "trigger", None)
         if receipt is None and cap is not None and fault.cleared_at is None:
             counted = probes.marketplace_requests(stack.marketplace_url, plan.route, plan.method)
-            if counted.errors - counted_before.errors >= cap.errors:
+            failed = counted.errors - counted_before.errors
+            if failed >= cap.errors:
                 fault.clear()
                 progress(
-                    f"healed after {counted.errors - counted_before.errors:.0f} failed job "
+                    f"healed after {failed:.0f} failed job "
                     f"posts: {cap.needed:.0f} page the fastest tier, {cap.tolerated:.0f} would "
                     f"fire {cap.tolerated_by}; waiting for the page"
                 )

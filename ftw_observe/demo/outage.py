@@ -12,7 +12,7 @@ as soon as the fast tier's short window forgets the outage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ class ErrorCap:
 
 
 def error_cap(
-    tiers: Iterable[Mapping[str, Any]], window_events: Mapping[str, float | None]
+    tiers: Sequence[Mapping[str, Any]], window_events: Mapping[str, float | None]
 ) -> ErrorCap | None:
     """Return the cap between the fastest page tier's need and the others' tolerance, or None.
 
@@ -51,28 +51,24 @@ def error_cap(
     events each window holds now. None when a window has no events or the tiers leave no room
     between paging fast and firing slowly.
     """
-    enabled = [t for t in tiers if t.get("enabled", True)]
-    pages = [t for t in enabled if t["severity"] == "page"]
+    pages = [t for t in tiers if t["severity"] == "page"]
     if not pages:
         return None
     fast = min(pages, key=lambda t: parse_duration(str(t["long_window"])))
     needed = _threshold(fast, window_events)
-    others = [(_threshold(t, window_events), str(t["name"])) for t in enabled if t is not fast]
-    if needed is None or not others or any(limit is None for limit, _ in others):
+    others = [(_threshold(t, window_events), str(t["name"])) for t in tiers if t is not fast]
+    known = [(limit, name) for limit, name in others if limit is not None]
+    if needed is None or not known or len(known) < len(others):
         return None
-    tolerated, name = min((limit, name) for limit, name in others if limit is not None)
+    tolerated, name = min(known)
     if tolerated < MIN_HEADROOM * needed:
         return None
     return ErrorCap((needed + tolerated) / 2, needed, tolerated, name)
 
 
-def _events(tier: Mapping[str, Any], window_events: Mapping[str, float | None]) -> float | None:
-    return window_events.get(str(tier["long_window"]))
-
-
 def _threshold(tier: Mapping[str, Any], window_events: Mapping[str, float | None]) -> float | None:
     """Return the failed requests in the tier's long window at which it fires."""
-    events = _events(tier, window_events)
+    events = window_events.get(str(tier["long_window"]))
     if not events:
         return None
     ratio = float(tier["error_ratio_threshold"])

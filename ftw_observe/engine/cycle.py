@@ -134,6 +134,7 @@ class Engine:
         self.clock = clock
         self._first_cycle_at: datetime | None = None
         self._texts: dict[tuple[int, str], notes.BurnText] = {}
+        self._query = evaluate.series_query(self.targets)  # the targets are fixed: so is it
         # The alert states as this engine's last saved cycle left them, and that cycle's time.
         self._saved: tuple[datetime, dict[AlertKey, AlertState]] | None = None
 
@@ -157,9 +158,8 @@ class Engine:
         health = self.store.health()
         states = self._alert_states(health)
         arrival, watched = self._watchdog(at, states, leader_since or self._first_cycle_at)
-        query = evaluate.series_query(self.targets)
         try:
-            samples = self.client.query(query, at=at.timestamp())
+            samples = self.client.query(self._query, at=at.timestamp())
         except PrometheusError as error:
             result = self._unreadable(at, health, states, str(error), watched)
             return replace(result, watchdog_at=arrival)
