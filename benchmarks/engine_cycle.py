@@ -51,7 +51,7 @@ from ftw_observe.rules.render import render_yaml
 from ftw_observe.spec.load import validate_text
 from ftw_observe.spec.model import ServiceSpec
 from ftw_observe.store import Store, make_store_engine, upgrade_url
-from tests.support.prometheus import is_ready, start_prometheus
+from tests.support.prometheus import PrometheusServer, is_ready, start_prometheus
 from tests.support.rule_readiness import cost, rule_costs, wait_ready
 
 ROUTES = ("/a", "/b", "/c", "/d")
@@ -233,28 +233,20 @@ def main() -> None:
     rules.write_text(render_yaml(compile_service(spec), "bench.yaml"))
     traffic = Traffic(args.slos)
     instances = sum(4 if i % 20 == 0 else 1 for i in range(args.slos))
-    if args.starts:
-        try:
-            time_starts(args, workdir, rules, traffic, instances)
-        except BaseException:
-            traffic.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise
-    server = start_prometheus(
-        workdir / "prometheus",
-        free_port(),
-        jobs={"bench": [f"127.0.0.1:{traffic.port}"]},
-        rule_files=[rules],
-        interval=args.interval,
-    )
+    server: PrometheusServer | None = None
     url = args.database or f"sqlite:///{workdir / 'store.db'}"
     try:
+        if args.starts:
+            time_starts(args, workdir, rules, traffic, instances)
+        server = start_prometheus(
+            workdir / "prometheus",
+            free_port(),
+            jobs={"bench": [f"127.0.0.1:{traffic.port}"]},
+            rule_files=[rules],
+            interval=args.interval,
+        )
         started_at = time.monotonic()
-        deadline = started_at + 60
-        while not is_ready(server):
-            if time.monotonic() > deadline:
-                sys.exit("prometheus did not become ready")
-            time.sleep(0.2)
+        wait_answering(server)
         print(f"{args.slos} SLOs, {instances} instances; waiting for recorded series ...")
         wait_ready(server, "bench", instances, timeout=args.ready_timeout)
         period = server.query('count(ftw_slo:events:period{service="bench"})')
@@ -340,10 +332,20 @@ def main() -> None:
         client.close()
         database.dispose()
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         traffic.close()
         shutil.rmtree(workdir, ignore_errors=True)
     print("rerun: .venv/bin/python benchmarks/engine_cycle.py", " ".join(sys.argv[1:]))
+
+
+def wait_answering(server: PrometheusServer, seconds: float = 60) -> None:
+    """Wait until Prometheus answers, or exit saying it did not."""
+    deadline = time.monotonic() + seconds
+    while not is_ready(server):
+        if time.monotonic() > deadline:
+            sys.exit(f"prometheus did not become ready within {seconds:g} s")
+        time.sleep(0.2)
 
 
 def time_starts(
@@ -362,8 +364,7 @@ def time_starts(
         )
         try:
             started = time.monotonic()
-            while not is_ready(server):
-                time.sleep(0.2)
+            wait_answering(server)
             try:
                 wait_ready(server, "bench", instances, timeout=args.ready_timeout)
             except SystemExit as failed:
