@@ -41,7 +41,14 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(envvar="MARKETPLACE_PORT", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes; each has its own SO_REUSEPORT socket, so the kernel "
+            "spreads connections evenly over them.",
+        ),
+    ] = 1,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
     multiproc_dir: Annotated[
         Path,
@@ -70,14 +77,18 @@ def serve(
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
         return
-    uvicorn.run(
-        "marketplace.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
+    from marketplace.workers import Workers
+
+    config = uvicorn.Config(
+        "marketplace.app:create_app", factory=True, host=host, port=port, log_level=log_level
     )
+    try:
+        code = Workers(config, count=workers).run()
+    except OSError as error:
+        raise typer.BadParameter(
+            f"cannot listen on {host}:{port}: {error}", param_hint="--port"
+        ) from None
+    raise typer.Exit(code)
 
 
 @app.command(epilog=EXIT_CODES)
