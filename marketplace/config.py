@@ -41,6 +41,8 @@ class Settings(BaseModel):
     breaker_reset_timeout_seconds: float = Field(default=30.0, gt=0)
     payment_latency_seconds: float = Field(default=0.0, ge=0)
     fault_refresh_seconds: float = Field(default=1.0, ge=0)
+    # How long a worker trusts an API key it looked up; a replaced key works this long. 0: never.
+    api_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     redis_timeout_seconds: float = Field(default=0.25, gt=0)
 
@@ -60,6 +62,7 @@ class Settings(BaseModel):
             "breaker_reset_timeout_seconds": "FTW_BREAKER_RESET_TIMEOUT_SECONDS",
             "payment_latency_seconds": "FTW_PAYMENT_LATENCY_SECONDS",
             "fault_refresh_seconds": "FTW_FAULT_REFRESH_SECONDS",
+            "api_key_cache_seconds": "FTW_API_KEY_CACHE_SECONDS",
             "metrics_enabled": "FTW_METRICS_ENABLED",
             "redis_timeout_seconds": "FTW_REDIS_TIMEOUT_SECONDS",
             "readiness_timeout_seconds": "FTW_READINESS_TIMEOUT_SECONDS",

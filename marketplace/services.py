@@ -10,13 +10,14 @@ from marketplace.breaker import CircuitBreaker
 from marketplace.config import Settings
 from marketplace.db.session import Database
 from marketplace.faults import FaultStore
+from marketplace.keycache import KeyCache
 from marketplace.payments import PaymentProvider, SimulatedPaymentProvider
 from marketplace.ratelimit import InMemoryLimiter, Limiter, RedisLimiter
 
 
 @dataclass
 class Services:
-    """Database, Redis, rate limiter, fault store and payment provider of one app.
+    """Database, Redis, rate limiter, fault store, payment provider and key cache of one app.
 
     Usage::
 
@@ -31,6 +32,7 @@ class Services:
     faults: FaultStore
     payments: PaymentProvider
     payments_breaker: CircuitBreaker
+    key_cache: KeyCache
 
     @classmethod
     def build(cls, settings: Settings, payments: PaymentProvider | None = None) -> Services:
@@ -58,7 +60,8 @@ class Services:
             failure_threshold=settings.breaker_failure_threshold,
             reset_timeout_seconds=settings.breaker_reset_timeout_seconds,
         )
-        return cls(settings, database, client, limiter, faults, provider, breaker)
+        key_cache = KeyCache(ttl_seconds=settings.api_key_cache_seconds)
+        return cls(settings, database, client, limiter, faults, provider, breaker, key_cache)
 
     def close(self) -> None:
         """Release pooled connections."""

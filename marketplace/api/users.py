@@ -10,6 +10,7 @@ from marketplace.api.errors import AUTH_ERRORS, CONFLICT
 from marketplace.api.schemas import UserCreate, UserCreated, UserOut
 from marketplace.auth import SessionDep, UserDep, conflict, hash_api_key, new_api_key, require_role
 from marketplace.db.models import Role, User
+from marketplace.keycache import Principal
 
 router = APIRouter(
     prefix="/api",
@@ -43,6 +44,6 @@ def create_user(body: UserCreate, user: UserDep, session: SessionDep) -> UserCre
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: UserDep) -> User:
+async def me(user: UserDep) -> Principal:
     """Return the caller."""
     return user
