@@ -19,6 +19,7 @@ from marketplace.api.errors import (
     http_error_handler,
     rate_limited_handler,
 )
+from marketplace.api.recycling import RecycleConnections
 from marketplace.api.shedding import InFlight, shed_load
 from marketplace.config import Settings
 from marketplace.faults import inject_faults
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
         declare_error_series(app)
+    app.add_middleware(RecycleConnections, every=settings.reconnect_every)
     return app
 
 

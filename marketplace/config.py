@@ -37,6 +37,9 @@ class Settings(BaseModel):
     db_pool_timeout_seconds: float = Field(default=1.0, gt=0)
     # API requests one worker serves at once; more are answered 503 at once. 0: no limit.
     max_in_flight: int = Field(default=16, ge=0)
+    # Every this many responses a worker asks the client to reconnect, so that the kernel
+    # deals connections over the workers again. 0: never.
+    reconnect_every: int = Field(default=100, ge=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_timeout_seconds: float = Field(default=30.0, gt=0)
     payment_latency_seconds: float = Field(default=0.0, ge=0)
@@ -58,6 +61,7 @@ class Settings(BaseModel):
             "db_max_overflow": "FTW_DB_MAX_OVERFLOW",
             "db_pool_timeout_seconds": "FTW_DB_POOL_TIMEOUT_SECONDS",
             "max_in_flight": "FTW_MAX_IN_FLIGHT",
+            "reconnect_every": "FTW_RECONNECT_EVERY",
             "breaker_failure_threshold": "FTW_BREAKER_FAILURE_THRESHOLD",
             "breaker_reset_timeout_seconds": "FTW_BREAKER_RESET_TIMEOUT_SECONDS",
             "payment_latency_seconds": "FTW_PAYMENT_LATENCY_SECONDS",

@@ -44,11 +44,17 @@ def _requests_by_worker(multiproc: Path, route: str) -> dict[int, float]:
     return counted
 
 
-def _start(serve, tmp_path: Path) -> tuple[ServerProcess, Path]:
+def _start(
+    serve, tmp_path: Path, extra: dict[str, str] | None = None
+) -> tuple[ServerProcess, Path]:
     database_url = f"sqlite:///{tmp_path / 'workers.db'}"
     upgrade_url(database_url)
     multiproc = tmp_path / "multiproc"
-    env = {"DATABASE_URL": database_url, "PROMETHEUS_MULTIPROC_DIR": str(multiproc)}
+    env = {
+        "DATABASE_URL": database_url,
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+        **(extra or {}),
+    }
     server = serve(env, tmp_path, "--workers", "2")
     # A worker writes its metrics file once its app is built, after it bound its socket.
     wait_until(lambda: len(list(multiproc.glob("counter_*.db"))) >= 2, timeout=60)
@@ -115,3 +121,23 @@ def test_a_killed_worker_is_replaced(serve, tmp_path: Path) -> None:
         with httpx.Client(base_url=server.base_url) as client:
             assert client.get("/healthz").status_code == 200
     assert "died" in server.log()
+
+
+def test_a_few_busy_connections_are_recycled_until_both_workers_share_them(
+    serve, tmp_path: Path
+) -> None:
+    server, multiproc = _start(serve, tmp_path, {"FTW_RECONNECT_EVERY": "5"})
+    clients = [httpx.Client(base_url=server.base_url) for _ in range(2)]
+    try:
+        for _ in range(200):
+            for client in clients:
+                assert client.get("/readyz").status_code == 200
+    finally:
+        for client in clients:
+            client.close()
+    wait_until(lambda: sum(_requests_by_worker(multiproc, "/readyz").values()) == 400)
+    by_worker = _requests_by_worker(multiproc, "/readyz")
+    # Two connections could both stay on one worker for good; recycled about every 5
+    # responses, they are dealt again some 80 times and both workers take a share.
+    assert len(by_worker) == 2
+    assert min(by_worker.values()) >= 100, by_worker

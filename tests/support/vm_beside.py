@@ -46,6 +46,10 @@ PAGE = 'ALERTS{alertname="SLOErrorBudgetBurn",alertstate="firing",severity="page
 EVENTS_5M = 'ftw_slo:events:increase5m{service="marketplace"}'
 # How long VictoriaMetrics may take to resolve the page after Prometheus did.
 RESOLVE_GRACE = 180.0
+# vmalert reads a record only from its next evaluation on: the budget groups' five-level
+# coverage chain (1h, 2h, 6h, 1d, then 3d and the period) at 1 minute per level takes about
+# 5 minutes from vmalert's start to reach every SLO; 8 minutes leaves slack.
+CHAIN_GRACE = 8 * 60.0
 
 
 @dataclass
@@ -96,6 +100,7 @@ class VictoriaMetricsBeside:
         self.servers: list[Server] = []
         self.engine: RunningEngine | None = None
         self.error: str | None = None
+        self.rules_since = 0.0  # monotonic time vmalert started evaluating
 
     def __enter__(self) -> VictoriaMetricsBeside:
         try:
@@ -121,6 +126,7 @@ class VictoriaMetricsBeside:
         replay_rules(self.directory / "replay", vm.url, self._period_rules(), start, end - 60)
         rules = start_vmalert(self.directory / "vmalert", vm.url, RULE_FILES, self.notifier.url)
         self.servers.append(rules)
+        self.rules_since = time.monotonic()
         env = engine_env(
             f"sqlite:///{self.directory / 'engine.db'}",
             PROMETHEUS_URL=vm.url,
@@ -172,12 +178,14 @@ class VictoriaMetricsBeside:
         slo = "job-posting-availability"
         resolved = self._wait_resolved(slo, deadline=time.monotonic() + RESOLVE_GRACE)
         assert self.engine is not None
+        on_prometheus = _recorded(self.stack.prometheus_url)
+        on_vm = self._wait_recorded(on_prometheus, deadline=self.rules_since + CHAIN_GRACE)
         at = time.time() - 10  # both backends hold every sample of this instant
         return OnVictoriaMetrics(
             groups=self.servers[1].get("/api/v1/rules")["data"]["groups"],
             recorded={
-                "prometheus": _recorded(self.stack.prometheus_url),
-                "victoriametrics": _recorded(self.vm.url),
+                "prometheus": {name for name, _slo in on_prometheus},
+                "victoriametrics": {name for name, _slo in on_vm},
             },
             paged={
                 "prometheus": _firing_since(self.stack.prometheus_url, slo, result),
@@ -192,6 +200,14 @@ class VictoriaMetricsBeside:
             engine_slos=self.engine.get("/api/slos").json(),
             answered=answered(self.vm.url),
         )
+
+    def _wait_recorded(self, series: set[tuple[str, str]], deadline: float) -> set[tuple[str, str]]:
+        """Return what VictoriaMetrics records once it includes `series`, or at `deadline`."""
+        held = _recorded(self.vm.url)
+        while not series <= held and time.monotonic() < deadline:
+            time.sleep(2)
+            held = _recorded(self.vm.url)
+        return held
 
     def _wait_resolved(self, slo: str, deadline: float) -> float | None:
         """Return when vmalert stopped firing the SLO's page, waiting until `deadline`.
@@ -229,12 +245,13 @@ def _by_instance(url: str, query: str, at: float) -> dict[str, float]:
     return found
 
 
-def _recorded(url: str) -> set[str]:
-    """Return the names of the marketplace's recorded SLO series that `url` holds."""
-    query = 'count by (__name__) ({__name__=~"ftw_slo:.+",service="marketplace"})'
+def _recorded(url: str) -> set[tuple[str, str]]:
+    """Return the marketplace's recorded SLO series that `url` holds, as (name, SLO) pairs."""
+    query = 'count by (__name__, slo) ({__name__=~"ftw_slo:.+",service="marketplace"})'
     response = httpx.get(f"{url}/api/v1/query", params={"query": query}, timeout=30)
     response.raise_for_status()
-    return {item["metric"]["__name__"] for item in response.json()["data"]["result"]}
+    result = response.json()["data"]["result"]
+    return {(item["metric"]["__name__"], item["metric"].get("slo", "")) for item in result}
 
 
 def _firing_since(url: str, slo: str, result: DrillResult) -> float | None:
