@@ -66,6 +66,13 @@ class Step:
     cpu: dict[str, float]
     pool_wait: tuple[float | None, float | None]
     by_worker: dict[int, float]  # API requests each worker served during the step
+    seconds: float  # how long the CPU was sampled
+
+    def cpu_per_request_us(self, prefix: str) -> float | None:
+        """Return the CPU µs per answered request of the processes whose name starts `prefix`."""
+        used = sum(v for name, v in self.cpu.items() if name.startswith(prefix))
+        answered = self.summary["requests"]
+        return used / 100 * self.seconds / answered * 1e6 if answered else None
 
     @property
     def p95_ms(self) -> float:
@@ -101,6 +108,7 @@ class CpuSampler(threading.Thread):
         self.first: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
         self.done = threading.Event()
+        self.elapsed = 0.0
         self.started_at = time.monotonic()
         self.busy_before = busy_seconds()
         self.sample(initial=True)
@@ -134,6 +142,7 @@ class CpuSampler(threading.Thread):
             cpu[name] = cpu.get(name, 0.0) + used
         busy = (busy_seconds() - self.busy_before) / elapsed * 100
         cpu["other processes"] = max(0.0, busy - sum(cpu.values()))
+        self.elapsed = elapsed
         return cpu
 
 
@@ -247,7 +256,7 @@ def run_step(rate: float, args: argparse.Namespace, url: str, env: dict[str, str
     served = requests_by_worker(args.multiproc, workers)
     by_worker = {pid: served[pid] - served_before.get(pid, 0.0) for pid in served}
     waits = wait_figures(wait_before, pool_wait(url))
-    return Step(rate, json.loads(stdout), cpu, waits, by_worker)
+    return Step(rate, json.loads(stdout), cpu, waits, by_worker, sampler.elapsed)
 
 
 def print_step(step: Step) -> None:
@@ -261,6 +270,12 @@ def print_step(step: Step) -> None:
     )
     cpu = ", ".join(f"{name} {value:.0f}" for name, value in step.cpu.items() if value >= 0.5)
     print(f"  CPU, % of one core (machine has {psutil.cpu_count()}): {cpu}")
+    server, loadgen = step.cpu_per_request_us("server"), step.cpu_per_request_us("ftw-loadgen")
+    if server is not None and loadgen is not None:
+        print(
+            f"  CPU per request: server {server:.0f} µs, load generator {loadgen:.0f} µs "
+            f"(one core of it would offer about {1e6 / loadgen:.0f} req/s)"
+        )
     total = sum(step.by_worker.values())
     if total:
         split = ", ".join(f"{pid} {n / total:.0%}" for pid, n in sorted(step.by_worker.items()))

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+import uvloop
 
 from marketplace.loadgen.client import LoadgenError, MarketplaceClient
 from marketplace.loadgen.population import PlanError
@@ -153,7 +154,7 @@ def run(
         progress_interval=progress_interval,
     )
     try:
-        summary = asyncio.run(_until_stopped(lambda stop: run_load(config, _progress, stop)))
+        summary = uvloop.run(_until_stopped(lambda stop: run_load(config, _progress, stop)))
     except PlanError as exc:
         raise _fail(str(exc), code=2) from None
     except LoadgenError as exc:
