@@ -268,6 +268,12 @@ def print_step(step: Step) -> None:
         f"error ratio {s['error_ratio']:.4%} {s['errors_by_status'] or ''}"
         f"  [{'held' if step.held else 'NOT held'}]"
     )
+    shed = s.get("shed") or {}
+    if shed.get("requests"):
+        print(
+            f"  served (not 503): p95 {s['served_latency']['p95_ms']} ms; overload 503s: "
+            f"{shed['requests'] / s['requests']:.1%} of the answers, p95 {shed['p95_ms']} ms"
+        )
     cpu = ", ".join(f"{name} {value:.0f}" for name, value in step.cpu.items() if value >= 0.5)
     print(f"  CPU, % of one core (machine has {psutil.cpu_count()}): {cpu}")
     server, loadgen = step.cpu_per_request_us("server"), step.cpu_per_request_us("ftw-loadgen")

@@ -27,6 +27,13 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         f"latency p50 {_ms(latency['p50_ms'])} ms, p95 {_ms(latency['p95_ms'])} ms, "
         f"p99 {_ms(latency['p99_ms'])} ms, max {_ms(latency['max_ms'])} ms"
     )
+    shed = summary.get("shed") or {}
+    if shed.get("requests"):
+        served = summary["served_latency"]
+        console.print(
+            f"served (not 503) p95 {_ms(served['p95_ms'])} ms; {shed['requests']} overload "
+            f"503s, p95 {_ms(shed['p95_ms'])} ms"
+        )
     errors = summary["errors_by_status"]
     listed = ", ".join(f"{label}: {count}" for label, count in errors.items()) or "none"
     console.print(f"errors {summary['errors']} ({summary['error_ratio']:.3%}) by status: {listed}")

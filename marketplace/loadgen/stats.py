@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PERCENTILES = (50.0, 95.0, 99.0)
+SHED_STATUS = "503"
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -59,6 +60,10 @@ class StatsRecorder:
         self.routes: dict[str, RouteStats] = {}
         self.total = 0
         self.errors = 0
+        # Answers the server gave in full, and its overload answers (503), apart: under
+        # overload the fast 503s would hide how long the served requests took.
+        self.served: list[float] = []
+        self.shed: list[float] = []
 
     def record(self, route_key: str, label: str, latency_seconds: float, is_error: bool) -> None:
         """Count one request to `route_key` that ended as `label` after `latency_seconds`."""
@@ -66,6 +71,10 @@ class StatsRecorder:
         stats.latencies.append(latency_seconds)
         stats.outcomes[label] += 1
         self.total += 1
+        if label == SHED_STATUS:
+            self.shed.append(latency_seconds)
+        elif not is_error:
+            self.served.append(latency_seconds)
         if is_error:
             stats.errors += 1
             self.errors += 1
@@ -119,6 +128,8 @@ def build_summary(
         "errors_by_status": stats.errors_by_status(),
         "status_counts": dict(sorted(stats.outcomes().items())),
         "latency": latency_summary(stats.all_latencies()),
+        "served_latency": latency_summary(stats.served),
+        "shed": {"requests": len(stats.shed), **latency_summary(stats.shed)},
         "routes": routes,
     }
     if extra:

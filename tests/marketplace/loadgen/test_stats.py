@@ -75,3 +75,22 @@ def test_summary_of_an_empty_run_has_no_division_by_zero():
     assert summary["requests"] == 0
     assert summary["error_ratio"] == 0.0
     assert summary["latency"]["p99_ms"] is None
+
+
+def test_summary_keeps_served_latency_apart_from_overload_503s():
+    stats = StatsRecorder()
+    for _ in range(9):
+        stats.record("GET /api/jobs", "200", 0.400, is_error=False)
+    for _ in range(10):
+        stats.record("GET /api/jobs", "503", 0.002, is_error=True)
+    stats.record("GET /api/jobs", "timeout", 10.0, is_error=True)
+    summary = build_summary(stats, elapsed_seconds=1.0, target_rate=20.0)
+    assert summary["served_latency"]["p95_ms"] == 400.0
+    assert summary["shed"] == {
+        "requests": 10,
+        "p50_ms": 2.0,
+        "p95_ms": 2.0,
+        "p99_ms": 2.0,
+        "max_ms": 2.0,
+    }
+    assert summary["latency"]["p50_ms"] == 2.0  # the 503s drag the overall figure down
