@@ -36,7 +36,7 @@ class Settings(BaseModel):
     # A request waits at most this long for a connection, then answers 503: never seconds.
     db_pool_timeout_seconds: float = Field(default=1.0, gt=0)
     # API requests one worker serves at once; more are answered 503 at once. 0: no limit.
-    max_in_flight: int = Field(default=16, ge=0)
+    max_in_flight: int = Field(default=12, ge=0)
     # Every this many responses a worker asks the client to reconnect, so that the kernel
     # deals connections over the workers again. 0: never.
     reconnect_every: int = Field(default=100, ge=0)
