@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +24,8 @@ from typing import Any
 
 import httpx
 import psutil
-import redis
 from instrumentation_overhead import free_port, wait_ready  # siblings, on sys.path when run
-from marketplace_load import BIN, POSTGRES_ADMIN, REDIS_URL, _admin_sql, process_groups
-from psycopg import sql
+from marketplace_load import BIN, private_marketplace, process_groups
 
 RERUN = ".venv/bin/python benchmarks/marketplace_cpu.py --requests {}"
 # Seeded users: enough that the probes stay under the hourly write limits (10 jobs and 50
@@ -158,28 +153,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 50 <= args.requests <= 320:
         parser.error("--requests must be between 50 and 320 (the seeded users' write limits)")
-    run_id = uuid.uuid4().hex[:10]
-    args.database, prefix = f"ftw_cpu_{run_id}", f"ftw:cpu:{run_id}:"
-    cache = redis.Redis.from_url(REDIS_URL)
-    cache.ping()
-    database = sql.Identifier(args.database)
-    _admin_sql(sql.SQL("CREATE DATABASE {}").format(database))
-    with tempfile.TemporaryDirectory(prefix="ftw-cpu-") as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"{POSTGRES_ADMIN}/{args.database}",
-            "REDIS_URL": REDIS_URL,
-            "REDIS_KEY_PREFIX": prefix,
-            "PROMETHEUS_MULTIPROC_DIR": str(Path(tmp) / "metrics"),
-        }
-        (Path(tmp) / "metrics").mkdir()
-        try:
-            costs = run(args, env, Path(tmp) / "server.log")
-        finally:
-            _admin_sql(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
-            keys = list(cache.scan_iter(match=f"{prefix}*", count=1000))
-            if keys:
-                cache.delete(*keys)
+    with private_marketplace("cpu") as (args.database, env, tmp):
+        costs = run(args, env, tmp / "server.log")
     print(f"\nCPU µs per request, one request at a time ({args.requests} per route)")
     print(f"{'route':<32} {'server':>8} {'postgres':>9} {'redis':>7}  failed")
     for cost in costs:

@@ -21,7 +21,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -356,38 +357,48 @@ def _admin_sql(statement: sql.Composed) -> None:
         conn.execute(statement)
 
 
-def main() -> None:
-    """Create a private database and key prefix, run every rate, clean up, report."""
-    args = parse_args()
+@contextmanager
+def private_marketplace(kind: str) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """Yield a new database's name, a marketplace's environment on it and a scratch directory.
+
+    The environment has a Redis key prefix of its own; everything is dropped afterwards.
+    """
     run_id = uuid.uuid4().hex[:10]
-    args.database, prefix = f"ftw_bench_{run_id}", f"ftw:bench:{run_id}:"
+    name, prefix = f"ftw_{kind}_{run_id}", f"ftw:{kind}:{run_id}:"
     cache = redis.Redis.from_url(REDIS_URL)
     cache.ping()
-    database = sql.Identifier(args.database)
+    database = sql.Identifier(name)
     _admin_sql(sql.SQL("CREATE DATABASE {}").format(database))
-    with tempfile.TemporaryDirectory(prefix="ftw-load-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"ftw-{kind}-") as tmp:
         multiproc = Path(tmp) / "metrics"
         # `seed` records metrics too and needs the directory to exist; `serve` empties it.
         multiproc.mkdir()
-        args.multiproc = multiproc
         env = {
             **os.environ,
-            "DATABASE_URL": f"{POSTGRES_ADMIN}/{args.database}",
+            "DATABASE_URL": f"{POSTGRES_ADMIN}/{name}",
             "REDIS_URL": REDIS_URL,
             "REDIS_KEY_PREFIX": prefix,
             "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
         }
-        log = Path(tmp) / "server.log"
         try:
-            steps = run_all(args, env, log)
+            yield name, env, Path(tmp)
         finally:
             _admin_sql(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
             keys = list(cache.scan_iter(match=f"{prefix}*", count=1000))
             for start in range(0, len(keys), 500):
                 cache.delete(*keys[start : start + 500])
-            errors = [line for line in log.read_text().splitlines() if "Error" in line]
-        if errors:
-            print(f"\nthe server logged {len(errors)} error lines; last: {errors[-1][:200]}")
+
+
+def main() -> None:
+    """Create a private database and key prefix, run every rate, clean up, report."""
+    args = parse_args()
+    with private_marketplace("bench") as (args.database, env, tmp):
+        args.multiproc = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+        log = tmp / "server.log"
+        steps = run_all(args, env, log)
+        errors = [line for line in log.read_text().splitlines() if "Error" in line]
+    if errors:
+        print(f"\nthe server logged {len(errors)} error lines; last: {errors[-1][:200]}")
     print("\n rate  achieved   p95 ms  error ratio")
     for step in steps:
         achieved, errors_ratio = step.summary["achieved_rate"], step.summary["error_ratio"]
