@@ -9,7 +9,7 @@ from marketplace.api.errors import RateLimited
 from marketplace.auth import CallerDep
 from marketplace.metrics import registry as metrics
 from marketplace.metrics.middleware import route_label
-from marketplace.ratelimit import InMemoryLimiter, Limiter, RateLimitPolicy
+from marketplace.ratelimit import Limiter, RateLimitPolicy
 
 
 async def enforce_rate_limit(request: Request, caller: CallerDep) -> None:
@@ -24,10 +24,10 @@ async def enforce_rate_limit(request: Request, caller: CallerDep) -> None:
         caller.tier, caller.identity, request.method, route_label(request.scope)
     )
     limiter: Limiter = services.limiter
-    if isinstance(limiter, InMemoryLimiter) or not limits:
-        decision = limiter.hit(limits)  # no I/O
-    else:
+    if limiter.blocking and limits:
         decision = await run_in_threadpool(limiter.hit, limits)
+    else:
+        decision = limiter.hit(limits)
     if not decision.allowed:
         assert decision.limit is not None
         metrics.RATE_LIMITED.labels(tier=caller.tier.value, limit=decision.limit.name).inc()

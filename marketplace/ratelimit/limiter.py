@@ -49,7 +49,12 @@ ALLOW = Decision(allowed=True)
 
 
 class Limiter(Protocol):
-    """Counts a request against its limits and says whether it may proceed."""
+    """Counts a request against its limits and says whether it may proceed.
+
+    `blocking` tells whether `hit` waits on I/O, so that async callers run it in a thread.
+    """
+
+    blocking: bool
 
     def hit(self, limits: Sequence[Limit]) -> Decision: ...
 
@@ -72,6 +77,8 @@ class InMemoryLimiter:
         limits = policy.limits_for(Tier.ANONYMOUS, "ip:127.0.0.1", "GET", "/api/jobs")
         decision = limiter.hit(limits)
     """
+
+    blocking = False
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
@@ -113,6 +120,8 @@ class RedisLimiter:
 
         limiter = RedisLimiter(redis.Redis.from_url("redis://127.0.0.1:6379/0"), prefix="ftw:")
     """
+
+    blocking = True
 
     def __init__(
         self,
