@@ -26,15 +26,19 @@ log = logging.getLogger("uvicorn.error")
 spawn = multiprocessing.get_context("spawn")
 
 
-def reuse_port_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
-    """Bind a listening socket that other processes of this user can bind beside it."""
+def _tcp_socket(host: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
+def reuse_port_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """Bind a listening socket that other processes of this user can bind beside it."""
+    sock = _tcp_socket(host)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(backlog)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -44,9 +48,7 @@ def check_port_free(host: str, port: int) -> None:
     SO_REUSEPORT would otherwise let a second server of the same user join the first one's
     port and take half of its connections.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with _tcp_socket(host) as probe:
         probe.bind((host, port))
 
 
@@ -74,6 +76,7 @@ class Workers:
         self.count = count
         self.processes: list[SpawnProcess] = []
         self.should_exit = threading.Event()
+        self.exit_code = 0
 
     def _start(self) -> SpawnProcess:
         process = spawn.Process(target=_serve_one, args=(self.config,))
@@ -90,9 +93,8 @@ class Workers:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._stop)
         self.processes = [self._start() for _ in range(self.count)]
-        code = 0
         while not self.should_exit.wait(0.5):
-            code = self._replace_dead()
+            self._replace_dead()
         for process in self.processes:
             if process.is_alive():
                 process.terminate()
@@ -101,9 +103,9 @@ class Workers:
             if process.is_alive():
                 process.kill()
                 process.join()
-        return code
+        return self.exit_code
 
-    def _replace_dead(self) -> int:
+    def _replace_dead(self) -> None:
         for index, process in enumerate(self.processes):
             if process.is_alive():
                 continue
@@ -112,12 +114,10 @@ class Workers:
             if process.exitcode == STARTUP_FAILURE:
                 # A worker that cannot start (the port, the app) would fail the same way again.
                 log.error("worker %s failed to start; stopping", process.pid)
+                self.exit_code = STARTUP_FAILURE
                 self.should_exit.set()
-                return STARTUP_FAILURE
-            log.warning("worker %s died (exit code %s); starting another", *_died(process))
+                return
+            log.warning(
+                "worker %s died (exit code %s); starting another", process.pid, process.exitcode
+            )
             self.processes[index] = self._start()
-        return 0
-
-
-def _died(process: SpawnProcess) -> tuple[int | None, int | None]:
-    return process.pid, process.exitcode
