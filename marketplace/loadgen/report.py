@@ -31,8 +31,8 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     if shed.get("requests"):
         served = summary["served_latency"]
         console.print(
-            f"served (not 503) p95 {_ms(served['p95_ms'])} ms; {shed['requests']} overload "
-            f"503s, p95 {_ms(shed['p95_ms'])} ms"
+            f"served (not 503) p95 {_ms(served['p95_ms'])} ms; {shed['requests']} answered "
+            f"503 (shed or unavailable), p95 {_ms(shed['p95_ms'])} ms"
         )
     errors = summary["errors_by_status"]
     listed = ", ".join(f"{label}: {count}" for label, count in errors.items()) or "none"

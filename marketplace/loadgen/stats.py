@@ -60,8 +60,8 @@ class StatsRecorder:
         self.routes: dict[str, RouteStats] = {}
         self.total = 0
         self.errors = 0
-        # Answers the server gave in full, and its overload answers (503), apart: under
-        # overload the fast 503s would hide how long the served requests took.
+        # Answers the server gave in full, and its 503s (shed under overload, or a dependency
+        # down), apart: fast 503s would otherwise hide how long the served requests took.
         self.served: list[float] = []
         self.shed: list[float] = []
 

@@ -86,7 +86,7 @@ def test_unknown_keys_are_not_kept(make_marketplace: MarketplaceFactory, sqlite_
     assert len(services.key_cache) == 0
 
 
-def test_me_answers_from_the_cached_snapshot(
+def test_me_answers_every_field_of_the_user_from_its_snapshot(
     make_marketplace: MarketplaceFactory, sqlite_url: str
 ) -> None:
     mp = make_marketplace(Settings(database_url=sqlite_url))
