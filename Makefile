@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python benchmarks/instrumentation_overhead.py
 	$(BIN)/python benchmarks/marketplace_load.py
 	$(BIN)/python benchmarks/marketplace_cpu.py
+	$(BIN)/python benchmarks/loadgen_capacity.py
 	$(BIN)/python benchmarks/exporter_scrape.py
 	$(BIN)/python benchmarks/engine_cycle.py
 	$(BIN)/python benchmarks/alert_delivery.py

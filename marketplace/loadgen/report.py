@@ -48,6 +48,12 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
             "not sent: "
             + ", ".join(f"{reason.replace('_', ' ')} {count}" for reason, count in not_sent.items())
         )
+    lag = summary.get("send_lag") or {}
+    if lag.get("over_100ms"):
+        console.print(
+            f"sent late (the generator fell behind): {lag['over_100ms']} requests over 100 ms "
+            f"after their time, at most {lag['max_ms']:.0f} ms"
+        )
     scenario = summary.get("scenario") or {}
     if scenario:
         finished = scenario.get("flows_finished") or {}

@@ -111,6 +111,7 @@ async def run_load(
                 "concurrency_limit": engine.saturated,
                 "out_of_quota": scenario.unsendable,
             },
+            send_lag=engine.lag.summary(),
             rate_limited_by=dict(engine.rate_limited),
             scenario=scenario.report(),
         )
@@ -162,6 +163,36 @@ async def _create_population(
     return [actor for actor in actors if actor is not None]
 
 
+@dataclass
+class SendLag:
+    """How late arrivals left against their schedule: a generator that cannot keep up shows.
+
+    Usage::
+
+        lag = SendLag()
+        lag.record(0.15)
+        lag.summary()  # {"max_ms": 150.0, "over_10ms": 1, "over_100ms": 1}
+    """
+
+    max_seconds: float = 0.0
+    over_10ms: int = 0
+    over_100ms: int = 0
+
+    def record(self, seconds: float) -> None:
+        """Count one arrival sent `seconds` after it was due."""
+        self.max_seconds = max(self.max_seconds, seconds)
+        self.over_10ms += seconds > 0.01
+        self.over_100ms += seconds > 0.1
+
+    def summary(self) -> dict[str, float | int]:
+        """Return the largest lag in ms and the arrivals sent over 10 ms and 100 ms late."""
+        return {
+            "max_ms": round(self.max_seconds * 1000, 3),
+            "over_10ms": self.over_10ms,
+            "over_100ms": self.over_100ms,
+        }
+
+
 class _Engine:
     """The open-loop sender: one arrival every 1/rate s, never waiting for answers."""
 
@@ -184,6 +215,7 @@ class _Engine:
         self.unfinished = 0
         self.in_flight = 0
         self.rate_limited: Counter[str] = Counter()
+        self.lag = SendLag()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop = asyncio.get_running_loop()
 
@@ -203,6 +235,7 @@ class _Engine:
             if reason is not None:
                 break
             for _ in range(schedule.due(now)):
+                self.lag.record(now - schedule.next_at())
                 schedule.advance()
                 self._arrival(now)
                 if bounds.stop_reason(now - start, self.sent) is not None:
