@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        services.close()
+        await services.aclose()
         mark_worker_dead(os.getpid())
 
     app = FastAPI(

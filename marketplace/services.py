@@ -63,8 +63,8 @@ class Services:
         key_cache = KeyCache(ttl_seconds=settings.api_key_cache_seconds)
         return cls(settings, database, client, limiter, faults, provider, breaker, key_cache)
 
-    def close(self) -> None:
-        """Release pooled connections."""
-        self.database.dispose()
+    async def aclose(self) -> None:
+        """Release pooled connections, on the event loop that served the requests."""
+        await self.database.aclose()
         if self.redis is not None:
             self.redis.close()

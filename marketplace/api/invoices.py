@@ -24,15 +24,15 @@ router = APIRouter(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut, responses=CONFLICT)
-def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> Invoice:
+async def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> Invoice:
     """Invoice a completed job (its awarded contractor only, once per job).
 
     The amount is at most the accepted bid's: a larger one is refused with 422, naming
     `amount_cents` and the bid.
     """
     require_role(user, Role.CONTRACTOR, action="create invoices")
-    job = load_job(session, body.job_id)
-    bid = awarded_bid(session, job)
+    job = await load_job(session, body.job_id)
+    bid = await awarded_bid(session, job)
     if bid is None or bid.contractor_id != user.id:
         raise forbid(f"only the contractor awarded job {job.id} can invoice it")
     if job.status is not JobStatus.COMPLETED:
@@ -47,10 +47,10 @@ def create_invoice(body: InvoiceCreate, user: UserDep, session: SessionDep) -> I
     )
     session.add(invoice)
     try:
-        session.commit()
+        await session.commit()
     except IntegrityError:
-        session.rollback()
-        raise conflict(f"job {job.id} already has an invoice") from None
+        await session.rollback()
+        raise conflict(f"job {body.job_id} already has an invoice") from None
     metrics.INVOICES_CREATED.inc()
     return invoice
 
@@ -72,9 +72,9 @@ def over_the_bid(amount_cents: int, bid: Bid) -> RequestValidationError:
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut)
-def get_invoice(invoice_id: ResourceId, user: UserDep, session: SessionDep) -> Invoice:
+async def get_invoice(invoice_id: ResourceId, user: UserDep, session: SessionDep) -> Invoice:
     """Return an invoice to its contractor, its homeowner or an operator."""
-    invoice = session.get(Invoice, invoice_id)
+    invoice = await session.get(Invoice, invoice_id)
     if invoice is None:
         raise not_found("invoice", invoice_id)
     if user.role is not Role.OPERATOR and user.id not in (

@@ -6,6 +6,7 @@ import logging
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from marketplace.api.deps import enforce_rate_limit
 from marketplace.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND, UNAVAILABLE
@@ -43,7 +44,7 @@ def _unavailable(exc: CircuitOpenError) -> HTTPException:
     response_model=PayoutOut,
     responses={**CONFLICT, **UNAVAILABLE},
 )
-def request_payout(
+async def request_payout(
     body: PayoutCreate, user: UserDep, session: SessionDep, request: Request
 ) -> Payout:
     """Pay the invoice's contractor out through the payment provider.
@@ -54,17 +55,19 @@ def request_payout(
     require_role(user, Role.CONTRACTOR, action="request payouts")
     breaker: CircuitBreaker = request.app.state.services.payments_breaker
     provider: PaymentProvider = request.app.state.services.payments
-    invoice = session.scalar(select(Invoice).where(Invoice.id == body.invoice_id).with_for_update())
+    invoice = await session.scalar(
+        select(Invoice).where(Invoice.id == body.invoice_id).with_for_update()
+    )
     if invoice is None:
         raise not_found("invoice", body.invoice_id)
     if invoice.contractor_id != user.id:
         raise forbid("only the invoice's contractor can request its payout")
-    existing = session.scalar(
+    existing = await session.scalar(
         select(Payout).where(Payout.invoice_id == invoice.id, Payout.status != PayoutStatus.FAILED)
     )
     if existing is not None:
         raise conflict(f"invoice {invoice.id} already has payout {existing.id} ({existing.status})")
-    _check_billed(session, invoice)
+    await _check_billed(session, invoice)
     rejection = breaker.rejection()
     if rejection is not None:
         metrics.PAYMENT_CALLS.labels(outcome="rejected").inc()
@@ -76,12 +79,16 @@ def request_payout(
         status=PayoutStatus.REQUESTED,
     )
     session.add(payout)
-    session.commit()
+    await session.commit()
     metrics.PAYOUTS_REQUESTED.inc()
+    payout_id, amount_cents = payout.id, payout.amount_cents
     try:
-        breaker.call(lambda: provider.send_payout(payout.id, user.id, payout.amount_cents))
+        # The provider is a network call that blocks: it runs in a thread, not on the loop.
+        await run_in_threadpool(
+            breaker.call, lambda: provider.send_payout(payout_id, user.id, amount_cents)
+        )
     except (PaymentProviderError, CircuitOpenError) as exc:
-        _finish(session, payout, PayoutStatus.FAILED, reason=str(exc))
+        await _finish(session, payout, PayoutStatus.FAILED, reason=str(exc))
         outcome = "rejected" if isinstance(exc, CircuitOpenError) else "error"
         metrics.PAYMENT_CALLS.labels(outcome=outcome).inc()
         log.warning("payout %s failed: %s", payout.id, exc)
@@ -93,18 +100,18 @@ def request_payout(
             "request it again later",
         ) from None
     metrics.PAYMENT_CALLS.labels(outcome="ok").inc()
-    _finish(session, payout, PayoutStatus.PAID)
+    await _finish(session, payout, PayoutStatus.PAID)
     return payout
 
 
-def _check_billed(session: SessionDep, invoice: Invoice) -> None:
+async def _check_billed(session: SessionDep, invoice: Invoice) -> None:
     """Refuse to pay an invoice that bills more than the job's accepted bid.
 
     Invoices are checked when they are created; this also holds for one written before that
     check, or straight into the database.
     """
-    job = session.get(Job, invoice.job_id)
-    bid = awarded_bid(session, job) if job else None
+    job = await session.get(Job, invoice.job_id)
+    bid = await awarded_bid(session, job) if job else None
     if bid is None or invoice.amount_cents > bid.amount_cents:
         accepted = "no accepted bid" if bid is None else f"the accepted bid of {bid.amount_cents}"
         raise conflict(
@@ -113,7 +120,9 @@ def _check_billed(session: SessionDep, invoice: Invoice) -> None:
         )
 
 
-def _finish(session: SessionDep, payout: Payout, outcome: PayoutStatus, reason: str = "") -> None:
+async def _finish(
+    session: SessionDep, payout: Payout, outcome: PayoutStatus, reason: str = ""
+) -> None:
     now = utcnow()
     payout.status = outcome
     payout.updated_at = now
@@ -122,12 +131,12 @@ def _finish(session: SessionDep, payout: Payout, outcome: PayoutStatus, reason: 
     else:
         payout.failed_at = now
         payout.failure_reason = reason[:500]
-    session.commit()
+    await session.commit()
     metrics.PAYOUTS_COMPLETED.labels(status=outcome.value).inc()
 
 
 @router.get("", response_model=Page[PayoutOut])
-def list_payouts(
+async def list_payouts(
     user: UserDep,
     session: SessionDep,
     limit: Limit = 20,
@@ -142,16 +151,17 @@ def list_payouts(
     after = cursor_id(cursor)
     if after is not None:
         query = query.where(Payout.id < after)
-    page, next_cursor = paginate(session.scalars(query).all(), limit, key=lambda p: p.id)
+    rows = (await session.scalars(query)).all()
+    page, next_cursor = paginate(rows, limit, key=lambda p: p.id)
     return Page[PayoutOut](
         items=[PayoutOut.model_validate(p) for p in page], next_cursor=next_cursor
     )
 
 
 @router.get("/{payout_id}", response_model=PayoutOut)
-def get_payout(payout_id: ResourceId, user: UserDep, session: SessionDep) -> Payout:
+async def get_payout(payout_id: ResourceId, user: UserDep, session: SessionDep) -> Payout:
     """Return a payout to its contractor or an operator."""
-    payout = session.get(Payout, payout_id)
+    payout = await session.get(Payout, payout_id)
     if payout is None:
         raise not_found("payout", payout_id)
     if user.role is not Role.OPERATOR and payout.contractor_id != user.id:

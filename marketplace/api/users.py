@@ -23,7 +23,7 @@ router = APIRouter(
 @router.post(
     "/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated, responses=CONFLICT
 )
-def create_user(body: UserCreate, user: UserDep, session: SessionDep) -> UserCreated:
+async def create_user(body: UserCreate, user: UserDep, session: SessionDep) -> UserCreated:
     """Register a homeowner or contractor and return their API key, shown only once."""
     require_role(user, Role.OPERATOR, action="register users")
     api_key = new_api_key()
@@ -36,9 +36,9 @@ def create_user(body: UserCreate, user: UserDep, session: SessionDep) -> UserCre
     )
     session.add(created)
     try:
-        session.commit()
+        await session.commit()
     except IntegrityError:
-        session.rollback()
+        await session.rollback()
         raise conflict(f"a user with email {body.email} already exists") from None
     return UserCreated(user=UserOut.model_validate(created), api_key=api_key)
 

@@ -1,13 +1,25 @@
-"""Engines and sessions, with connection-pool metrics."""
+"""Engines and sessions, with connection-pool metrics.
+
+API requests use an async engine (psycopg 3's async driver, aiosqlite for SQLite), so a
+request's queries take no thread hop; migrations, seeding and the fault store use the sync
+engine beside it. Only the request pool is measured: it is the one requests wait for.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -23,23 +35,45 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Create the engine for `settings.database_url`; this opens no connection."""
-    url = normalise_url(settings.database_url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+def async_url(url: str) -> str:
+    """Return `url` with the async driver of its database: psycopg 3 or aiosqlite."""
+    url = normalise_url(url)
+    if url.startswith("sqlite:") or url.startswith("sqlite+pysqlite:"):
+        return "sqlite+aiosqlite:" + url.split(":", 1)[1]
+    return url
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
     if settings.is_sqlite:
-        ensure_sqlite_directory(url)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    kwargs.update(
-        poolclass=QueuePool,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout_seconds,
+        ensure_sqlite_directory(normalise_url(settings.database_url))
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    return options
+
+
+def make_engine(settings: Settings, instrument: bool = True) -> Engine:
+    """Create the sync engine for `settings.database_url`; this opens no connection."""
+    engine = create_engine(
+        normalise_url(settings.database_url), poolclass=QueuePool, **_engine_options(settings)
     )
-    engine = create_engine(url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
-    _instrument_pool(engine, settings.db_pool_size)
+    if instrument:
+        _instrument_pool(engine, settings.db_pool_size)
+    return engine
+
+
+def make_async_engine(settings: Settings) -> AsyncEngine:
+    """Create the measured async engine API requests use; this opens no connection."""
+    engine = create_async_engine(async_url(settings.database_url), **_engine_options(settings))
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    _instrument_pool(engine.sync_engine, settings.db_pool_size)
     return engine
 
 
@@ -82,42 +116,51 @@ def _overflow(pool: Any) -> int:
     return int(overflow()) if callable(overflow) else 0
 
 
-def release_engine(engine: Engine, pool_size: int) -> None:
-    """Close every pooled connection and take the pool out of the metrics."""
-    engine.dispose()
-    metrics.DB_POOL_SIZE.dec(pool_size)
-
-
 class Database:
-    """The engine and session factory one app instance uses.
+    """The engines and session factories one app instance uses.
 
     Usage::
 
         database = Database(settings)
         with database.session() as session:
             session.execute(select(Job))
+        async with database.async_session() as session:
+            await session.execute(select(Job))
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = make_engine(settings)
+        self.engine = make_engine(settings, instrument=False)
+        self.async_engine = make_async_engine(settings)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Nothing is loaded lazily after a commit: an async session cannot load on access.
+        self._async_sessions = async_sessionmaker(self.async_engine, expire_on_commit=False)
 
     def session(self) -> Session:
-        """Open a session; the first statement checks a connection out of the pool."""
+        """Open a sync session; the first statement checks a connection out of the pool."""
         return self._sessions()
 
-    def request_session(self) -> Iterator[Session]:
-        """Yield a session for one request, timing the wait for a pooled connection."""
-        session = self._sessions()
-        try:
+    def async_session(self) -> AsyncSession:
+        """Open an async session on the request pool."""
+        return self._async_sessions()
+
+    @asynccontextmanager
+    async def request_session(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for one request, timing the wait for a pooled connection."""
+        async with self._async_sessions() as session:
             started = time.perf_counter()
-            session.connection()
+            await session.connection()
             metrics.DB_POOL_WAIT.observe(time.perf_counter() - started)
             yield session
-        finally:
-            session.close()
 
     def dispose(self) -> None:
-        """Close the pool."""
-        release_engine(self.engine, self.settings.db_pool_size)
+        """Close the sync pool and drop the request pool, for tools that sent no request."""
+        self.engine.dispose()
+        self.async_engine.sync_engine.dispose(close=False)
+        metrics.DB_POOL_SIZE.dec(self.settings.db_pool_size)
+
+    async def aclose(self) -> None:
+        """Close both pools, on the event loop that served the requests."""
+        self.engine.dispose()
+        await self.async_engine.dispose()
+        metrics.DB_POOL_SIZE.dec(self.settings.db_pool_size)

@@ -159,3 +159,29 @@ def test_first_bid_time_is_set_by_the_first_bid_only(marketplace: Marketplace) -
     )
     assert second.status_code == 201
     assert marketplace.client.get(f"/api/jobs/{job['id']}").json()["first_bid_at"] == first
+
+
+def test_a_second_accept_names_the_status_the_job_has_now(marketplace: Marketplace) -> None:
+    mp = marketplace
+    job = _post_job(mp)
+    url = f"/api/jobs/{job['id']}/bids"
+    first = mp.call("POST", url, 201, "contractor", json={"amount_cents": 5})
+    second = mp.client.post(url, json={"amount_cents": 4}, headers=mp.key("contractor", 1)).json()
+    mp.call("POST", f"/api/bids/{first['id']}/accept", 200, "homeowner")
+    late = mp.client.post(f"/api/bids/{second['id']}/accept", headers=mp.key("homeowner"))
+    assert late.status_code == 409
+    assert late.json()["detail"] == (
+        f"job {job['id']} is awarded; only bids on posted jobs can be accepted"
+    )
+
+
+def test_a_second_invoice_for_a_job_is_refused_naming_the_job(marketplace: Marketplace) -> None:
+    invoice_id = marketplace.invoiced_job()
+    first = marketplace.call("GET", f"/api/invoices/{invoice_id}", 200, "contractor")
+    again = marketplace.client.post(
+        "/api/invoices",
+        json={"job_id": first["job_id"], "amount_cents": 100},
+        headers=marketplace.key("contractor"),
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"job {first['job_id']} already has an invoice"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +39,7 @@ def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     database.dispose()
     app = create_app(config)
     yield app
-    app.state.services.close()
+    asyncio.run(app.state.services.aclose())
 
 
 schema = schemathesis.pytest.from_fixture("api_schema").exclude(

@@ -89,7 +89,7 @@ async def _send_random_paths(settings: Settings, count: int) -> set[int]:
             method = rng.choice(["GET", "POST", "DELETE", "PURGE", "get"])
             response = await client.request(method, _random_path(rng))
             statuses.add(response.status_code)
-    app.state.services.close()
+    await app.state.services.aclose()
     return statuses
 
 
