@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.start()
         yield
         await services.aclose()
         mark_worker_dead(os.getpid())

@@ -41,13 +41,17 @@ class Services:
         client: redis.Redis | None = None
         limiter: Limiter
         if settings.redis_url:
-            # Short timeouts: a slow Redis must not hold requests, the limiter fails open.
+            # The readiness probe's client; short timeouts, as the limiter's.
             client = redis.Redis.from_url(
                 settings.redis_url,
                 socket_timeout=settings.redis_timeout_seconds,
                 socket_connect_timeout=settings.redis_timeout_seconds,
             )
-            limiter = RedisLimiter(client, prefix=settings.redis_key_prefix)
+            limiter = RedisLimiter(
+                settings.redis_url,
+                prefix=settings.redis_key_prefix,
+                timeout_seconds=settings.redis_timeout_seconds,
+            )
         else:
             limiter = InMemoryLimiter()
         faults = FaultStore(database, refresh_seconds=settings.fault_refresh_seconds)
@@ -63,8 +67,13 @@ class Services:
         key_cache = KeyCache(ttl_seconds=settings.api_key_cache_seconds)
         return cls(settings, database, client, limiter, faults, provider, breaker, key_cache)
 
+    async def start(self) -> None:
+        """Open what belongs to the serving event loop; nothing connects yet."""
+        await self.limiter.start()
+
     async def aclose(self) -> None:
         """Release pooled connections, on the event loop that served the requests."""
         await self.database.aclose()
+        await self.limiter.aclose()
         if self.redis is not None:
             self.redis.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from marketplace.api.errors import RateLimited
 from marketplace.auth import CallerDep
@@ -15,8 +14,7 @@ from marketplace.ratelimit import Limiter, RateLimitPolicy
 async def enforce_rate_limit(request: Request, caller: CallerDep) -> None:
     """Count the request against its caller's limits; answer 429 when one is exhausted.
 
-    Async, so that it and the caller's identity take no thread hop of their own: only the
-    Redis round trip goes to a thread.
+    Async, as the limiter and the caller's identity are: no thread hop.
     """
     services = request.app.state.services
     policy: RateLimitPolicy = services.settings.rate_limits
@@ -24,10 +22,7 @@ async def enforce_rate_limit(request: Request, caller: CallerDep) -> None:
         caller.tier, caller.identity, request.method, route_label(request.scope)
     )
     limiter: Limiter = services.limiter
-    if limiter.blocking and limits:
-        decision = await run_in_threadpool(limiter.hit, limits)
-    else:
-        decision = limiter.hit(limits)
+    decision = await limiter.hit(limits)
     if not decision.allowed:
         assert decision.limit is not None
         metrics.RATE_LIMITED.labels(tier=caller.tier.value, limit=decision.limit.name).inc()

@@ -1,7 +1,11 @@
-"""Fixed-window counters, in Redis (shared by every process) or in this process."""
+"""Fixed-window counters, in Redis (shared by every process) or in this process.
+
+Checks are async: the Redis round trip waits on the event loop instead of a thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
@@ -11,6 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis
+import redis.asyncio
+from redis.commands.core import AsyncScript
 
 from marketplace.metrics import registry as metrics
 from marketplace.ratelimit.policy import Limit
@@ -51,12 +57,14 @@ ALLOW = Decision(allowed=True)
 class Limiter(Protocol):
     """Counts a request against its limits and says whether it may proceed.
 
-    `blocking` tells whether `hit` waits on I/O, so that async callers run it in a thread.
+    `start` and `aclose` bracket the serving event loop's life (the app's lifespan).
     """
 
-    blocking: bool
+    async def hit(self, limits: Sequence[Limit]) -> Decision: ...
 
-    def hit(self, limits: Sequence[Limit]) -> Decision: ...
+    async def start(self) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 def _window_start(now: float, window_seconds: int) -> int:
@@ -75,10 +83,8 @@ class InMemoryLimiter:
 
         limiter = InMemoryLimiter()
         limits = policy.limits_for(Tier.ANONYMOUS, "ip:127.0.0.1", "GET", "/api/jobs")
-        decision = limiter.hit(limits)
+        decision = await limiter.hit(limits)
     """
-
-    blocking = False
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
@@ -86,7 +92,13 @@ class InMemoryLimiter:
         self._lock = threading.Lock()
         self._last_prune = 0
 
-    def hit(self, limits: Sequence[Limit]) -> Decision:
+    async def start(self) -> None:
+        """Nothing to open."""
+
+    async def aclose(self) -> None:
+        """Nothing to close."""
+
+    async def hit(self, limits: Sequence[Limit]) -> Decision:
         """Count one request against `limits` unless one of them is exhausted."""
         if not limits:
             return ALLOW
@@ -116,25 +128,61 @@ class RedisLimiter:
     Fails open: when Redis cannot be reached the request proceeds and the error is counted,
     so a cache outage never becomes a marketplace outage.
 
+    A redis.asyncio connection belongs to the event loop that opened it: `start` opens the
+    client of the serving loop, and a check on any other loop (a test client without a
+    lifespan) uses a client of its own for that one call.
+
     Usage::
 
-        limiter = RedisLimiter(redis.Redis.from_url("redis://127.0.0.1:6379/0"), prefix="ftw:")
+        limiter = RedisLimiter("redis://127.0.0.1:6379/0", prefix="ftw:")
+        await limiter.start()
+        decision = await limiter.hit(limits)
+        await limiter.aclose()
     """
-
-    blocking = True
 
     def __init__(
         self,
-        client: redis.Redis,
+        url: str,
         prefix: str = "ftw:",
+        timeout_seconds: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._client = client
+        self._url = url
+        self._timeout_seconds = timeout_seconds
         self._prefix = prefix
         self._clock = clock
-        self._script = client.register_script(_CHECK_AND_COUNT)
+        self._client: redis.asyncio.Redis | None = None
+        self._script: AsyncScript | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def hit(self, limits: Sequence[Limit]) -> Decision:
+    def _new_client(self) -> redis.asyncio.Redis:
+        # Short timeouts: a slow Redis must not hold requests, the limiter fails open.
+        return redis.asyncio.Redis.from_url(
+            self._url,
+            socket_timeout=self._timeout_seconds,
+            socket_connect_timeout=self._timeout_seconds,
+        )
+
+    async def start(self) -> None:
+        """Open the client of the running event loop; this connects on first use."""
+        await self.aclose()
+        self._client, self._loop = self._new_client(), asyncio.get_running_loop()
+        self._script = self._client.register_script(_CHECK_AND_COUNT)
+
+    async def aclose(self) -> None:
+        """Close the client `start` opened."""
+        if self._client is not None:
+            await self._client.aclose()
+        self._client, self._script, self._loop = None, None, None
+
+    async def _run_script(self, keys: list[str], args: list[int]) -> int:
+        if self._script is not None and self._loop is asyncio.get_running_loop():
+            return int(await self._script(keys=keys, args=args))
+        async with self._new_client() as client:
+            script = client.register_script(_CHECK_AND_COUNT)
+            return int(await script(keys=keys, args=args))
+
+    async def hit(self, limits: Sequence[Limit]) -> Decision:
         """Count one request against `limits` unless one of them is exhausted."""
         if not limits:
             return ALLOW
@@ -147,7 +195,7 @@ class RedisLimiter:
             args.extend([limit.allowed, limit.window_seconds * 1000 + 1000])
         started = time.perf_counter()
         try:
-            violated = int(self._script(keys=keys, args=args))
+            violated = await self._run_script(keys, args)
         except redis.RedisError as exc:
             metrics.REDIS_ERRORS.labels(operation="rate_limit").inc()
             log.warning("rate limit check skipped, Redis unavailable: %s", type(exc).__name__)

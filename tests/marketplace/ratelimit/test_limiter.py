@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from marketplace.ratelimit import InMemoryLimiter, Limit, Limiter, RedisLimiter
+from marketplace.ratelimit import Decision, InMemoryLimiter, Limit, Limiter, RedisLimiter
 from tests.conftest import REDIS_TEST_URL, free_port
 
 # A moment that starts both a minute and an hour window.
@@ -45,13 +46,16 @@ def make_limiter(request: pytest.FixtureRequest) -> LimiterFactory:
     """Build limiters of one kind; Redis ones share a fresh key prefix."""
     if request.param == "in-memory":
         return lambda clock: InMemoryLimiter(clock=clock)
-    client = request.getfixturevalue("redis_client")
     prefix = request.getfixturevalue("redis_prefix")
-    return lambda clock: RedisLimiter(client, prefix=prefix, clock=clock)
+    return lambda clock: RedisLimiter(REDIS_TEST_URL, prefix=prefix, clock=clock)
+
+
+def _hit(limiter: Limiter, limits: Sequence[Limit]) -> Decision:
+    return asyncio.run(limiter.hit(limits))
 
 
 def _allowed(limiter: Limiter, limits: list[Limit], times: int) -> list[bool]:
-    return [limiter.hit(limits).allowed for _ in range(times)]
+    return [_hit(limiter, limits).allowed for _ in range(times)]
 
 
 def test_a_limit_allows_exactly_its_quota_in_one_window(make_limiter: LimiterFactory) -> None:
@@ -64,7 +68,7 @@ def test_a_rejection_names_the_exhausted_limit(make_limiter: LimiterFactory) -> 
     limiter = make_limiter(FakeClock())
     _allowed(limiter, [PER_MINUTE, PER_HOUR], 2)
 
-    decision = limiter.hit([PER_MINUTE, PER_HOUR])
+    decision = _hit(limiter, [PER_MINUTE, PER_HOUR])
 
     assert not decision.allowed
     assert decision.limit == PER_HOUR
@@ -125,7 +129,7 @@ def test_retry_after_is_the_seconds_left_in_the_window(
     limiter = make_limiter(FakeClock(WINDOW_START + offset))
     _allowed(limiter, [limit], limit.allowed)
 
-    decision = limiter.hit([limit])
+    decision = _hit(limiter, [limit])
 
     assert (decision.allowed, decision.retry_after_seconds) == (False, retry_after)
 
@@ -146,26 +150,18 @@ def test_a_request_without_limits_is_allowed(make_limiter: LimiterFactory) -> No
 
 def test_redis_limiters_of_two_processes_share_counts(redis_prefix: str) -> None:
     clock = FakeClock()
-    first_client = redis.Redis.from_url(REDIS_TEST_URL)
-    second_client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        first = RedisLimiter(first_client, prefix=redis_prefix, clock=clock)
-        second = RedisLimiter(second_client, prefix=redis_prefix, clock=clock)
+    first = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
+    second = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
 
-        outcomes = [limiter.hit([PER_MINUTE]).allowed for limiter in (first, second) * 2]
-    finally:
-        first_client.close()
-        second_client.close()
+    outcomes = [_hit(limiter, [PER_MINUTE]).allowed for limiter in (first, second) * 2]
 
     assert outcomes == [True, True, True, False]
 
 
-def test_redis_limiters_with_different_prefixes_count_apart(
-    redis_client: redis.Redis, redis_prefix: str
-) -> None:
+def test_redis_limiters_with_different_prefixes_count_apart(redis_prefix: str) -> None:
     clock = FakeClock()
-    first = RedisLimiter(redis_client, prefix=f"{redis_prefix}a:", clock=clock)
-    second = RedisLimiter(redis_client, prefix=f"{redis_prefix}b:", clock=clock)
+    first = RedisLimiter(REDIS_TEST_URL, prefix=f"{redis_prefix}a:", clock=clock)
+    second = RedisLimiter(REDIS_TEST_URL, prefix=f"{redis_prefix}b:", clock=clock)
     _allowed(first, [PER_MINUTE], 3)
 
     assert _allowed(second, [PER_MINUTE], 1) == [True]
@@ -174,8 +170,8 @@ def test_redis_limiters_with_different_prefixes_count_apart(
 def test_redis_counters_expire_soon_after_their_window(
     redis_client: redis.Redis, redis_prefix: str
 ) -> None:
-    limiter = RedisLimiter(redis_client, prefix=redis_prefix, clock=FakeClock())
-    limiter.hit([PER_MINUTE, PER_HOUR])
+    limiter = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=FakeClock())
+    _hit(limiter, [PER_MINUTE, PER_HOUR])
 
     ttls = sorted(redis_client.pttl(key) for key in redis_client.scan_iter(f"{redis_prefix}*"))
 
@@ -192,14 +188,35 @@ def _redis_errors() -> float:
 
 
 def test_an_unreachable_redis_lets_requests_through_and_counts_the_error() -> None:
-    # Built the way the marketplace builds its client; nothing listens on the port.
-    client = redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
-    limiter = RedisLimiter(client, prefix="unreachable:", clock=FakeClock())
+    # Nothing listens on the port.
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    limiter = RedisLimiter(url, prefix="unreachable:", timeout_seconds=1, clock=FakeClock())
     before = _redis_errors()
-    try:
-        decisions = [limiter.hit([PER_MINUTE]) for _ in range(PER_MINUTE.allowed + 1)]
-    finally:
-        client.close()
+
+    async def served() -> list[Decision]:
+        await limiter.start()
+        try:
+            return [await limiter.hit([PER_MINUTE]) for _ in range(PER_MINUTE.allowed + 1)]
+        finally:
+            await limiter.aclose()
+
+    decisions = asyncio.run(served())
 
     assert all(decision.allowed for decision in decisions)
     assert _redis_errors() - before == PER_MINUTE.allowed + 1
+
+
+def test_a_started_redis_limiter_counts_on_its_loop_and_on_any_other(redis_prefix: str) -> None:
+    limiter = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=FakeClock())
+
+    async def serve_then_look_elsewhere() -> list[bool]:
+        await limiter.start()
+        served = [(await limiter.hit([PER_MINUTE])).allowed for _ in range(2)]
+        # Another loop (a test client without a lifespan) cannot use this loop's connection.
+        elsewhere = await asyncio.to_thread(
+            lambda: [_hit(limiter, [PER_MINUTE]).allowed for _ in range(2)]
+        )
+        await limiter.aclose()
+        return served + elsewhere
+
+    assert asyncio.run(serve_then_look_elsewhere()) == [True, True, True, False]
