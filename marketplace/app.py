@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dependencies=[Depends(shed_load), Depends(inject_faults)],
     )
     app.state.services = services
-    app.state.in_flight = InFlight(settings.max_in_flight)
+    app.state.in_flight = InFlight(settings.max_in_flight, settings.max_queue_seconds)
     app.add_exception_handler(RateLimited, rate_limited_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):

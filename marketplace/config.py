@@ -35,8 +35,10 @@ class Settings(BaseModel):
     db_max_overflow: int = Field(default=20, ge=0)
     # A request waits at most this long for a connection, then answers 503: never seconds.
     db_pool_timeout_seconds: float = Field(default=1.0, gt=0)
-    # API requests one worker serves at once; more are answered 503 at once. 0: no limit.
+    # API requests one worker serves at once. 0: no limit.
     max_in_flight: int = Field(default=12, ge=0)
+    # How long a request past that limit waits for a slot before its 503; 0: none.
+    max_queue_seconds: float = Field(default=0.05, ge=0, le=5)
     # Every this many responses a worker asks the client to reconnect, so that the kernel
     # deals connections over the workers again. 0: never.
     reconnect_every: int = Field(default=100, ge=0)
@@ -61,6 +63,7 @@ class Settings(BaseModel):
             "db_max_overflow": "FTW_DB_MAX_OVERFLOW",
             "db_pool_timeout_seconds": "FTW_DB_POOL_TIMEOUT_SECONDS",
             "max_in_flight": "FTW_MAX_IN_FLIGHT",
+            "max_queue_seconds": "FTW_MAX_QUEUE_SECONDS",
             "reconnect_every": "FTW_RECONNECT_EVERY",
             "breaker_failure_threshold": "FTW_BREAKER_FAILURE_THRESHOLD",
             "breaker_reset_timeout_seconds": "FTW_BREAKER_RESET_TIMEOUT_SECONDS",
