@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.db.models import Role, User
+from marketplace.db.models import ApiKeyGeneration, Role, User
 from marketplace.db.session import Database
 from marketplace.keycache import KeyCache, Principal
 from marketplace.ratelimit import Tier
@@ -67,6 +67,15 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+async def users_generation(database: Database) -> int:
+    """Return the count of changes to users the database keeps (0 before any)."""
+    async with database.async_session() as session:
+        generation = await session.scalar(
+            select(ApiKeyGeneration.generation).where(ApiKeyGeneration.id == 1)
+        )
+        return int(generation or 0)
+
+
 async def find_principal(database: Database, digest: str) -> Principal | None:
     """Return the user whose API key has `digest`, looked up in the database."""
     async with database.async_session() as session:
@@ -89,6 +98,8 @@ async def identify_caller(request: Request) -> Caller:
     digest = hash_api_key(token.strip())
     services = request.app.state.services
     cache: KeyCache = services.key_cache
+    if cache.claim_check():
+        cache.observe(await users_generation(services.database))
     principal = cache.get(digest)
     if principal is None:
         principal = await find_principal(services.database, digest)

@@ -46,8 +46,9 @@ class Settings(BaseModel):
     breaker_reset_timeout_seconds: float = Field(default=30.0, gt=0)
     payment_latency_seconds: float = Field(default=0.0, ge=0)
     fault_refresh_seconds: float = Field(default=1.0, ge=0)
-    # How long a worker trusts an API key it looked up; a replaced key works this long. 0: never.
-    api_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # How long a worker keeps an API key it looked up; a change to the user reaches every
+    # worker within a second anyway. 0: keep none.
+    api_key_cache_seconds: float = Field(default=60.0, ge=0, le=300)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     redis_timeout_seconds: float = Field(default=0.25, gt=0)
 

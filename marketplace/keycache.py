@@ -1,14 +1,17 @@
-"""Who each API key belongs to, remembered in process for a few seconds.
+"""Who each API key belongs to, remembered in process.
 
 Every API request names its caller by key; looking the key up in the database each time costs
-a query and a thread hop per request. Found keys are kept for `ttl_seconds` (a replaced key
-therefore keeps working in a server that saw it for at most that long); unknown keys are never
-kept, so a key made a moment ago works at once. The cache holds at most `max_entries` keys
-and drops the least recently used first.
+a query per request. Found keys are kept for `ttl_seconds`; unknown keys are never kept, so a
+key made a moment ago works at once. A database trigger counts every change to a user (a
+replaced or removed key, a new role or tier) in one row; each worker reads that count at most
+every `check_seconds` and forgets every key when it moved, so a change reaches every worker
+within about that long. The cache holds at most `max_entries` keys and drops the least
+recently used first.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -40,7 +43,9 @@ class KeyCache:
 
     Usage::
 
-        cache = KeyCache(ttl_seconds=5)
+        cache = KeyCache(ttl_seconds=60)
+        if cache.claim_check():
+            cache.observe(await read_users_generation())
         principal = cache.get(digest)
         if principal is None:
             cache.put(digest, Principal.of(user))
@@ -50,12 +55,31 @@ class KeyCache:
         self,
         ttl_seconds: float,
         max_entries: int = 10_000,
+        check_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self.check_seconds = check_seconds
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._generation: int | None = None
+        self._check_due = -math.inf
+
+    def claim_check(self) -> bool:
+        """Tell whether the users' generation is due to be read, and if so, by this caller."""
+        now = self._clock()
+        if self.ttl_seconds <= 0 or now < self._check_due:
+            return False
+        # Claimed before the read, so that requests meanwhile do not read it too.
+        self._check_due = now + self.check_seconds
+        return True
+
+    def observe(self, generation: int) -> None:
+        """Take the users' generation just read; forget every key when it moved."""
+        if generation != self._generation:
+            self._entries.clear()
+            self._generation = generation
 
     def get(self, digest: str) -> Principal | None:
         """Return the principal of `digest` if it was found less than the TTL ago."""

@@ -119,6 +119,19 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ApiKeyGeneration(Base):
+    """One row counting changes to users: a database trigger adds one on every change.
+
+    Workers that cache API keys compare it now and then and forget their keys when it moved,
+    however the change was made (the API, `seed`, or SQL by hand).
+    """
+
+    __tablename__ = "api_key_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Job(Base):
     """Work a homeowner posts in one territory for contractors to bid on."""
 
