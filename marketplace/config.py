@@ -35,6 +35,8 @@ class Settings(BaseModel):
     db_max_overflow: int = Field(default=20, ge=0)
     # A request waits at most this long for a connection, then answers 503: never seconds.
     db_pool_timeout_seconds: float = Field(default=1.0, gt=0)
+    # A pooled connection idle this long is tested before a request uses it. 0: every time.
+    db_ping_idle_seconds: float = Field(default=1.0, ge=0)
     # API requests one worker serves at once. 0: no limit.
     max_in_flight: int = Field(default=12, ge=0)
     # How long a request past that limit waits for a slot before its 503; 0: none.
@@ -63,6 +65,7 @@ class Settings(BaseModel):
             "db_pool_size": "FTW_DB_POOL_SIZE",
             "db_max_overflow": "FTW_DB_MAX_OVERFLOW",
             "db_pool_timeout_seconds": "FTW_DB_POOL_TIMEOUT_SECONDS",
+            "db_ping_idle_seconds": "FTW_DB_PING_IDLE_SECONDS",
             "max_in_flight": "FTW_MAX_IN_FLIGHT",
             "max_queue_seconds": "FTW_MAX_QUEUE_SECONDS",
             "reconnect_every": "FTW_RECONNECT_EVERY",

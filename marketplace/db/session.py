@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from marketplace.config import Settings
+from marketplace.db.ping import ping_when_idle
 from marketplace.metrics import registry as metrics
 
 
@@ -70,7 +71,9 @@ def make_engine(settings: Settings, instrument: bool = True) -> Engine:
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
     """Create the measured async engine API requests use; this opens no connection."""
-    engine = create_async_engine(async_url(settings.database_url), **_engine_options(settings))
+    options = {**_engine_options(settings), "pool_pre_ping": False}
+    engine = create_async_engine(async_url(settings.database_url), **options)
+    ping_when_idle(engine.sync_engine, settings.db_ping_idle_seconds)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     _instrument_pool(engine.sync_engine, settings.db_pool_size)

@@ -29,6 +29,17 @@ def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True)
 
 
+def end_connections(url: str) -> None:
+    """End every server process of the database at `url`, as a restart of Postgres would."""
+    name = url.rsplit("/", 1)[1]
+    with _admin_connection() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
+
 def create_database() -> str:
     """Create an empty, uniquely named Postgres database and return its URL."""
     name = f"ftw_test_{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,63 @@
+"""Pooled connections are tested before use only after they have been idle a while."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, exc, text
+
+from marketplace.config import Settings
+from marketplace.db.ping import ping_when_idle
+from marketplace.db.session import normalise_url
+from tests.conftest import MarketplaceFactory
+from tests.support.services import end_connections
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_connection_used_moments_ago_is_not_tested(postgres_url: str) -> None:
+    clock = FakeClock()
+    engine = create_engine(normalise_url(postgres_url), pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_seconds=1.0, clock=clock)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        end_connections(postgres_url)
+        clock.now += 0.5
+        with pytest.raises(exc.OperationalError), engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def test_a_dead_connection_idle_past_the_limit_is_replaced_before_use(postgres_url: str) -> None:
+    clock = FakeClock()
+    engine = create_engine(normalise_url(postgres_url), pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_seconds=1.0, clock=clock)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        end_connections(postgres_url)
+        clock.now += 1.0
+        with engine.connect() as connection:
+            second = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    finally:
+        engine.dispose()
+    assert second != first
+
+
+def test_requests_survive_a_restart_of_the_database_connections(
+    make_marketplace: MarketplaceFactory, postgres_url: str
+) -> None:
+    settings = Settings(
+        database_url=postgres_url, db_pool_size=1, db_max_overflow=0, db_ping_idle_seconds=0
+    )
+    mp = make_marketplace(settings)
+    job = mp.post_job()
+    end_connections(postgres_url)
+    assert mp.client.get(f"/api/jobs/{job['id']}").status_code == 200
