@@ -72,12 +72,15 @@ def serve(
     settings = _settings()
     if migrate:
         _migrate(settings)
+    from marketplace.workers import Workers, freeze_startup_heap
+
     if workers == 1:
         from marketplace.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        served = create_app(settings)
+        freeze_startup_heap()
+        uvicorn.run(served, host=host, port=port, log_level=log_level)
         return
-    from marketplace.workers import Workers
 
     config = uvicorn.Config(
         "marketplace.app:create_app", factory=True, host=host, port=port, log_level=log_level

