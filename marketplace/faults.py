@@ -70,11 +70,23 @@ class FaultStore:
         self._lock = threading.Lock()
         self._snapshot = FaultSnapshot()
         self._loaded_at: float | None = None
+        self._refreshing = False
 
     def is_stale(self) -> bool:
         """Tell whether the cached snapshot should be reloaded before use."""
         loaded = self._loaded_at
         return loaded is None or self._clock() - loaded >= self._refresh_seconds
+
+    def claim_refresh(self) -> bool:
+        """Tell whether the snapshot is stale and nobody reloads it yet; if so, the caller must.
+
+        Without it every request arriving while a reload runs would start its own.
+        """
+        with self._lock:
+            if self._refreshing or not self.is_stale():
+                return False
+            self._refreshing = True
+            return True
 
     def cached(self) -> FaultSnapshot:
         """Return the cached snapshot without touching the database."""
@@ -88,19 +100,23 @@ class FaultStore:
 
     def refresh(self) -> FaultSnapshot:
         """Reload every fault from the database."""
-        with self._database.session() as session:
-            routes = {
-                row.route: RouteFaultSpec(
-                    row.route, row.error_ratio, row.error_status, row.latency_seconds
-                )
-                for row in session.scalars(select(RouteFault))
-            }
-            outage = session.get(DependencyOutage, PAYMENT_PROVIDER)
-        snapshot = FaultSnapshot(routes, payment_outage=bool(outage and outage.active))
-        with self._lock:
-            self._snapshot = snapshot
-            self._loaded_at = self._clock()
-        return snapshot
+        try:
+            with self._database.session() as session:
+                routes = {
+                    row.route: RouteFaultSpec(
+                        row.route, row.error_ratio, row.error_status, row.latency_seconds
+                    )
+                    for row in session.scalars(select(RouteFault))
+                }
+                outage = session.get(DependencyOutage, PAYMENT_PROVIDER)
+            snapshot = FaultSnapshot(routes, payment_outage=bool(outage and outage.active))
+            with self._lock:
+                self._snapshot = snapshot
+                self._loaded_at = self._clock()
+            return snapshot
+        finally:
+            with self._lock:
+                self._refreshing = False
 
     def set_route_fault(self, spec: RouteFaultSpec) -> FaultSnapshot:
         """Inject `spec`, replacing any fault on the same route."""
@@ -147,7 +163,7 @@ async def inject_faults(request: Request) -> None:
     if route.startswith(EXEMPT_PREFIXES):
         return
     store: FaultStore = request.app.state.services.faults
-    if store.is_stale():
+    if store.claim_refresh():
         # A database outage must show as the outage itself, not as a broken drill switch.
         with contextlib.suppress(SQLAlchemyError):
             await asyncio.to_thread(store.refresh)

@@ -9,6 +9,8 @@ from prometheus_client import REGISTRY
 
 from marketplace.app import create_app
 from marketplace.config import Settings
+from marketplace.db.session import Database
+from marketplace.faults import FaultStore
 from tests.conftest import Marketplace, wait_until
 
 ROUTES = "/api/admin/faults/routes"
@@ -235,3 +237,26 @@ def test_a_fault_set_through_one_process_reaches_another_sharing_the_database(
 
         mp.client.delete(ROUTES, params={"route": "/api/jobs"}, headers=mp.key("operator"))
         wait_until(lambda: other.get("/api/jobs").status_code == 200, timeout=10)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_stale_snapshot_is_reloaded_by_one_request_at_a_time(sqlite_url: str) -> None:
+    clock = _Clock()
+    database = Database(Settings(database_url=sqlite_url))
+    try:
+        store = FaultStore(database, refresh_seconds=1.0, clock=clock)
+        claims = [store.claim_refresh() for _ in range(3)]  # three requests, one reload
+        store.refresh()
+        fresh = store.claim_refresh()
+        clock.now += 1.0
+        stale_again = store.claim_refresh()
+    finally:
+        database.dispose()
+    assert (claims, fresh, stale_again) == ([True, False, False], False, True)
