@@ -11,16 +11,7 @@ from prometheus_client import REGISTRY
 from marketplace.breaker import BreakerState, CircuitBreaker, CircuitOpenError
 from marketplace.config import Settings
 from tests.conftest import REDIS_TEST_URL, Marketplace, MarketplaceFactory, wait_until
-
-
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import SecondsClock
 
 
 class ProviderDown(RuntimeError):
@@ -42,12 +33,12 @@ class Dependency:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> SecondsClock:
+    return SecondsClock()
 
 
 @pytest.fixture
-def breaker(clock: FakeClock) -> CircuitBreaker:
+def breaker(clock: SecondsClock) -> CircuitBreaker:
     # A unique name keeps this breaker's metric series apart from every other breaker's.
     name = f"test_{uuid.uuid4().hex[:8]}"
     return CircuitBreaker(name, failure_threshold=3, reset_timeout_seconds=30, clock=clock)
@@ -93,7 +84,7 @@ def test_a_success_resets_the_count_of_consecutive_failures(breaker: CircuitBrea
 
 
 def test_an_open_breaker_fails_fast_without_calling(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 10
@@ -108,7 +99,7 @@ def test_an_open_breaker_fails_fast_without_calling(
 
 
 def test_rejection_says_how_long_an_open_breaker_stays_open(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 25
@@ -121,7 +112,7 @@ def test_rejection_says_how_long_an_open_breaker_stays_open(
 
 
 def test_the_breaker_stays_open_until_the_reset_timeout_passes(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 29.9
@@ -130,7 +121,7 @@ def test_the_breaker_stays_open_until_the_reset_timeout_passes(
 
 
 def test_the_breaker_half_opens_once_the_reset_timeout_passes(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 30
@@ -140,7 +131,7 @@ def test_the_breaker_half_opens_once_the_reset_timeout_passes(
 
 
 def test_a_half_open_breaker_lets_exactly_one_trial_through(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 30
@@ -160,7 +151,7 @@ def test_a_half_open_breaker_lets_exactly_one_trial_through(
 
 
 def test_rejection_refuses_other_callers_while_the_trial_is_in_flight(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 30
@@ -172,7 +163,9 @@ def test_rejection_refuses_other_callers_while_the_trial_is_in_flight(
     assert isinstance(seen[0], CircuitOpenError)
 
 
-def test_a_successful_trial_closes_the_breaker(breaker: CircuitBreaker, clock: FakeClock) -> None:
+def test_a_successful_trial_closes_the_breaker(
+    breaker: CircuitBreaker, clock: SecondsClock
+) -> None:
     _open(breaker)
     clock.now += 30
 
@@ -184,7 +177,7 @@ def test_a_successful_trial_closes_the_breaker(breaker: CircuitBreaker, clock: F
 
 
 def test_a_failed_trial_opens_the_breaker_for_another_full_timeout(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 30
@@ -208,7 +201,7 @@ def _gauge(breaker: CircuitBreaker) -> dict[str, float | None]:
 
 
 def test_the_state_gauge_marks_only_the_current_state(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     assert _gauge(breaker) == {"closed": 1, "open": 0, "half_open": 0}
     _open(breaker)
@@ -232,7 +225,7 @@ def _transitions(name: str) -> dict[str, float]:
 
 
 def test_transitions_are_counted_by_the_state_entered(
-    breaker: CircuitBreaker, clock: FakeClock
+    breaker: CircuitBreaker, clock: SecondsClock
 ) -> None:
     _open(breaker)
     clock.now += 30

@@ -12,6 +12,7 @@ from marketplace.config import Settings
 from marketplace.db.session import Database
 from marketplace.faults import FaultStore
 from tests.conftest import Marketplace, wait_until
+from tests.support.clock import SecondsClock
 
 ROUTES = "/api/admin/faults/routes"
 ROLES = ("homeowner", "contractor")
@@ -239,16 +240,8 @@ def test_a_fault_set_through_one_process_reaches_another_sharing_the_database(
         wait_until(lambda: other.get("/api/jobs").status_code == 200, timeout=10)
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_stale_snapshot_is_reloaded_by_one_request_at_a_time(sqlite_url: str) -> None:
-    clock = _Clock()
+    clock = SecondsClock()
     database = Database(Settings(database_url=sqlite_url))
     try:
         store = FaultStore(database, refresh_seconds=1.0, clock=clock)

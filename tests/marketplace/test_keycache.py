@@ -13,16 +13,9 @@ from marketplace.keycache import KeyCache, Principal
 from marketplace.seed import seed_users
 from marketplace.services import Services
 from tests.conftest import Marketplace, MarketplaceFactory
+from tests.support.clock import SecondsClock
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _principal(user_id: int) -> Principal:
@@ -30,7 +23,7 @@ def _principal(user_id: int) -> Principal:
 
 
 def test_a_key_is_kept_until_its_ttl_ends() -> None:
-    clock = FakeClock()
+    clock = SecondsClock()
     cache = KeyCache(ttl_seconds=5, clock=clock)
     cache.put("digest", _principal(1))
     clock.now += 4.9
@@ -41,7 +34,7 @@ def test_a_key_is_kept_until_its_ttl_ends() -> None:
 
 
 def test_the_least_recently_used_key_goes_first_past_the_bound() -> None:
-    cache = KeyCache(ttl_seconds=60, max_entries=2, clock=FakeClock())
+    cache = KeyCache(ttl_seconds=60, max_entries=2, clock=SecondsClock())
     cache.put("a", _principal(1))
     cache.put("b", _principal(2))
     assert cache.get("a") is not None  # "b" is now the least recently used
@@ -55,8 +48,8 @@ def test_a_ttl_of_zero_keeps_nothing() -> None:
     assert cache.get("digest") is None
 
 
-def _served_with_a_fake_clock(mp: Marketplace) -> FakeClock:
-    clock = FakeClock()
+def _served_with_a_fake_clock(mp: Marketplace) -> SecondsClock:
+    clock = SecondsClock()
     services: Services = mp.client.app.state.services  # type: ignore[attr-defined]
     services.key_cache = KeyCache(ttl_seconds=60, check_seconds=1, clock=clock)
     return clock

@@ -24,3 +24,19 @@ class Clock:
     def advance(self, seconds: float) -> None:
         """Move the time forward by `seconds`."""
         self.now += timedelta(seconds=seconds)
+
+
+class SecondsClock:
+    """A clock of float seconds, monotonic or wall, that tests move by setting `now`.
+
+    >>> clock = SecondsClock(100.0)
+    >>> clock.now += 1.5
+    >>> clock()
+    101.5
+    """
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

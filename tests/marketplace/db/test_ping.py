@@ -9,19 +9,12 @@ from marketplace.config import Settings
 from marketplace.db.ping import ping_when_idle
 from marketplace.db.session import normalise_url
 from tests.conftest import MarketplaceFactory
+from tests.support.clock import SecondsClock
 from tests.support.services import end_connections
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_connection_used_moments_ago_is_not_tested(postgres_url: str) -> None:
-    clock = FakeClock()
+    clock = SecondsClock()
     engine = create_engine(normalise_url(postgres_url), pool_size=1, max_overflow=0)
     ping_when_idle(engine, idle_seconds=1.0, clock=clock)
     try:
@@ -36,7 +29,7 @@ def test_a_connection_used_moments_ago_is_not_tested(postgres_url: str) -> None:
 
 
 def test_a_dead_connection_idle_past_the_limit_is_replaced_before_use(postgres_url: str) -> None:
-    clock = FakeClock()
+    clock = SecondsClock()
     engine = create_engine(normalise_url(postgres_url), pool_size=1, max_overflow=0)
     ping_when_idle(engine, idle_seconds=1.0, clock=clock)
     try:

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from marketplace.ratelimit import Decision, InMemoryLimiter, Limit, Limiter, RedisLimiter
 from tests.conftest import REDIS_TEST_URL, free_port
+from tests.support.clock import SecondsClock
 
 # A moment that starts both a minute and an hour window.
 WINDOW_START = 472_222 * 3600.0
@@ -21,17 +22,7 @@ PER_HOUR = Limit(
 )
 
 
-class FakeClock:
-    """A wall clock that moves only when told to."""
-
-    def __init__(self, now: float = WINDOW_START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-LimiterFactory = Callable[[FakeClock], Limiter]
+LimiterFactory = Callable[[SecondsClock], Limiter]
 
 
 @pytest.fixture
@@ -59,13 +50,13 @@ def _allowed(limiter: Limiter, limits: list[Limit], times: int) -> list[bool]:
 
 
 def test_a_limit_allows_exactly_its_quota_in_one_window(make_limiter: LimiterFactory) -> None:
-    limiter = make_limiter(FakeClock(WINDOW_START + 10))
+    limiter = make_limiter(SecondsClock(WINDOW_START + 10))
 
     assert _allowed(limiter, [PER_MINUTE], 5) == [True, True, True, False, False]
 
 
 def test_a_rejection_names_the_exhausted_limit(make_limiter: LimiterFactory) -> None:
-    limiter = make_limiter(FakeClock())
+    limiter = make_limiter(SecondsClock(WINDOW_START))
     _allowed(limiter, [PER_MINUTE, PER_HOUR], 2)
 
     decision = _hit(limiter, [PER_MINUTE, PER_HOUR])
@@ -77,7 +68,7 @@ def test_a_rejection_names_the_exhausted_limit(make_limiter: LimiterFactory) -> 
 def test_a_request_rejected_by_one_limit_spends_no_quota_of_another(
     make_limiter: LimiterFactory,
 ) -> None:
-    limiter = make_limiter(FakeClock())
+    limiter = make_limiter(SecondsClock(WINDOW_START))
     assert _allowed(limiter, [PER_MINUTE, PER_HOUR], 4) == [True, True, False, False]
 
     # Two of the three per-minute hits were spent; the two rejected requests spent none.
@@ -87,7 +78,7 @@ def test_a_request_rejected_by_one_limit_spends_no_quota_of_another(
 def test_a_request_rejected_by_the_first_limit_spends_no_quota_of_the_second(
     make_limiter: LimiterFactory,
 ) -> None:
-    limiter = make_limiter(FakeClock())
+    limiter = make_limiter(SecondsClock(WINDOW_START))
     tight = Limit(name="anonymous tier", key="tier:anonymous:ip:1", allowed=1, window_seconds=60)
     assert _allowed(limiter, [tight, PER_HOUR], 3) == [True, False, False]
 
@@ -95,7 +86,7 @@ def test_a_request_rejected_by_the_first_limit_spends_no_quota_of_the_second(
 
 
 def test_a_new_window_starts_with_a_fresh_count(make_limiter: LimiterFactory) -> None:
-    clock = FakeClock(WINDOW_START + 59.5)
+    clock = SecondsClock(WINDOW_START + 59.5)
     limiter = make_limiter(clock)
     assert _allowed(limiter, [PER_MINUTE], 4) == [True, True, True, False]
 
@@ -105,7 +96,7 @@ def test_a_new_window_starts_with_a_fresh_count(make_limiter: LimiterFactory) ->
 
 
 def test_hits_in_an_hour_window_carry_over_between_minutes(make_limiter: LimiterFactory) -> None:
-    clock = FakeClock()
+    clock = SecondsClock(WINDOW_START)
     limiter = make_limiter(clock)
     assert _allowed(limiter, [PER_HOUR], 2) == [True, True]
 
@@ -126,7 +117,7 @@ def test_hits_in_an_hour_window_carry_over_between_minutes(make_limiter: Limiter
 def test_retry_after_is_the_seconds_left_in_the_window(
     make_limiter: LimiterFactory, offset: float, limit: Limit, retry_after: int
 ) -> None:
-    limiter = make_limiter(FakeClock(WINDOW_START + offset))
+    limiter = make_limiter(SecondsClock(WINDOW_START + offset))
     _allowed(limiter, [limit], limit.allowed)
 
     decision = _hit(limiter, [limit])
@@ -135,7 +126,7 @@ def test_retry_after_is_the_seconds_left_in_the_window(
 
 
 def test_callers_count_against_their_own_keys(make_limiter: LimiterFactory) -> None:
-    limiter = make_limiter(FakeClock())
+    limiter = make_limiter(SecondsClock(WINDOW_START))
     other = Limit(name="pro tier", key="tier:pro:user:2", allowed=3, window_seconds=60)
     _allowed(limiter, [PER_MINUTE], 3)
 
@@ -143,13 +134,13 @@ def test_callers_count_against_their_own_keys(make_limiter: LimiterFactory) -> N
 
 
 def test_a_request_without_limits_is_allowed(make_limiter: LimiterFactory) -> None:
-    limiter = make_limiter(FakeClock())
+    limiter = make_limiter(SecondsClock(WINDOW_START))
 
     assert _allowed(limiter, [], 3) == [True, True, True]
 
 
 def test_redis_limiters_of_two_processes_share_counts(redis_prefix: str) -> None:
-    clock = FakeClock()
+    clock = SecondsClock(WINDOW_START)
     first = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
     second = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
 
@@ -159,7 +150,7 @@ def test_redis_limiters_of_two_processes_share_counts(redis_prefix: str) -> None
 
 
 def test_redis_limiters_with_different_prefixes_count_apart(redis_prefix: str) -> None:
-    clock = FakeClock()
+    clock = SecondsClock(WINDOW_START)
     first = RedisLimiter(REDIS_TEST_URL, prefix=f"{redis_prefix}a:", clock=clock)
     second = RedisLimiter(REDIS_TEST_URL, prefix=f"{redis_prefix}b:", clock=clock)
     _allowed(first, [PER_MINUTE], 3)
@@ -170,7 +161,7 @@ def test_redis_limiters_with_different_prefixes_count_apart(redis_prefix: str) -
 def test_redis_counters_expire_soon_after_their_window(
     redis_client: redis.Redis, redis_prefix: str
 ) -> None:
-    limiter = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=FakeClock())
+    limiter = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=SecondsClock(WINDOW_START))
     _hit(limiter, [PER_MINUTE, PER_HOUR])
 
     ttls = sorted(redis_client.pttl(key) for key in redis_client.scan_iter(f"{redis_prefix}*"))
@@ -190,7 +181,8 @@ def _redis_errors() -> float:
 def test_an_unreachable_redis_lets_requests_through_and_counts_the_error() -> None:
     # Nothing listens on the port.
     url = f"redis://127.0.0.1:{free_port()}/0"
-    limiter = RedisLimiter(url, prefix="unreachable:", timeout_seconds=1, clock=FakeClock())
+    clock = SecondsClock(WINDOW_START)
+    limiter = RedisLimiter(url, prefix="unreachable:", timeout_seconds=1, clock=clock)
     before = _redis_errors()
 
     async def served() -> list[Decision]:
@@ -207,7 +199,7 @@ def test_an_unreachable_redis_lets_requests_through_and_counts_the_error() -> No
 
 
 def test_a_started_redis_limiter_counts_on_its_loop_and_on_any_other(redis_prefix: str) -> None:
-    limiter = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=FakeClock())
+    limiter = RedisLimiter(REDIS_TEST_URL, prefix=redis_prefix, clock=SecondsClock(WINDOW_START))
 
     async def serve_then_look_elsewhere() -> list[bool]:
         await limiter.start()
