@@ -21,15 +21,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any, cast
 
 import psutil
 import uvloop
 from instrumentation_overhead import free_port, wait_ready  # a sibling, on sys.path when run
-from marketplace_load import CpuSampler  # a sibling too
+from marketplace_load import CpuSampler, start_loadgen  # siblings too
 
-BIN = Path(sys.executable).parent
 RERUN = (
     ".venv/bin/python benchmarks/loadgen_capacity.py --rates {rates} --seconds {seconds:g} "
     "--latency-ms {latency:g}"
@@ -109,18 +107,10 @@ def pin(proc: psutil.Process, core: int) -> None:
 
 def run_rate(rate: float, seconds: float, url: str) -> tuple[dict[str, Any], float, float]:
     """Run the generator at `rate`; return its summary, CPU s and wall s while it sent."""
-    command = [str(BIN / "ftw-loadgen"), "run", "--url", url, "--rate", f"{rate:g}"]
-    command += ["--duration", f"{seconds:g}", "--json", "--progress-interval", "0"]
-    command += ["--seed", str(int(rate)), "--operator-key", "sink-operator"]
-    loadgen = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    loadgen, early = start_loadgen(rate, seconds, url, None, "--operator-key", "sink-operator")
     proc = psutil.Process(loadgen.pid)
+    # Pinned once it sends: its users were created on any core, which is not measured.
     pin(proc, 0)
-    assert loadgen.stderr is not None
-    early: list[str] = []
-    for line in loadgen.stderr:
-        early.append(line)
-        if line.startswith("sending"):
-            break
     sampler = CpuSampler(lambda: {"ftw-loadgen": [proc] if loadgen.poll() is None else []})
     sampler.start()
     stdout, stderr = loadgen.communicate(timeout=seconds + 120)

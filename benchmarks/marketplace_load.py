@@ -222,21 +222,31 @@ def requests_by_worker(multiproc: Path, workers: list[int]) -> dict[int, float]:
     return counted
 
 
-def run_step(rate: float, args: argparse.Namespace, url: str, env: dict[str, str]) -> Step:
-    """Run the load generator at `rate` and measure every process while it sends."""
+def start_loadgen(
+    rate: float, seconds: float, url: str, env: dict[str, str] | None = None, *extra: str
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start `ftw-loadgen run` at `rate`; return it once it sends, and what it printed so far.
+
+    Measuring starts there: before, it creates its users.
+    """
     command = [str(BIN / "ftw-loadgen"), "run", "--url", url, "--rate", f"{rate:g}"]
-    command += ["--duration", f"{args.seconds:g}", "--json", "--progress-interval", "0"]
-    command += ["--seed", str(int(rate))]
+    command += ["--duration", f"{seconds:g}", "--json", "--progress-interval", "0"]
+    command += ["--seed", str(int(rate)), *extra]
     loadgen = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert loadgen.stderr is not None
-    # The window opens when the load generator starts sending, after creating its users.
     early: list[str] = []
     for line in loadgen.stderr:
         early.append(line)
         if line.startswith("sending"):
             break
+    return loadgen, early
+
+
+def run_step(rate: float, args: argparse.Namespace, url: str, env: dict[str, str]) -> Step:
+    """Run the load generator at `rate` and measure every process while it sends."""
+    loadgen, early = start_loadgen(rate, args.seconds, url, env)
     loadgen_proc = psutil.Process(loadgen.pid)
 
     def groups() -> dict[str, list[psutil.Process]]:
