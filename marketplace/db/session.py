@@ -57,15 +57,13 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-def make_engine(settings: Settings, instrument: bool = True) -> Engine:
+def make_engine(settings: Settings) -> Engine:
     """Create the sync engine for `settings.database_url`; this opens no connection."""
     engine = create_engine(
         normalise_url(settings.database_url), poolclass=QueuePool, **_engine_options(settings)
     )
     if settings.is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
-    if instrument:
-        _instrument_pool(engine, settings.db_pool_size)
     return engine
 
 
@@ -133,7 +131,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = make_engine(settings, instrument=False)
+        self.engine = make_engine(settings)
         self.async_engine = make_async_engine(settings)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Nothing is loaded lazily after a commit: an async session cannot load on access.
