@@ -91,9 +91,8 @@ def _error_name(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return "connect_error"
-    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
-        return "protocol_error"
-    if isinstance(exc, aiohttp.ClientResponseError):
+    protocol = aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError
+    if isinstance(exc, protocol | aiohttp.ClientResponseError):
         return "protocol_error"
     return type(exc).__name__
 
