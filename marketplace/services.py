@@ -73,7 +73,9 @@ class Services:
 
     async def aclose(self) -> None:
         """Release pooled connections, on the event loop that served the requests."""
-        await self.database.aclose()
-        await self.limiter.aclose()
-        if self.redis is not None:
-            self.redis.close()
+        try:
+            await self.database.aclose()
+        finally:
+            await self.limiter.aclose()
+            if self.redis is not None:
+                self.redis.close()
