@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import create_engine, exc, text
+from sqlalchemy import Engine, create_engine, exc, text
 
 from marketplace.config import Settings
 from marketplace.db.ping import ping_when_idle
@@ -13,35 +15,40 @@ from tests.support.clock import SecondsClock
 from tests.support.services import end_connections
 
 
-def test_a_connection_used_moments_ago_is_not_tested(postgres_url: str) -> None:
+@pytest.fixture
+def pinged(postgres_url: str) -> Iterator[tuple[Engine, SecondsClock]]:
+    """A one-connection pool that tests connections idle for 1 s, on a hand-moved clock."""
     clock = SecondsClock()
     engine = create_engine(normalise_url(postgres_url), pool_size=1, max_overflow=0)
     ping_when_idle(engine, idle_seconds=1.0, clock=clock)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        end_connections(postgres_url)
-        clock.now += 0.5
-        with pytest.raises(exc.OperationalError), engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    finally:
-        engine.dispose()
+    yield engine, clock
+    engine.dispose()
 
 
-def test_a_dead_connection_idle_past_the_limit_is_replaced_before_use(postgres_url: str) -> None:
-    clock = SecondsClock()
-    engine = create_engine(normalise_url(postgres_url), pool_size=1, max_overflow=0)
-    ping_when_idle(engine, idle_seconds=1.0, clock=clock)
-    try:
-        with engine.connect() as connection:
-            first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        end_connections(postgres_url)
-        clock.now += 1.0
-        with engine.connect() as connection:
-            second = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    finally:
-        engine.dispose()
-    assert second != first
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_a_connection_used_moments_ago_is_not_tested(
+    pinged: tuple[Engine, SecondsClock], postgres_url: str
+) -> None:
+    engine, clock = pinged
+    _backend_pid(engine)
+    end_connections(postgres_url)
+    clock.now += 0.5
+    with pytest.raises(exc.OperationalError):
+        _backend_pid(engine)
+
+
+def test_a_dead_connection_idle_past_the_limit_is_replaced_before_use(
+    pinged: tuple[Engine, SecondsClock], postgres_url: str
+) -> None:
+    engine, clock = pinged
+    first = _backend_pid(engine)
+    end_connections(postgres_url)
+    clock.now += 1.0
+    assert _backend_pid(engine) != first
 
 
 def test_requests_survive_a_restart_of_the_database_connections(
